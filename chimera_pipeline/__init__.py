@@ -1,0 +1,1 @@
+"""chimera_pipeline: benchmark artifact folders -> DuckDB warehouse -> facts -> reports."""

@@ -1,0 +1,191 @@
+"""``chimera``: run the pipeline through the Dagster instance from a terminal.
+
+``chimera run`` finds the benchmark days under the artifact root and materializes the
+whole asset graph for them as real Dagster runs (they show in the UI), one run per block
+of consecutive days. ``chimera sample`` writes the deterministic sample corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from chimera_pipeline.lib.settings import Settings, SettingsError, load_settings
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+BATCH_TAG = "chimera/batch"
+
+
+def benchmark_job():
+    """The job, rebuilt from the code location (``reconstructable`` needs a module-level fn)."""
+    from chimera_pipeline.definitions import defs
+
+    return defs().resolve_job_def("benchmark_job")
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from exc
+
+
+def _run_config(in_process: bool) -> dict:
+    executor = {"in_process": {}} if in_process else {"multiprocess": {}}
+    return {"execution": {"config": executor},
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _tags(first: dt.date, last: dt.date, batch: str) -> dict[str, str]:
+    if first == last:
+        return {PARTITION_TAG: first.isoformat(), BATCH_TAG: batch}
+    return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat(), BATCH_TAG: batch}
+
+
+def _follow_steps(instance, batch: str, stop: threading.Event) -> None:
+    """Print each step as it finishes, so a long run shows progress."""
+    import dagster as dg
+
+    wanted = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    seen = 0
+    while not stop.wait(0.5):
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={BATCH_TAG: batch}), limit=1)
+        if not runs:
+            continue
+        records = instance.all_logs(runs[0].run_id, of_type=wanted)
+        for record in records[seen:]:
+            event = record.dagster_event
+            verb = "done" if event.event_type == dg.DagsterEventType.STEP_SUCCESS else "FAILED"
+            print(f"      step {event.step_key}: {verb}", flush=True)
+        seen = len(records)
+
+
+def _execute(first: dt.date, last: dt.date, in_process: bool) -> tuple[bool, str]:
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    batch = uuid.uuid4().hex
+    stop = threading.Event()
+    follower = threading.Thread(target=_follow_steps, args=(instance, batch, stop), daemon=True)
+    follower.start()
+    try:
+        result = dg.execute_job(
+            dg.reconstructable(benchmark_job), instance=instance,
+            run_config=_run_config(in_process), tags=_tags(first, last, batch),
+        )
+    finally:
+        stop.set()
+        follower.join(timeout=2)
+    return result.success, result.run_id
+
+
+def _found_days(settings: Settings) -> list[dt.date]:
+    from chimera_pipeline.lib.scanning import scan_tree
+
+    records = scan_tree(settings.artifact_root, settings.scan_roots, settings.extensions)
+    return sorted({r.benchmark_date for r in records})
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from chimera_pipeline.instance import prepare_dagster_home
+    from chimera_pipeline.lib.planning import contiguous_ranges, select_days
+
+    if not settings.artifact_root.is_dir():
+        print(f"chimera: artifact root {settings.artifact_root} does not exist; "
+              "set CHIMERA_ARTIFACT_ROOT", file=sys.stderr)
+        return 2
+    home = prepare_dagster_home(settings)
+    found = _found_days(settings)
+    days = select_days(found, args.date or (), args.date_from, args.date_to)
+    start = dt.date.fromisoformat(settings.partition_start)
+    early = [d for d in days if d < start]
+    if early:
+        print(f"chimera: {len(early)} day(s) before CHIMERA_PARTITION_START={start} are skipped "
+              f"(earliest {early[0]}); lower CHIMERA_PARTITION_START to include them")
+    days = [d for d in days if d >= start]
+    if not days:
+        print("chimera: no benchmark days to run")
+        return 0
+    groups = [(d, d) for d in days] if args.per_partition else contiguous_ranges(days)
+    print(f"chimera: {len(days)} benchmark day(s) in {len(groups)} run(s); "
+          f"artifacts {settings.artifact_root}")
+    failures = 0
+    began = time.perf_counter()
+    for i, (first, last) in enumerate(groups, start=1):
+        label = first.isoformat() if first == last else f"{first}..{last}"
+        print(f"[{i}/{len(groups)}] {label}", flush=True)
+        t0 = time.perf_counter()
+        ok, run_id = _execute(first, last, args.in_process)
+        failures += not ok
+        print(f"[{i}/{len(groups)}] {label}: {'ok' if ok else 'FAILED'} in "
+              f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
+    print(f"chimera: {len(groups) - failures}/{len(groups)} run(s) succeeded in "
+          f"{time.perf_counter() - began:.1f}s")
+    print(f"  warehouse: {settings.warehouse_path}")
+    print(f"  reports:   {settings.reports_dir}")
+    print(f"  dagster:   {home} (open the UI with `make ui`)")
+    return 1 if failures else 0
+
+
+def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
+    from chimera_pipeline.lib.sample import write_corpus
+
+    out = Path(args.out) if args.out else settings.artifact_root
+    written = write_corpus(out, files=args.files, seed=args.seed)
+    print(f"chimera: wrote {len(written)} files under {out}")
+    return 0
+
+
+def cmd_dates(args: argparse.Namespace, settings: Settings) -> int:
+    from collections import Counter
+
+    from chimera_pipeline.lib.scanning import scan_tree
+
+    records = scan_tree(settings.artifact_root, settings.scan_roots, settings.extensions)
+    counts = Counter((r.partition, r.date_source) for r in records)
+    for (day, source), n in sorted(counts.items()):
+        print(f"{day}  {n:6d} file(s)  dated by {source}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chimera", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="materialize the asset graph for benchmark days")
+    run.add_argument("--date", action="append", type=_day, help="a day to run (repeatable)")
+    run.add_argument("--from", dest="date_from", type=_day, help="first day of a backfill")
+    run.add_argument("--to", dest="date_to", type=_day, help="last day of a backfill")
+    run.add_argument("--per-partition", action="store_true",
+                     help="one Dagster run per day instead of one per block of days")
+    run.add_argument("--in-process", action="store_true",
+                     help="run steps in this process instead of one subprocess per step")
+    run.set_defaults(func=cmd_run)
+    sample = sub.add_parser("sample", help="write the deterministic sample artifact corpus")
+    sample.add_argument("--out", help="target folder (default: CHIMERA_ARTIFACT_ROOT)")
+    sample.add_argument("--files", type=int, default=None, help="corpus size (default: sample)")
+    sample.add_argument("--seed", type=int, default=7, help="random seed")
+    sample.set_defaults(func=cmd_sample)
+    dates = sub.add_parser("dates", help="list the benchmark days found under the root")
+    dates.set_defaults(func=cmd_dates)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"chimera: {exc}", file=sys.stderr)
+        return 2
+    return args.func(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

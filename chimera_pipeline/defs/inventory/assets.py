@@ -1,0 +1,48 @@
+"""``artifact_inventory``: the catalog of artifact files for the selected benchmark days."""
+
+from collections import Counter
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from chimera_pipeline.defs.partitions import benchmark_days, single_run_backfill
+from chimera_pipeline.lib.scanning import inventory_row, scan_tree
+from chimera_pipeline.lib.settings import load_settings
+from chimera_pipeline.lib.warehouse import write_inventory
+
+
+@dg.asset(
+    partitions_def=benchmark_days,
+    backfill_policy=single_run_backfill,
+    pool="duckdb_writer",
+    group_name="inventory",
+    kinds={"duckdb", "python"},
+    description="Every artifact file dated to the partition's day: type, kind, size, sha256, "
+    "benchmark date and its source, duplicate-of. Table: artifact_files.",
+)
+def artifact_inventory(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    settings = load_settings()
+    if not settings.artifact_root.is_dir():
+        raise dg.Failure(
+            f"artifact root {settings.artifact_root} does not exist; "
+            "set CHIMERA_ARTIFACT_ROOT to the folder that holds reports/ and csv_data/"
+        )
+    keys = set(context.partition_keys)
+    records = scan_tree(settings.artifact_root, settings.scan_roots, settings.extensions)
+    selected = [r for r in records if r.partition in keys]
+    with warehouse.get_connection() as con:
+        write_inventory(con, keys, [inventory_row(r) for r in selected])
+    by_type = Counter(r.file_type for r in selected)
+    context.log.info(f"{len(selected)} of {len(records)} scanned files fall on {len(keys)} day(s)")
+    return dg.MaterializeResult(
+        metadata={
+            "files": len(selected),
+            "scanned_in_tree": len(records),
+            "by_type": dict(sorted(by_type.items())),
+            "duplicates": sum(1 for r in selected if r.duplicate_of),
+            "unreadable": sum(1 for r in selected if r.scan_error),
+            "dated_by_mtime": sum(1 for r in selected if r.date_source == "mtime"),
+        }
+    )

@@ -1,0 +1,16 @@
+"""The partitioning every asset shares: one partition per benchmark day (UTC).
+
+``end_offset=1`` makes today's partition exist: files dated by mtime land on today, and a
+sensor must be able to request today's run. The nightly schedule still targets the
+previous, finished day.
+"""
+
+import dagster as dg
+
+from chimera_pipeline.lib.settings import load_settings
+
+benchmark_days = dg.DailyPartitionsDefinition(
+    start_date=load_settings().partition_start, end_offset=1, timezone="UTC"
+)
+
+single_run_backfill = dg.BackfillPolicy.single_run()

@@ -1,0 +1,29 @@
+"""The Dagster instance the CLI and the tests use: ``$CHIMERA_DATA_DIR/dagster_home``.
+
+Dagster reads only ``$DAGSTER_HOME/dagster.yaml`` and wants an absolute DAGSTER_HOME, so
+the project's ``dagster.yaml`` is copied there before any run: editing the file in the
+repository is enough, with no manual step. A DAGSTER_HOME the user set explicitly wins.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from chimera_pipeline.lib.settings import PROJECT_ROOT, Settings
+
+PROJECT_DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    """Point DAGSTER_HOME inside the data dir (unless set) and install dagster.yaml there."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    target = home / "dagster.yaml"
+    if PROJECT_DAGSTER_YAML.is_file() and (
+        not target.exists() or target.read_bytes() != PROJECT_DAGSTER_YAML.read_bytes()
+    ):
+        shutil.copyfile(PROJECT_DAGSTER_YAML, target)
+    return home

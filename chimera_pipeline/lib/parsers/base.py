@@ -1,0 +1,50 @@
+"""What every parser receives and returns.
+
+A parser gets one decoded file and returns rows for warehouse tables. It never touches
+the warehouse: the caller writes a partition's rows in one transaction, so a parser that
+raises loses only its own file (recorded with the error) and never half a partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+
+class ParseError(ValueError):
+    """The file is not what its kind promises; the message is stored in ``parse_error``."""
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """One file to parse: its path, recognised kind, partition and decoded text."""
+
+    path: str
+    kind: str
+    file_type: str
+    partition: str
+    text: str
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.path).stem
+
+
+@dataclass
+class ParseOutput:
+    """Rows per warehouse table produced from one file."""
+
+    rows: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, table: str, ctx: ParseContext, **values: object) -> None:
+        self.rows[table].append({"partition": ctx.partition, "source_file": ctx.path, **values})
+
+    def count(self, table: str) -> int:
+        return len(self.rows.get(table, ()))
+
+
+def measurement_key(*values: object) -> str:
+    """Stable hash of measured values: the same request written to two files hashes equal."""
+    return hashlib.sha1(repr(values).encode()).hexdigest()[:16]

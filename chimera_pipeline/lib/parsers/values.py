@@ -1,0 +1,79 @@
+"""Every number in a file into ``metric_values``, whatever its kind.
+
+Typed parsers cover the kinds we understand; this extractor runs on every parsed file so
+that no number found in an artifact is lost, including kinds nobody wrote a parser for.
+Each value keeps where it came from (``locator``) and is converted to a canonical unit
+from the column/key name or an explicit units row.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chimera_pipeline.lib.numbers import normalise, parse_number, unit_from_name
+from chimera_pipeline.lib.parsers import markdown
+from chimera_pipeline.lib.parsers.base import ParseContext, ParseOutput
+from chimera_pipeline.lib.parsers.tabular import read_csv
+
+_LABEL_COLUMNS = ("config_name", "model", "test name", "test_name", "kernel name", "prompt",
+                  "prompt_text", "scenario", "backend", "name", "tag")
+
+
+def _add(out: ParseOutput, ctx: ParseContext, locator: str, metric: str, raw: object,
+         unit: str | None, entity: str | None = None) -> None:
+    value = parse_number(raw)
+    if value is None:
+        return
+    canonical, canonical_unit = normalise(value, unit)
+    out.add("metric_values", ctx, locator=locator, metric=metric, entity=entity,
+            value=canonical, unit=canonical_unit, raw_value=str(raw), raw_unit=unit)
+
+
+def _is_units_row(row: list[str]) -> bool:
+    filled = [cell.strip() for cell in row if cell.strip()]
+    return bool(filled) and all(parse_number(c) is None and len(c) <= 20 for c in filled)
+
+
+def csv_values(ctx: ParseContext, out: ParseOutput) -> None:
+    header, rows = read_csv(ctx.text)
+    units: list[str] = []
+    if len(rows) > 1 and _is_units_row(rows[0]) and not _is_units_row(rows[1]):
+        units, rows = [c.strip() for c in rows[0]], rows[1:]
+    lowered = [h.lower() for h in header]
+    label = next((lowered.index(c) for c in _LABEL_COLUMNS if c in lowered), None)
+    for r, row in enumerate(rows, start=1):
+        entity = row[label] if label is not None and label < len(row) else None
+        for c, cell in enumerate(row[: len(header)]):
+            unit = (units[c] if c < len(units) and units[c] else None) or unit_from_name(header[c])
+            _add(out, ctx, f"row{r}.{header[c]}", header[c], cell, unit, entity)
+
+
+def json_values(ctx: ParseContext, out: ParseOutput) -> None:
+    stack: list[tuple[str, str, object]] = [("", "", json.loads(ctx.text))]
+    while stack:
+        path, key, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), str(k), v)
+                         for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", key, v) for i, v in reversed(list(enumerate(node))))
+        elif not isinstance(node, str) or parse_number(node) is not None:
+            _add(out, ctx, path or "$", key or "$", node, unit_from_name(key))
+
+
+def markdown_values(ctx: ParseContext, out: ParseOutput) -> None:
+    for t, table in enumerate(markdown.tables(ctx.text), start=1):
+        for r, row in enumerate(table.rows, start=1):
+            entity = row[0].strip("*` ") if row else None
+            for c, cell in enumerate(row[1:], start=1):
+                split = markdown.split_value(cell)
+                if split is None or c >= len(table.header):
+                    continue
+                column = table.header[c].strip("* ")
+                unit = split[1] or unit_from_name(column)
+                _add(out, ctx, f"table{t}.row{r}.{column}", column, split[0], unit, entity)
+    for line, label, number, unit in markdown.bullets(ctx.text):
+        _add(out, ctx, f"line{line}", label, number, unit or unit_from_name(label))
+
+
+EXTRACTORS = {"csv": csv_values, "json": json_values, "md": markdown_values}

@@ -1,0 +1,151 @@
+"""Walk the artifact root and describe every candidate file, without leaving the root.
+
+The walk never follows a symlink out of the root: a link whose target resolves outside
+it is still listed (so it is accounted for) but is never opened. Folder symlinks are not
+descended into at all, which also makes symlink loops harmless. Each file is read once,
+streaming, to hash it; the first ``TEXT_LIMIT`` bytes are kept decoded for dating and
+recognising the file, then dropped, so memory does not grow with the tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from chimera_pipeline.lib.dating import date_from_mtime, date_from_path, resolve_date
+from chimera_pipeline.lib.kinds import classify
+from chimera_pipeline.lib.text import decode_bytes
+
+TEXT_LIMIT = 1 << 20
+_CHUNK = 1 << 20
+
+
+@dataclass
+class FileRecord:
+    """One artifact file as the scanner saw it. ``scan_error`` is set when it can't be read."""
+
+    path: str
+    folder: str
+    file_type: str
+    size_bytes: int
+    mtime: dt.datetime
+    sha256: str | None
+    kind: str
+    benchmark_date: dt.date
+    date_source: str
+    date_raw: str
+    scan_error: str | None = None
+    duplicate_of: str | None = None
+
+    @property
+    def partition(self) -> str:
+        return self.benchmark_date.isoformat()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve(strict=True).relative_to(root)
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return True
+
+
+def iter_candidates(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
+                    ) -> Iterator[Path]:
+    """Yield files under ``root/<r>`` for each scan root, sorted, without following dirs."""
+    wanted = {f".{ext}" for ext in extensions}
+    real_root = root.resolve()
+    for top in roots:
+        base = root / top
+        if not base.is_dir() or not _inside(base, real_root):
+            continue
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if Path(name).suffix.lower() in wanted:
+                    yield Path(dirpath) / name
+
+
+def _hash_and_head(path: Path) -> tuple[str, bytes]:
+    digest = hashlib.sha256()
+    head = bytearray()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            if len(head) < TEXT_LIMIT:
+                head.extend(chunk[: TEXT_LIMIT - len(head)])
+    return digest.hexdigest(), bytes(head)
+
+
+def scan_file(path: Path, root: Path) -> FileRecord:
+    """Describe one file. Errors (unreadable, outside root, vanished) become ``scan_error``."""
+    rel = path.relative_to(root).as_posix()
+    file_type = path.suffix.lower().lstrip(".")
+    folder = rel.split("/", 1)[0]
+    try:
+        stat = path.lstat() if path.is_symlink() else path.stat()
+    except OSError as exc:
+        return _unreadable(rel, folder, file_type, 0, 0.0, f"cannot stat: {exc.strerror}")
+    mtime = stat.st_mtime
+    if path.is_symlink() and not _inside(path, root.resolve()):
+        return _unreadable(rel, folder, file_type, stat.st_size, mtime,
+                           "symlink points outside the artifact root (or loops); not read")
+    try:
+        sha256, head = _hash_and_head(path)
+    except OSError as exc:
+        return _unreadable(rel, folder, file_type, stat.st_size, mtime,
+                           f"cannot read: {exc.strerror or exc}")
+    text = decode_bytes(head).text
+    when = resolve_date(rel, file_type, text, mtime)
+    return FileRecord(
+        path=rel, folder=folder, file_type=file_type, size_bytes=stat.st_size,
+        mtime=dt.datetime.fromtimestamp(mtime, tz=dt.UTC).replace(tzinfo=None),
+        sha256=sha256, kind=classify(rel, file_type, text), benchmark_date=when.date,
+        date_source=when.source, date_raw=when.raw,
+    )
+
+
+def _unreadable(rel: str, folder: str, file_type: str, size: int, mtime: float,
+                error: str) -> FileRecord:
+    when = date_from_path(rel) or date_from_mtime(mtime)
+    return FileRecord(
+        path=rel, folder=folder, file_type=file_type, size_bytes=size,
+        mtime=dt.datetime.fromtimestamp(mtime, tz=dt.UTC).replace(tzinfo=None),
+        sha256=None, kind=f"unreadable_{file_type}", benchmark_date=when.date,
+        date_source=when.source, date_raw=when.raw, scan_error=error,
+    )
+
+
+def mark_duplicates(records: list[FileRecord]) -> None:
+    """Point every exact copy (same sha256) at the first path in sorted order."""
+    first: dict[str, str] = {}
+    for record in sorted(records, key=lambda r: r.path):
+        if record.sha256 is None:
+            continue
+        canonical = first.setdefault(record.sha256, record.path)
+        record.duplicate_of = canonical if canonical != record.path else None
+
+
+def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
+              ) -> list[FileRecord]:
+    """Scan every candidate file under the artifact root and mark exact duplicates."""
+    records = [scan_file(path, root) for path in iter_candidates(root, roots, extensions)]
+    mark_duplicates(records)
+    return records
+
+
+def inventory_row(record: FileRecord) -> dict:
+    """The ``artifact_files`` row for a scanned file, before parsing."""
+    return {
+        "partition": record.partition, "path": record.path, "folder": record.folder,
+        "type": record.file_type, "kind": record.kind, "size_bytes": record.size_bytes,
+        "mtime": record.mtime, "sha256": record.sha256, "benchmark_date": record.benchmark_date,
+        "date_source": record.date_source, "date_raw": record.date_raw,
+        "duplicate_of": record.duplicate_of, "parser": None,
+        "parse_status": "unreadable" if record.scan_error else "pending",
+        "parse_error": record.scan_error, "rows_loaded": 0, "values_loaded": 0,
+    }

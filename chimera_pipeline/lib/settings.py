@@ -1,0 +1,82 @@
+"""Environment-driven settings shared by the CLI, the Dagster definitions and the tests.
+
+Everything a user can change is a ``CHIMERA_*`` environment variable, so a nightly
+schedule, a `chimera run` and a test all see the same configuration without a config
+file to keep in sync. Relative paths resolve against the project root (the folder that
+holds ``pyproject.toml``), not the current directory, because Dagster subprocesses do not
+always start where the user typed the command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULT_ROOTS = ("reports", "csv_data", "artifacts")
+DEFAULT_EXTENSIONS = ("csv", "json", "md")
+DEFAULT_PARTITION_START = "2024-01-01"
+
+
+class SettingsError(ValueError):
+    """A ``CHIMERA_*`` value is unusable; the message says which one and how to fix it."""
+
+
+def _path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path)
+
+
+def _csv_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    items = tuple(part.strip().strip("/").lstrip(".") for part in raw.split(","))
+    items = tuple(item for item in items if item)
+    if not items:
+        raise SettingsError(f"{name}={raw!r} lists nothing; give a comma-separated list")
+    return items
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration. Build it with :func:`load_settings`."""
+
+    artifact_root: Path
+    data_dir: Path
+    scan_roots: tuple[str, ...]
+    extensions: tuple[str, ...]
+    partition_start: str
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster_home"
+
+
+def load_settings() -> Settings:
+    """Read the ``CHIMERA_*`` variables, applying the documented defaults."""
+    start = os.environ.get("CHIMERA_PARTITION_START", DEFAULT_PARTITION_START)
+    try:
+        dt.date.fromisoformat(start)
+    except ValueError as exc:
+        raise SettingsError(
+            f"CHIMERA_PARTITION_START={start!r} is not a date; use YYYY-MM-DD"
+        ) from exc
+    return Settings(
+        artifact_root=_path(os.environ.get("CHIMERA_ARTIFACT_ROOT", "data/artifacts")),
+        data_dir=_path(os.environ.get("CHIMERA_DATA_DIR", "data")),
+        scan_roots=_csv_list("CHIMERA_SCAN_ROOTS", DEFAULT_ROOTS),
+        extensions=tuple(e.lower() for e in _csv_list("CHIMERA_EXTENSIONS", DEFAULT_EXTENSIONS)),
+        partition_start=start,
+    )

@@ -1,0 +1,106 @@
+"""Partitioned writes to the DuckDB warehouse: delete-then-insert, one transaction.
+
+Rows travel as Arrow tables (zero-copy into DuckDB). A partition's rows in every table
+are replaced inside a single transaction, so a crash or a concurrent reader sees either
+the old partition or the new one, never half. Callers keep connections short (open,
+write, close): DuckDB lets only one process hold the file for writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from chimera_pipeline.lib.schema import METRIC_TABLES, arrow_schema, column_names, create_statements
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in create_statements():
+        con.execute(statement)
+
+
+def to_arrow(table: str, rows: Sequence[Mapping[str, object]]) -> pa.Table:
+    """Rows (dicts) -> Arrow table with the warehouse schema; unknown keys are an error."""
+    names = set(column_names(table))
+    for row in rows[:1]:
+        extra = set(row) - names
+        if extra:
+            raise KeyError(f"{table}: columns not in the warehouse contract: {sorted(extra)}")
+    return pa.Table.from_pylist(list(rows), schema=arrow_schema(table))
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
+             data: pa.Table) -> None:
+    con.execute(f"DELETE FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
+                [partitions])
+    if data.num_rows:
+        con.register("incoming_rows", data)
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
+        finally:
+            con.unregister("incoming_rows")
+
+
+def replace_partitions(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
+                       tables: Mapping[str, pa.Table],
+                       after: Iterable[tuple[str, list]] = ()) -> None:
+    """Replace ``partitions`` in each given table, then run ``after`` statements; atomic."""
+    keys = sorted(set(partitions))
+    ensure_schema(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, data in tables.items():
+            _replace(con, table, keys, data)
+        for sql, params in after:
+            con.execute(sql, params)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def write_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
+                    rows: Sequence[Mapping[str, object]]) -> None:
+    """Replace the partitions' ``artifact_files`` rows."""
+    replace_partitions(con, partitions, {"artifact_files": to_arrow("artifact_files", rows)})
+
+
+def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) -> list[dict]:
+    """The partitions' inventoried files, as dicts, in path order."""
+    ensure_schema(con)
+    cursor = con.execute(
+        "SELECT path, kind, type, partition, sha256, duplicate_of, parse_status, parse_error "
+        "FROM artifact_files WHERE partition IN (SELECT unnest(?::VARCHAR[])) ORDER BY path",
+        [sorted(set(partitions))],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:  # the scanner's own failure is stored as parse_status=unreadable
+        row["scan_error"] = row["parse_error"] if row["parse_status"] == "unreadable" else None
+    return rows
+
+
+def write_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
+                  tables: Mapping[str, Sequence[Mapping[str, object]]],
+                  statuses: Sequence[Mapping[str, object]]) -> None:
+    """Replace the partitions' rows in every metric table and record each file's status."""
+    arrow = {name: to_arrow(name, tables.get(name, [])) for name in METRIC_TABLES}
+    status_table = pa.Table.from_pylist(
+        list(statuses),
+        schema=pa.schema([("path", pa.string()), ("parser", pa.string()),
+                          ("parse_status", pa.string()), ("parse_error", pa.string()),
+                          ("rows_loaded", pa.int64()), ("values_loaded", pa.int64())]),
+    )
+    con.register("file_statuses", status_table)
+    try:
+        replace_partitions(con, partitions, arrow, after=[(
+            "UPDATE artifact_files AS f SET parser = s.parser, parse_status = s.parse_status, "
+            "parse_error = s.parse_error, rows_loaded = s.rows_loaded, "
+            "values_loaded = s.values_loaded FROM file_statuses AS s "
+            "WHERE f.path = s.path AND f.partition IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(set(partitions))],
+        )])
+    finally:
+        con.unregister("file_statuses")
