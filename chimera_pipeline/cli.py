@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from chimera_pipeline.lib.settings import Settings, SettingsError, load_settings
@@ -86,6 +87,18 @@ def _execute(first: dt.date, last: dt.date, in_process: bool) -> tuple[bool, str
     return result.success, result.run_id
 
 
+def _run_group(job: tuple[int, int, dt.date, dt.date, bool]) -> bool:
+    """Execute one block of days as one Dagster run, printing progress around it."""
+    i, total, first, last, in_process = job
+    label = first.isoformat() if first == last else f"{first}..{last}"
+    print(f"[{i}/{total}] {label}", flush=True)
+    t0 = time.perf_counter()
+    ok, run_id = _execute(first, last, in_process)
+    print(f"[{i}/{total}] {label}: {'ok' if ok else 'FAILED'} in "
+          f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
+    return ok
+
+
 def _found_days(settings: Settings) -> list[dt.date]:
     from chimera_pipeline.lib.scanning import scan_tree
 
@@ -116,16 +129,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     groups = [(d, d) for d in days] if args.per_partition else contiguous_ranges(days)
     print(f"chimera: {len(days)} benchmark day(s) in {len(groups)} run(s); "
           f"artifacts {settings.artifact_root}")
-    failures = 0
     began = time.perf_counter()
-    for i, (first, last) in enumerate(groups, start=1):
-        label = first.isoformat() if first == last else f"{first}..{last}"
-        print(f"[{i}/{len(groups)}] {label}", flush=True)
-        t0 = time.perf_counter()
-        ok, run_id = _execute(first, last, args.in_process)
-        failures += not ok
-        print(f"[{i}/{len(groups)}] {label}: {'ok' if ok else 'FAILED'} in "
-              f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
+    jobs = [(i, len(groups), first, last, args.in_process)
+            for i, (first, last) in enumerate(groups, start=1)]
+    if args.parallel > 1:
+        with ProcessPoolExecutor(args.parallel) as pool:
+            outcomes = list(pool.map(_run_group, jobs))
+    else:
+        outcomes = [_run_group(job) for job in jobs]
+    failures = outcomes.count(False)
     print(f"chimera: {len(groups) - failures}/{len(groups)} run(s) succeeded in "
           f"{time.perf_counter() - began:.1f}s")
     print(f"  warehouse: {settings.warehouse_path}")
@@ -155,6 +167,24 @@ def cmd_dates(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    """Start ``dg dev`` (webserver + daemon) on the project's workspace, bound to loopback."""
+    import os
+
+    from chimera_pipeline.instance import prepare_dagster_home
+    from chimera_pipeline.lib.settings import PROJECT_ROOT
+
+    prepare_dagster_home(settings)
+    dg = Path(sys.executable).with_name("dg")
+    command = [str(dg), "dev", "--workspace", str(PROJECT_ROOT / "workspace.yaml"),
+               "--host", args.host, "--port", str(args.port)]
+    print(f"chimera: Dagster UI on http://{args.host}:{args.port} "
+          f"(DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
+    os.chdir(PROJECT_ROOT)
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chimera", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="one Dagster run per day instead of one per block of days")
     run.add_argument("--in-process", action="store_true",
                      help="run steps in this process instead of one subprocess per step")
+    run.add_argument("--parallel", type=int, default=1, metavar="N",
+                     help="launch up to N runs at once (with --per-partition: N days at once)")
     run.set_defaults(func=cmd_run)
     sample = sub.add_parser("sample", help="write the deterministic sample artifact corpus")
     sample.add_argument("--out", help="target folder (default: CHIMERA_ARTIFACT_ROOT)")
@@ -174,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(func=cmd_sample)
     dates = sub.add_parser("dates", help="list the benchmark days found under the root")
     dates.set_defaults(func=cmd_dates)
+    ui = sub.add_parser("ui", help="start the Dagster UI (dg dev) on 127.0.0.1")
+    ui.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=3000, help="port (default 3000)")
+    ui.set_defaults(func=cmd_ui)
     return parser
 
 

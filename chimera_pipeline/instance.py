@@ -26,4 +26,13 @@ def prepare_dagster_home(settings: Settings) -> Path:
         not target.exists() or target.read_bytes() != PROJECT_DAGSTER_YAML.read_bytes()
     ):
         shutil.copyfile(PROJECT_DAGSTER_YAML, target)
+    _initialise_storage()
     return home
+
+
+def _initialise_storage() -> None:
+    """Create/migrate the SQLite storage once, before any parallel run races to do it."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get():
+        pass

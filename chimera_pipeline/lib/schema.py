@@ -178,3 +178,12 @@ def arrow_schema(table: str) -> pa.Schema:
 
 def column_names(table: str) -> list[str]:
     return [col for col, _, _ in TABLES[table]]
+
+
+def markdown_reference() -> str:
+    """The README's table reference, generated so it cannot drift from the DDL."""
+    parts = []
+    for name, columns in TABLES.items():
+        rows = "\n".join(f"| `{col}` | {typ} | {desc} |" for col, typ, desc in columns)
+        parts.append(f"#### `{name}`\n\n| column | type | meaning |\n|---|---|---|\n{rows}\n")
+    return "\n".join(parts)

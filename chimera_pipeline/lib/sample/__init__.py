@@ -66,6 +66,8 @@ def generate(files: int | None = None, seed: int = 7, days: int | None = None
         unit = Unit(rng, start + dt.timedelta(days=serial % n_days), serial, occurrence, scale)
         writer(unit)
         for path, content in unit.files.items():
+            if scale and len(out) >= files:
+                break  # the last unit is cut so the tree has exactly ``files`` files
             out[path] = (content, unit.day)
     return out
 

@@ -1,0 +1,130 @@
+"""The Dagster pipeline end to end on the real corpus: counts, dates, numbers, idempotence,
+parallel backfills. Every run here is a real Dagster run through a real instance."""
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from chimera_pipeline.lib.settings import PROJECT_ROOT
+from chimera_pipeline_tests.conftest import chimera, table_snapshot
+
+
+def test_every_file_is_catalogued_with_the_agent_counts(real_db, file_index) -> None:
+    assert real_db.execute("SELECT count(*) FROM artifact_files").fetchone()[0] == len(file_index)
+    scanned = dict(real_db.execute(
+        "SELECT type, count(*) FROM artifact_files WHERE folder IN ('reports', 'csv_data') "
+        "GROUP BY type").fetchall())
+    assert scanned == {"csv": 28, "json": 44, "md": 29}
+    pairs = real_db.execute(
+        "SELECT count(*) FROM artifact_files WHERE duplicate_of IS NOT NULL").fetchone()[0]
+    assert pairs == 4
+
+
+def test_benchmark_dates_follow_the_rules(real_db, real_corpus, file_index) -> None:
+    stored = {path: (day, source, partition) for path, day, source, partition in real_db.execute(
+        "SELECT path, benchmark_date, date_source, partition FROM artifact_files").fetchall()}
+    for row in file_index:
+        day, source, partition = stored[row["path"]]
+        assert partition == day.isoformat()
+        expected = re.search(r"\d{4}-\d{2}-\d{2}", row["date_from_name"] or row["date_from_content"])
+        if row["date_from_name"]:
+            assert (day.isoformat(), source) == (expected.group(0), "path"), row["path"]
+        elif expected:
+            assert (day.isoformat(), source) == (expected.group(0), "content"), row["path"]
+        else:
+            mtime = os.stat(real_corpus / row["path"]).st_mtime
+            assert source == "mtime", row["path"]
+            assert day == dt.datetime.fromtimestamp(mtime, tz=dt.UTC).date()
+
+
+def test_gemma3_baseline_throughput(real_db) -> None:
+    means = dict(real_db.execute(
+        "SELECT model, avg(decode_tps) FROM llm_runs WHERE suite = 'baseline' AND ok "
+        "AND model LIKE 'gemma3:%' GROUP BY model").fetchall())
+    assert set(means) == {"gemma3:latest", "gemma3:1b-it-qat", "gemma3:270m"}
+    assert abs(means["gemma3:latest"] - 102.2) <= 0.1
+    assert abs(means["gemma3:1b-it-qat"] - 182.9) <= 0.1
+    assert abs(means["gemma3:270m"] - 283.6) <= 0.1
+
+
+def test_timed_out_rows_are_kept_and_failed(real_db) -> None:
+    rows = real_db.execute(
+        "SELECT config_name, ok, decode_tps FROM llm_runs WHERE error = 'timed out' "
+        "AND source_file = 'reports/gemma3/gemma3_270m_param_tuning.csv' ORDER BY 1").fetchall()
+    assert rows == [("g60_c1024_t0.2", False, None), ("g60_c1024_t0.4", False, None)]
+    zero_rates = real_db.execute(
+        "SELECT count(*) FROM llm_runs WHERE decode_tps = 0 OR ttft_s = 0").fetchone()[0]
+    assert zero_rates == 0  # a failed row's zeros are NULL, never 0 tok/s
+    failed = real_db.execute("SELECT count(*) FROM llm_runs WHERE NOT ok").fetchone()[0]
+    assert failed >= 50  # the prompt-suite runs that could not reach Ollama
+
+
+def test_compile_times(real_db) -> None:
+    trt = dict(real_db.execute(
+        "SELECT bench_id, compile_time_s FROM compile_benchmarks WHERE backend = 'tensorrt' "
+        "AND bench_id IN ('conv_cuda_bench', 'transformer_cuda_torchtrt')").fetchall())
+    assert round(trt["conv_cuda_bench"], 2) == 17.16
+    assert round(trt["transformer_cuda_torchtrt"], 2) == 18.04
+    failed = real_db.execute(
+        "SELECT success, mean_ms, ok FROM compile_benchmarks "
+        "WHERE bench_id = 'conv_cuda_bench' AND backend = 'torch_compile'").fetchall()
+    assert failed == [(False, None, False)]
+
+
+def test_parse_statuses_and_provenance(real_db) -> None:
+    statuses = dict(real_db.execute(
+        "SELECT parse_status, count(*) FROM artifact_files GROUP BY 1").fetchall())
+    assert statuses == {"ok": 99, "duplicate": 4, "error": 1}
+    path, error = real_db.execute(
+        "SELECT path, parse_error FROM artifact_files WHERE parse_status = 'error'").fetchone()
+    assert path == "reports/ncu_summary.csv" and "--page' is invalid" in error
+    orphans = real_db.execute(
+        "SELECT count(*) FROM metric_values v LEFT JOIN artifact_files f "
+        "ON f.path = v.source_file AND f.partition = v.partition WHERE f.path IS NULL"
+    ).fetchone()[0]
+    assert orphans == 0
+    grouped = real_db.execute(
+        "SELECT value, raw_value FROM metric_values WHERE source_file = 'reports/ncu_ollama_raw.csv' "
+        "AND metric = 'device__attribute_clock_rate' AND locator = 'row1.device__attribute_clock_rate'"
+    ).fetchall()
+    assert grouped == [(2280000.0, "22,80,000")]
+
+
+def test_cli_reports_where_things_are_and_shows_progress(real_run) -> None:
+    out = real_run["stdout"]
+    assert f"warehouse: {real_run['warehouse']}" in out
+    assert f"reports:   {real_run['data_dir'] / 'reports'}" in out
+    assert re.search(r"\[1/\d+\] 2025-09-28\.\.2025-09-30: ok", out)
+    assert (real_run["data_dir"] / "dagster_home/dagster.yaml").is_file()
+
+
+def test_materializing_a_partition_twice_gives_identical_tables(real_corpus, tmp_path) -> None:
+    env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path)}
+    first = chimera(["run", "--date", "2025-10-02", "--in-process"], env)
+    assert first.returncode == 0, first.stderr
+    before = table_snapshot(tmp_path / "warehouse.duckdb")
+    second = chimera(["run", "--date", "2025-10-02", "--in-process"], env)
+    assert second.returncode == 0, second.stderr
+    assert table_snapshot(tmp_path / "warehouse.duckdb") == before
+    assert len(before["artifact_files"]) == 24 and len(before["compile_benchmarks"]) == 27
+
+
+def test_parallel_multiprocess_backfill_equals_the_serial_run(real_run, tmp_path) -> None:
+    """One run per partition, four runs at a time, each with the multiprocess executor."""
+    env = {**real_run["env"], "CHIMERA_DATA_DIR": str(tmp_path)}
+    result = chimera(["run", "--per-partition", "--parallel", "4"], env, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "lock" not in (result.stdout + result.stderr).lower()
+    assert result.stdout.count(": ok in") == 9
+    assert table_snapshot(tmp_path / "warehouse.duckdb") == table_snapshot(real_run["warehouse"])
+
+
+def test_definitions_load_with_dg_check() -> None:
+    dg = Path(sys.executable).with_name("dg")
+    result = subprocess.run([str(dg), "check", "defs"], cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr

@@ -1,0 +1,69 @@
+"""The scanner: roots and extensions, symlinks that leave the root, duplicates, hashing."""
+
+import hashlib
+import os
+from pathlib import Path
+
+from chimera_pipeline.lib.scanning import scan_tree
+
+ROOTS = ("reports", "csv_data", "artifacts")
+EXTS = ("csv", "json", "md")
+
+
+def _write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_roots_and_extensions_are_respected(tmp_path: Path) -> None:
+    _write(tmp_path, "reports/a.csv", "x\n1\n")
+    _write(tmp_path, "reports/notes.txt", "ignored")
+    _write(tmp_path, "elsewhere/b.csv", "x\n1\n")
+    _write(tmp_path, "csv_data/c.json", "{}")
+    paths = [r.path for r in scan_tree(tmp_path, ROOTS, EXTS)]
+    assert paths == ["reports/a.csv", "csv_data/c.json"]
+    only_json = [r.path for r in scan_tree(tmp_path, ("csv_data",), ("json",))]
+    assert only_json == ["csv_data/c.json"]
+
+
+def test_symlink_out_of_the_root_is_listed_but_never_read(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "secret"
+    secret = _write(outside, "passwords.csv", "user,password\nroot,hunter2\n")
+    (root / "reports").mkdir(parents=True)
+    os.symlink(secret, root / "reports/leak.csv")
+    os.symlink(outside, root / "reports/linked_dir")  # folder links are not followed
+    _write(root, "reports/ok.csv", "x\n1\n")
+    records = {r.path: r for r in scan_tree(root, ROOTS, EXTS)}
+    assert set(records) == {"reports/leak.csv", "reports/ok.csv"}
+    leak = records["reports/leak.csv"]
+    assert leak.sha256 is None and "outside the artifact root" in leak.scan_error
+    assert records["reports/ok.csv"].sha256 == hashlib.sha256(b"x\n1\n").hexdigest()
+
+
+def test_symlink_loop_does_not_hang_or_crash(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    os.symlink(tmp_path / "reports/loop.csv", tmp_path / "reports/loop.csv")
+    records = scan_tree(tmp_path, ROOTS, EXTS)
+    assert [r.scan_error is not None for r in records] == [True]
+
+
+def test_exact_duplicates_point_at_the_first_path(tmp_path: Path) -> None:
+    for rel in ("reports/llama3/x.csv", "csv_data/x.csv", "reports/y.csv"):
+        _write(tmp_path, rel, "a,b\n1,2\n")
+    _write(tmp_path, "reports/z.csv", "a,b\n3,4\n")
+    dup = {r.path: r.duplicate_of for r in scan_tree(tmp_path, ROOTS, EXTS)}
+    assert dup == {"csv_data/x.csv": None, "reports/llama3/x.csv": "csv_data/x.csv",
+                   "reports/y.csv": "csv_data/x.csv", "reports/z.csv": None}
+
+
+def test_real_corpus_duplicates(real_corpus) -> None:
+    records = scan_tree(real_corpus, ROOTS, EXTS)
+    pairs = {(r.path, r.duplicate_of) for r in records if r.duplicate_of}
+    assert pairs == {
+        ("reports/llama3/ollama_param_tuning.csv", "csv_data/ollama_param_tuning.csv"),
+        ("reports/llama3/ollama_param_tuning_summary.csv", "csv_data/ollama_param_tuning_summary.csv"),
+        ("reports/llama3/ollama_quant_bench.csv", "csv_data/ollama_quant_bench.csv"),
+        ("reports/ollama_benchmark_summary.md", "reports/llama3/ollama_benchmark_summary.md"),
+    }
