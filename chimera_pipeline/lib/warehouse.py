@@ -104,3 +104,24 @@ def write_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
         )])
     finally:
         con.unregister("file_statuses")
+
+
+def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stage: str,
+                 seconds: float, run_id: str) -> None:
+    """Replace the partitions' timing for one stage (the Workflow Summary reads these)."""
+    keys = sorted(set(partitions))
+    ensure_schema(con)
+    rows = [{"partition": k, "stage": stage, "seconds": seconds, "partitions_in_step": len(keys),
+             "run_id": run_id} for k in keys]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM stage_timings WHERE stage = ? AND partition IN "
+                    "(SELECT unnest(?::VARCHAR[]))", [stage, keys])
+        if rows:
+            con.register("stage_rows", to_arrow("stage_timings", rows))
+            con.execute("INSERT INTO stage_timings BY NAME SELECT * FROM stage_rows")
+            con.unregister("stage_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

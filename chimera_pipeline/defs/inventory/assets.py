@@ -1,5 +1,6 @@
 """``artifact_inventory``: the catalog of artifact files for the selected benchmark days."""
 
+import time
 from collections import Counter
 
 import dagster as dg
@@ -8,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 from chimera_pipeline.defs.partitions import benchmark_days, single_run_backfill
 from chimera_pipeline.lib.scanning import inventory_row, scan_tree
 from chimera_pipeline.lib.settings import load_settings
-from chimera_pipeline.lib.warehouse import write_inventory
+from chimera_pipeline.lib.warehouse import record_stage, write_inventory
 
 
 @dg.asset(
@@ -23,6 +24,7 @@ from chimera_pipeline.lib.warehouse import write_inventory
 def artifact_inventory(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
+    began = time.perf_counter()
     settings = load_settings()
     if not settings.artifact_root.is_dir():
         raise dg.Failure(
@@ -34,6 +36,7 @@ def artifact_inventory(
     selected = [r for r in records if r.partition in keys]
     with warehouse.get_connection() as con:
         write_inventory(con, keys, [inventory_row(r) for r in selected])
+        record_stage(con, keys, "ingest", time.perf_counter() - began, context.run_id)
     by_type = Counter(r.file_type for r in selected)
     context.log.info(f"{len(selected)} of {len(records)} scanned files fall on {len(keys)} day(s)")
     return dg.MaterializeResult(

@@ -1,5 +1,6 @@
 """``benchmark_metrics``: the partition's files parsed into typed DuckDB tables."""
 
+import time
 from collections import Counter
 
 import dagster as dg
@@ -10,7 +11,12 @@ from chimera_pipeline.defs.warehouse.frames import validate
 from chimera_pipeline.lib.ingest import ingest
 from chimera_pipeline.lib.schema import METRIC_TABLES
 from chimera_pipeline.lib.settings import load_settings
-from chimera_pipeline.lib.warehouse import read_inventory, to_arrow, write_metrics
+from chimera_pipeline.lib.warehouse import (
+    read_inventory,
+    record_stage,
+    to_arrow,
+    write_metrics,
+)
 
 
 @dg.asset(
@@ -26,6 +32,7 @@ from chimera_pipeline.lib.warehouse import read_inventory, to_arrow, write_metri
 def benchmark_metrics(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
+    began = time.perf_counter()
     settings = load_settings()
     keys = set(context.partition_keys)
     with warehouse.get_connection() as con:
@@ -36,6 +43,7 @@ def benchmark_metrics(
     statuses = [vars(s) for s in result.statuses]
     with warehouse.get_connection() as con:
         write_metrics(con, keys, result.tables, statuses)
+        record_stage(con, keys, "parse", time.perf_counter() - began, context.run_id)
     outcome = Counter(s.parse_status for s in result.statuses)
     for status in result.statuses:
         if status.parse_status == "error":

@@ -77,7 +77,8 @@ def add_run(out: ParseOutput, ctx: ParseContext, row_number: int, suite: str,
             value = fields.get(key)
             if value is not None and value <= 0:
                 fields[key] = None
-    key = measurement_key(fields.get("model"), fields.get("prompt_text"), fields.get("started_at"),
+    key = measurement_key(fields.get("model"), fields.get("config_name"), fields.get("prompt_id"),
+                          fields.get("prompt_text"), fields.get("started_at"), error,
                           *(fields.get(k) for k in _MEASURED))
     out.add("llm_runs", ctx, run_id=f"{ctx.path}#{row_number}", source_row=row_number,
             suite=suite, error=error, ok=ok, measurement_key=key, **fields)

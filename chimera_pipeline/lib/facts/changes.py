@@ -1,0 +1,70 @@
+"""Changes against the latest earlier partition with the same model, suite and config.
+
+Noise-aware rule (also in the README): with ``d`` the difference of the two means and
+``se = sqrt(s1²/n1 + s2²/n2)`` their standard error, a change is real when ``|d| > 2·se``
+and ``|d|`` is at least 2 % of the earlier mean. When either side has fewer than two
+measurements there is no spread to judge by, so the bar is 5 %. Otherwise the change is
+reported as "within noise".
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+
+from chimera_pipeline.lib.facts.model import PRIORITY_CHANGE, Fact
+
+_SQL = """
+WITH runs AS (
+    SELECT * FROM llm_runs WHERE partition <= $partition AND ok
+    QUALIFY row_number() OVER (PARTITION BY measurement_key ORDER BY source_file, source_row) = 1),
+agg AS (
+    SELECT partition, coalesce(model, 'unknown model') AS model, suite,
+           CASE WHEN GROUPING(config_name) = 1 THEN 'all' ELSE coalesce(config_name, 'default')
+           END AS config, avg({c}) AS mean, stddev_samp({c}) AS sd, count({c}) AS n
+    FROM runs WHERE {c} IS NOT NULL
+    GROUP BY GROUPING SETS ((partition, model, suite), (partition, model, suite, config_name))),
+now AS (SELECT * FROM agg WHERE partition = $partition),
+prev AS (
+    SELECT * FROM agg WHERE partition < $partition
+    QUALIFY row_number() OVER (PARTITION BY model, suite, config ORDER BY partition DESC) = 1)
+SELECT now.model, now.suite, now.config, prev.partition, prev.mean, prev.sd, prev.n,
+       now.mean, now.sd, now.n
+FROM now JOIN prev USING (model, suite, config) ORDER BY ALL
+"""
+
+
+def classify(prev_mean: float, prev_sd: float | None, prev_n: int, mean: float,
+             sd: float | None, n: int) -> tuple[float, str]:
+    """Return (relative change in %, 'changed' | 'within noise') by the rule above."""
+    delta = mean - prev_mean
+    relative = 100.0 * delta / prev_mean if prev_mean else math.inf
+    if prev_n >= 2 and n >= 2 and prev_sd is not None and sd is not None:
+        se = math.sqrt(prev_sd**2 / prev_n + sd**2 / n)
+        real = abs(delta) > 2 * se and abs(relative) >= 2.0
+    else:
+        real = abs(relative) >= 5.0
+    return relative, "changed" if real else "within noise"
+
+
+def change_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
+    facts = []
+    for column, label, higher_is_better in (("decode_tps", "decode tokens/s", True),
+                                            ("ttft_s", "TTFT", False)):
+        for model, suite, config, prev_day, pm, psd, pn, m, sd, n in con.execute(
+                _SQL.format(c=column), {"partition": partition}).fetchall():
+            relative, verdict = classify(pm, psd, pn, m, sd, n)
+            if verdict == "changed":
+                better = (relative > 0) == higher_is_better
+                verdict = "improvement" if better else "regression"
+            scope = f"{model} {suite}" + ("" if config == "all" else f" {config}")
+            key = f"change.{model}.{suite}.{config}.{column}"
+            where = (f"llm_runs WHERE partition IN ('{prev_day}','{partition}') AND model='{model}'"
+                     f" AND suite='{suite}'")
+            facts.append(Fact(f"{key}.pct", f"{scope}: {label} change vs {prev_day} ({verdict})",
+                              relative, "%", "change",
+                              PRIORITY_CHANGE + (0 if config == "all" else 40), where,
+                              model if config == "all" else f"{model} {config}", column,
+                              text=verdict))
+    return facts

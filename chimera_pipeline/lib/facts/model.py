@@ -1,0 +1,64 @@
+"""A fact: one number (or label) the report may state, with where it came from.
+
+Facts get short ids (``F1``, ``F2``...) in priority order, so the LLM can cite ``{F3}``
+instead of retyping a number; the renderer fills citations from the ``facts`` table, which
+makes cited numbers right by construction. ``priority`` (lower = more important) also
+decides which facts go first when a prompt has to be trimmed to fit the context window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PRIORITY_HEADLINE = 10
+PRIORITY_MODEL = 20
+PRIORITY_CHANGE = 30
+PRIORITY_QUALITY = 40
+PRIORITY_COMPILE = 50
+PRIORITY_INVENTORY = 60
+PRIORITY_CONFIG = 80
+
+
+@dataclass
+class Fact:
+    """One statement of the deterministic analysis."""
+
+    key: str
+    label: str
+    value: float | None
+    unit: str | None
+    category: str
+    priority: int
+    provenance: str
+    subject: str | None = None
+    metric: str | None = None
+    text: str | None = None
+    fact_id: str | None = None
+
+    def display(self) -> str:
+        """The value as the report prints it (units and sensible rounding)."""
+        if self.value is None:
+            return self.text or "n/a"
+        return format_value(self.value, self.unit)
+
+
+def format_value(value: float, unit: str | None) -> str:
+    if unit in ("count", "files", "requests", "bytes", None) and float(value).is_integer():
+        text = f"{int(value):,}"
+    elif unit == "%" or abs(value) >= 100:
+        text = f"{value:.1f}"
+    elif abs(value) >= 1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3f}"
+    suffix = {None: "", "count": "", "requests": " requests", "files": " files", "%": "%",
+              "bytes": " bytes"}.get(unit, f" {unit}")
+    return text + suffix
+
+
+def assign_ids(facts: list[Fact]) -> list[Fact]:
+    """Order by priority then key and number them F1..Fn (stable for the same data)."""
+    ordered = sorted(facts, key=lambda f: (f.priority, f.key))
+    for i, fact in enumerate(ordered, start=1):
+        fact.fact_id = f"F{i}"
+    return ordered
