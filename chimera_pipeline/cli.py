@@ -68,7 +68,11 @@ def _follow_steps(instance, batch: str, stop: threading.Event) -> None:
         seen = len(records)
 
 
-def _execute(first: dt.date, last: dt.date, in_process: bool) -> tuple[bool, str]:
+STAGES = ("artifact_inventory", "benchmark_metrics", "benchmark_facts", "llm_analysis",
+          "benchmark_report")
+
+
+def _execute(first: dt.date, last: dt.date, in_process: bool, until: str) -> tuple[bool, str]:
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
@@ -80,6 +84,7 @@ def _execute(first: dt.date, last: dt.date, in_process: bool) -> tuple[bool, str
         result = dg.execute_job(
             dg.reconstructable(benchmark_job), instance=instance,
             run_config=_run_config(in_process), tags=_tags(first, last, batch),
+            asset_selection=[dg.AssetKey(k) for k in STAGES[: STAGES.index(until) + 1]],
         )
     finally:
         stop.set()
@@ -87,13 +92,13 @@ def _execute(first: dt.date, last: dt.date, in_process: bool) -> tuple[bool, str
     return result.success, result.run_id
 
 
-def _run_group(job: tuple[int, int, dt.date, dt.date, bool]) -> bool:
+def _run_group(job: tuple[int, int, dt.date, dt.date, bool, str]) -> bool:
     """Execute one block of days as one Dagster run, printing progress around it."""
-    i, total, first, last, in_process = job
+    i, total, first, last, in_process, until = job
     label = first.isoformat() if first == last else f"{first}..{last}"
     print(f"[{i}/{total}] {label}", flush=True)
     t0 = time.perf_counter()
-    ok, run_id = _execute(first, last, in_process)
+    ok, run_id = _execute(first, last, in_process, until)
     print(f"[{i}/{total}] {label}: {'ok' if ok else 'FAILED'} in "
           f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
     return ok
@@ -130,7 +135,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"chimera: {len(days)} benchmark day(s) in {len(groups)} run(s); "
           f"artifacts {settings.artifact_root}")
     began = time.perf_counter()
-    jobs = [(i, len(groups), first, last, args.in_process)
+    jobs = [(i, len(groups), first, last, args.in_process, args.until)
             for i, (first, last) in enumerate(groups, start=1)]
     if args.parallel > 1:
         with ProcessPoolExecutor(args.parallel) as pool:
@@ -196,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="one Dagster run per day instead of one per block of days")
     run.add_argument("--in-process", action="store_true",
                      help="run steps in this process instead of one subprocess per step")
+    run.add_argument("--until", choices=STAGES, default=STAGES[-1],
+                     help="materialize the graph only up to this asset (default: the report)")
     run.add_argument("--parallel", type=int, default=1, metavar="N",
                      help="launch up to N runs at once (with --per-partition: N days at once)")
     run.set_defaults(func=cmd_run)

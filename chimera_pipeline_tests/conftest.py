@@ -41,10 +41,17 @@ def file_index(real_corpus: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def chimera(args: list[str], env: dict[str, str], timeout: int = 600
+# The embedded model is real in the tests; a small answer budget and context keep CI fast.
+FAST_LLM = {"CHIMERA_LLM_BACKEND": "embedded", "CHIMERA_LLM_MAX_TOKENS": "96",
+            "CHIMERA_LLM_MAX_CTX": "2048", "CHIMERA_LLM_SCHEMA_RETRIES": "0"}
+LLM_TABLES = ("llm_calls", "llm_analyses", "report_claims", "stage_timings")
+
+
+def chimera(args: list[str], env: dict[str, str], timeout: int = 900
             ) -> subprocess.CompletedProcess[str]:
     """Run the real ``chimera`` entry point in a subprocess with ``env`` overrides."""
     full_env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    full_env.update(FAST_LLM)
     full_env.update(env)
     return subprocess.run([sys.executable, "-m", "chimera_pipeline.cli", *args], env=full_env,
                           capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT)
@@ -55,7 +62,7 @@ def real_run(real_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     """``chimera run`` over the whole real corpus, once per session (in-process steps)."""
     data_dir = tmp_path_factory.mktemp("real_run")
     env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(data_dir)}
-    result = chimera(["run", "--in-process"], env)
+    result = chimera(["run", "--in-process"], env, timeout=1800)
     assert result.returncode == 0, result.stdout + result.stderr
     return {"data_dir": data_dir, "env": env, "stdout": result.stdout,
             "warehouse": data_dir / "warehouse.duckdb"}

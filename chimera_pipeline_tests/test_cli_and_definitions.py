@@ -21,16 +21,16 @@ def _partitions(env) -> list[str]:
 
 
 def test_from_to_runs_exactly_that_window(sample_env) -> None:
-    result = chimera(["run", "--from", "2025-09-23", "--to", "2025-09-24", "--in-process"],
-                     sample_env)
+    result = chimera(["run", "--from", "2025-09-23", "--to", "2025-09-24", "--in-process",
+                      "--until", "benchmark_metrics"], sample_env)
     assert result.returncode == 0, result.stderr
     assert "2 benchmark day(s) in 1 run(s)" in result.stdout
     assert _partitions(sample_env) == ["2025-09-23", "2025-09-24"]
 
 
 def test_repeatable_date(sample_env) -> None:
-    result = chimera(["run", "--date", "2025-09-22", "--date", "2025-10-03", "--in-process"],
-                     sample_env)
+    result = chimera(["run", "--date", "2025-09-22", "--date", "2025-10-03", "--in-process",
+                      "--until", "benchmark_metrics"], sample_env)
     assert result.returncode == 0, result.stderr
     assert "2 benchmark day(s) in 2 run(s)" in result.stdout
     assert _partitions(sample_env) == ["2025-09-22", "2025-10-03"]

@@ -3,6 +3,6 @@
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh test
+bash scripts/setup.sh test,embedded
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"

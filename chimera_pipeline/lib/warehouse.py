@@ -125,3 +125,14 @@ def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stag
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def read_rows(con: duckdb.DuckDBPyConnection, table: str, partitions: Iterable[str],
+              order: str = "partition") -> list[dict]:
+    """A table's rows for the partitions, as dicts (reports and the LLM step read these)."""
+    ensure_schema(con)
+    cursor = con.execute(
+        f"SELECT * FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[])) "
+        f"ORDER BY partition, {order}", [sorted(set(partitions))])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

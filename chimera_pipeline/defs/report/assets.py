@@ -1,0 +1,47 @@
+"""``benchmark_report``: the day's technical report, plus the index and roll-up."""
+
+import time
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from chimera_pipeline.defs.partitions import benchmark_days, single_run_backfill
+from chimera_pipeline.lib.report.render import render_day
+from chimera_pipeline.lib.report.rollup import write_index, write_rollup
+from chimera_pipeline.lib.settings import load_settings
+from chimera_pipeline.lib.warehouse import record_stage
+
+
+@dg.asset(
+    deps=["llm_analysis"],
+    partitions_def=benchmark_days,
+    backfill_policy=single_run_backfill,
+    pool="duckdb_writer",
+    group_name="report",
+    kinds={"markdown"},
+    description="data/reports/<date>/report.md, report.json and PNG charts; "
+    "data/reports/index.md and rollup.md over every day.",
+)
+def benchmark_report(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    began = time.perf_counter()
+    reports_dir = load_settings().reports_dir
+    keys = sorted(context.partition_keys)
+    summaries = []
+    with warehouse.get_connection() as con:
+        record_stage(con, keys, "report", 0.0, context.run_id)  # row exists while rendering
+        for key in keys:
+            if con.execute("SELECT count(*) FROM artifact_files WHERE partition = ?",
+                           [key]).fetchone()[0]:
+                summaries.append(render_day(con, key, reports_dir / key))
+        write_rollup(con, reports_dir)
+        record_stage(con, keys, "report", time.perf_counter() - began, context.run_id)
+    write_index(reports_dir)
+    last = summaries[-1] if summaries else None
+    return dg.MaterializeResult(metadata={
+        "reports": len(summaries),
+        "directory": dg.MetadataValue.path(str(reports_dir)),
+        "unverified_numbers": sum(s["unverified"] for s in summaries),
+        "report": dg.MetadataValue.md(last["markdown"] if last else "_no files on these days_"),
+    })

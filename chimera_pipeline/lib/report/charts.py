@@ -1,0 +1,75 @@
+"""PNG charts for a daily report: throughput by model, sweep heat map, trend over days."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def throughput_by_model(models: list[dict], out: Path) -> Path | None:
+    rows = [r for r in models if r["decode_tps.mean"]]
+    if not rows:
+        return None
+    labels = [f"{r['model']}\n{r['suite']}" for r in rows]
+    values = [r["decode_tps.mean"]["value"] for r in rows]
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(rows)), 4))
+    ax.bar(range(len(rows)), values, color="#4c72b0")
+    ax.set_xticks(range(len(rows)), labels, rotation=45, ha="right", fontsize=7)
+    ax.set_ylabel("mean decode tokens/s")
+    ax.set_title("Decode throughput by model (ok requests)")
+    return _save(fig, out / "throughput_by_model.png")
+
+
+def sweep_heatmap(con: duckdb.DuckDBPyConnection, day: str, out: Path) -> Path | None:
+    rows = con.execute("""
+        SELECT coalesce(model, '?'), num_gpu, num_ctx, temperature, avg(decode_tps)
+        FROM llm_runs WHERE partition = ? AND suite = 'param_tuning' AND ok
+          AND num_gpu IS NOT NULL AND num_ctx IS NOT NULL GROUP BY ALL ORDER BY ALL""",
+                       [day]).fetchall()
+    if not rows:
+        return None
+    models = sorted({r[0] for r in rows})
+    fig, axes = plt.subplots(1, len(models), figsize=(4.5 * len(models), 3.8), squeeze=False)
+    for ax, model in zip(axes[0], models, strict=True):
+        mine = [r for r in rows if r[0] == model]
+        gpus = sorted({r[1] for r in mine})
+        cols = sorted({(r[2], r[3]) for r in mine})
+        grid = [[next((r[4] for r in mine if r[1] == g and (r[2], r[3]) == c), float("nan"))
+                 for c in cols] for g in gpus]
+        image = ax.imshow(grid, aspect="auto", cmap="viridis")
+        ax.set_yticks(range(len(gpus)), [f"gpu {g}" for g in gpus], fontsize=7)
+        ax.set_xticks(range(len(cols)), [f"c{c}\nt{t:g}" for c, t in cols], fontsize=6)
+        ax.set_title(model, fontsize=9)
+        fig.colorbar(image, ax=ax, label="tok/s")
+    fig.suptitle("Parameter sweep: mean decode tokens/s")
+    return _save(fig, out / "sweep_heatmap.png")
+
+
+def trend(con: duckdb.DuckDBPyConnection, day: str, out: Path) -> Path | None:
+    rows = con.execute("""
+        SELECT model, partition, avg(decode_tps) FROM llm_runs
+        WHERE partition <= ? AND ok AND model IS NOT NULL AND decode_tps IS NOT NULL
+        GROUP BY ALL ORDER BY ALL""", [day]).fetchall()
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for model in sorted({r[0] for r in rows}):
+        points = [(r[1], r[2]) for r in rows if r[0] == model]
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=model)
+    ax.set_ylabel("mean decode tokens/s")
+    ax.set_title(f"Decode throughput by day, up to {day}")
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+    ax.legend(fontsize=7)
+    return _save(fig, out / "trend.png")
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

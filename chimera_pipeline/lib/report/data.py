@@ -1,0 +1,75 @@
+"""Everything a daily report shows, read from the warehouse (never typed by the LLM)."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from chimera_pipeline.lib.facts.model import PRIORITY_MODEL
+from chimera_pipeline.lib.warehouse import read_rows
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
+    """The facts, tables, LLM output and metrics for one day's report."""
+    facts = read_rows(con, "facts", [day], order="priority, fact_key")
+    by_key = {f["fact_key"]: f for f in facts}
+    calls = read_rows(con, "llm_calls", [day], order="started_at")
+    analyses = read_rows(con, "llm_analyses", [day], order="call_id")
+    claims = read_rows(con, "report_claims", [day], order="claim_id")
+    analysis = json.loads(analyses[0]["analysis_json"])["rendered"] if analyses else None
+    return {
+        "day": day,
+        "facts": facts,
+        "calls": calls,
+        "analysis": analysis,
+        "analysis_row": analyses[0] if analyses else None,
+        "claims": claims,
+        "unverified": [c for c in claims if not c["verified"]],
+        "ingestion": _query(con, """
+            SELECT folder, type, count(*) AS files, sum(size_bytes) AS bytes
+            FROM artifact_files WHERE partition = ? GROUP BY ALL ORDER BY ALL""", [day]),
+        "date_sources": _query(con, """
+            SELECT date_source, count(*) AS files FROM artifact_files WHERE partition = ?
+            GROUP BY 1 ORDER BY 1""", [day]),
+        "parse_status": _query(con, """
+            SELECT parse_status, count(*) AS files FROM artifact_files WHERE partition = ?
+            GROUP BY 1 ORDER BY 1""", [day]),
+        "models": _model_table(by_key, facts),
+        "sweeps": [f for f in facts if f["category"] == "sweep"],
+        "compile": [f for f in facts if f["category"] == "compile"],
+        "changes": [f for f in facts if f["category"] == "change"],
+        "quality_files": _query(con, """
+            SELECT path, parse_status, coalesce(parse_error, '') AS parse_error, duplicate_of,
+                   date_source FROM artifact_files WHERE partition = ? AND (
+                   parse_status IN ('error', 'unreadable') OR duplicate_of IS NOT NULL
+                   OR date_source = 'mtime') ORDER BY path""", [day]),
+        "quality": [f for f in facts if f["category"] == "quality"],
+        "timings": _query(con, """
+            SELECT stage, seconds, partitions_in_step FROM stage_timings WHERE partition = ?
+            ORDER BY list_position(['ingest', 'parse', 'facts', 'analysis', 'report'], stage)
+            """, [day]),
+    }
+
+
+def _model_table(by_key: dict, facts: list[dict]) -> list[dict]:
+    """One row per model and suite, from the whole-suite facts (priority PRIORITY_MODEL)."""
+    rows = []
+    for fact in facts:
+        key = fact["fact_key"]
+        if not (key.startswith("llm.") and key.endswith(".requests")
+                and fact["priority"] == PRIORITY_MODEL):
+            continue
+        prefix = key[: -len(".requests")]
+        row = {"model": fact["subject"], "suite": prefix.rsplit(".", 1)[1], "requests": fact}
+        for metric in ("error_rate", "decode_tps.mean", "decode_tps.p50", "decode_tps.p95",
+                       "ttft_s.mean", "ttft_s.p95"):
+            row[metric] = by_key.get(f"{prefix}.{metric}")
+        rows.append(row)
+    return rows

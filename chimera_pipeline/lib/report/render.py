@@ -1,0 +1,63 @@
+"""Render a day's report (Markdown, JSON, charts) and the index / roll-up over all days."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import jinja2
+
+from chimera_pipeline.lib.prompts import PERSONA
+from chimera_pipeline.lib.report import charts
+from chimera_pipeline.lib.report.data import report_data
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("chimera_pipeline.lib.report", "templates"),
+    keep_trailing_newline=True, trim_blocks=False, autoescape=False,
+    undefined=jinja2.StrictUndefined,
+)
+_ENV.filters["thousands"] = lambda v: f"{int(v or 0):,}"
+_ENV.filters["show"] = lambda fact: fact["display"] if fact else "n/a"
+_ENV.filters["num"] = lambda v, digits: "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def configuration_line(call: dict | None) -> str:
+    """The options actually sent, as the original report's Configuration line."""
+    if not call:
+        return "no LLM call"
+    options = json.loads(call["options_json"] or "{}")
+    return ", ".join(f"{k}={options[k]}" for k in sorted(options))
+
+
+def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
+    """Write report.md, report.json and PNG charts under ``out_dir``; return a summary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = report_data(con, day)
+    made = [charts.throughput_by_model(data["models"], out_dir),
+            charts.sweep_heatmap(con, day, out_dir), charts.trend(con, day, out_dir)]
+    chart_names = [p.name for p in made if p is not None]
+    call = data["calls"][0] if data["calls"] else None
+    trimmed = ((data["analysis_row"] or {}).get("trimmed_fact_ids") or "").split(",")
+    markdown = _ENV.get_template("report.md.j2").render(
+        **data, call=call, configuration=configuration_line(call), charts=chart_names,
+        total_files=sum(r["files"] for r in data["ingestion"]),
+        total_bytes=sum(r["bytes"] or 0 for r in data["ingestion"]),
+        trimmed=[t for t in trimmed if t], persona=PERSONA,
+    )
+    summary = {
+        "day": day, "backend": call["backend"] if call else None,
+        "model": call["model"] if call else None,
+        "configuration": configuration_line(call),
+        "files": sum(r["files"] for r in data["ingestion"]),
+        "numbers_checked": len(data["claims"]), "unverified": len(data["unverified"]),
+        "best_decode_tps": max((r["decode_tps.mean"]["value"] for r in data["models"]
+                                if r["decode_tps.mean"]), default=None),
+        "charts": chart_names,
+    }
+    document = {**summary, "analysis": data["analysis"], "facts": data["facts"],
+                "llm_calls": data["calls"], "claims": data["claims"],
+                "ingestion": data["ingestion"], "timings": data["timings"]}
+    (out_dir / "report.md").write_text(markdown)
+    (out_dir / "report.json").write_text(json.dumps(document, indent=2, default=str))
+    return {**summary, "markdown": markdown}

@@ -1,0 +1,138 @@
+"""A local HTTP server that speaks Ollama's protocol, for testing the Ollama backend.
+
+It serves ``/api/tags``, ``/api/version``, streaming ``/api/chat`` and ``/api/generate``
+as NDJSON, with the response shapes of a real Ollama server and the timings of the reference
+run record (``shared/reference/original_agent_run/metrics.json``: load 258.0459 ms, prompt
+eval 79.5971 ms, eval 9204.4071 ms for 1005 tokens, total 10527.3571 ms). Each chat request
+takes the next behaviour from ``script``: ``ok``, ``500``, ``404``, ``hang``, ``cut``,
+``badjson``, ``empty``; once the script is spent it answers ``ok``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# timings of the reference run's first call, in nanoseconds as Ollama reports them
+REFERENCE = {"load_duration": 258_045_900, "prompt_eval_duration": 79_597_100,
+             "eval_count": 1005, "eval_duration": 9_204_407_100,
+             "total_duration": 10_527_357_100}
+
+GOOD_ANSWER = {
+    "executive_summary": "gemma3:latest decodes at {F1} on this day.",
+    "performance_analysis": "Throughput was stable.",
+    "key_findings": ["The best config is {F2}."],
+    "recommendations": ["Keep num_ctx sized to the prompt."],
+}
+
+
+class FakeOllama:
+    """Start with ``with FakeOllama() as server:``; ``server.url`` is the OLLAMA_HOST."""
+
+    def __init__(self, models: tuple[str, ...] = ("gemma3:latest",), answer: object = None,
+                 hang_s: float = 5.0) -> None:
+        self.models, self.hang_s = models, hang_s
+        self.answer = json.dumps(answer if answer is not None else GOOD_ANSWER)
+        self.script: list[str] = []
+        self.requests: list[dict] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> FakeOllama:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def next_behaviour(self) -> str:
+        return self.script.pop(0) if self.script else "ok"
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _json(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path == "/api/tags":
+                    self._json(200, {"models": [{
+                        "name": m, "model": m, "modified_at": "2025-11-15T21:00:00.0000000Z",
+                        "size": 3338801804, "digest": "a2af6cc3eb7fa8be8504abaf9b04e88f17a119ec3f04a3addf55f92841195f5a",
+                        "details": {"parent_model": "", "format": "gguf", "family": "gemma3",
+                                    "families": ["gemma3"], "parameter_size": "4.3B",
+                                    "quantization_level": "Q4_K_M"}} for m in fake.models]})
+                elif self.path == "/api/version":
+                    self._json(200, {"version": "0.12.6"})
+                else:
+                    self._json(404, {"error": "not found"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+                fake.requests.append({"path": self.path, **body})
+                if self.path not in ("/api/chat", "/api/generate"):
+                    return self._json(404, {"error": "not found"})
+                model = body.get("model")
+                if model not in fake.models:
+                    return self._json(404, {"error": f'model "{model}" not found, try pulling it first'})
+                behaviour = fake.next_behaviour()
+                if behaviour == "500":
+                    return self._json(500, {"error": "llama runner process has terminated: exit status 2"})
+                if behaviour == "404":
+                    return self._json(404, {"error": f'model "{model}" not found, try pulling it first'})
+                if behaviour == "hang":
+                    time.sleep(fake.hang_s)
+                    return self._json(200, {})
+                text = {"badjson": '{"summary": 42, "findings": "none"}', "empty": ""}.get(
+                    behaviour, fake.answer)
+                self._stream(model, self.path == "/api/chat", text, cut=behaviour == "cut",
+                             prompt=body)
+
+            def _stream(self, model: str, chat: bool, text: str, cut: bool, prompt: dict) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                pieces = [text[i:i + 7] for i in range(0, len(text), 7)]
+                for i, piece in enumerate(pieces):
+                    if cut and i == 3:
+                        self.wfile.write(b"40\r\n{\"model\": \"gemma")  # half a chunk, then gone
+                        self.wfile.flush()
+                        self.connection.shutdown(2)
+                        return
+                    self._chunk(_partial(model, piece, chat))
+                prompt_text = json.dumps(prompt.get("messages") or prompt.get("prompt") or "")
+                final = {**_partial(model, "", chat), "done_reason": "stop", "done": True,
+                         "prompt_eval_count": max(1, len(prompt_text) // 4), **REFERENCE}
+                self._chunk(final)
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+
+            def _chunk(self, obj: dict) -> None:
+                data = json.dumps(obj).encode() + b"\n"
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+        return Handler
+
+
+def _partial(model: str, piece: str, chat: bool) -> dict:
+    base = {"model": model, "created_at": "2025-11-15T21:19:45.0000000Z"}
+    if chat:
+        return {**base, "message": {"role": "assistant", "content": piece}, "done": False}
+    return {**base, "response": piece, "done": False}
