@@ -35,6 +35,12 @@ class Fact:
     text: str | None = None
     fact_id: str | None = None
 
+    def __post_init__(self) -> None:
+        # DuckDB sums in parallel, so the last bits of an average depend on thread timing;
+        # 12 significant digits keep facts identical from run to run.
+        if self.value is not None:
+            self.value = float(f"{float(self.value):.12g}")
+
     def display(self) -> str:
         """The value as the report prints it (units and sensible rounding)."""
         if self.value is None:
