@@ -78,3 +78,18 @@ def test_invented_numbers_are_marked_in_the_report_and_counted(real_corpus, tmp_
     assert "2 unverified" in report and "**Backend:** ollama" in report
     document = json.loads((tmp_path / "reports" / today / "report.json").read_text())
     assert document["unverified"] == 2
+
+
+def test_a_failed_llm_call_fails_loudly_and_leaves_no_half_report(real_corpus, tmp_path) -> None:
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    with FakeOllama(models=("llama3:70b",)) as server:  # gemma3:latest is not pulled there
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+               "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url}
+        result = chimera(["run", "--date", today, "--in-process"], env)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "ollama pull gemma3:latest" in output and server.url in output
+    assert not (tmp_path / "reports" / today / "report.md").exists()
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM facts").fetchone()[0] > 100
+        assert con.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 0

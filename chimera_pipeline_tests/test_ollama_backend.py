@@ -117,3 +117,17 @@ def test_credentials_in_the_host_never_reach_messages() -> None:
         call(OllamaBackend(url, "gemma3:latest", 1.0, None),
              PLAN, dataclasses.replace(SETTINGS, retries=0))
     assert "s3cret" not in str(error.value) and "***@" in str(error.value)
+
+
+def test_auto_choice_falls_back_to_the_embedded_model(tmp_path) -> None:
+    from chimera_pipeline.lib.analysis import choose_backend
+    from chimera_pipeline.lib.llm.embedded_backend import EmbeddedBackend
+
+    model = tmp_path / "model.gguf"
+    with FakeOllama() as server:
+        auto = dataclasses.replace(SETTINGS, backend="auto", host=server.url,
+                                   embedded_model_path=model)
+        assert isinstance(choose_backend(auto, tmp_path), OllamaBackend)
+        missing = dataclasses.replace(auto, model="gemma3:12b")
+        assert isinstance(choose_backend(missing, tmp_path), EmbeddedBackend)
+    assert isinstance(choose_backend(auto, tmp_path), EmbeddedBackend)  # server gone
