@@ -78,6 +78,19 @@ def test_invented_numbers_are_marked_in_the_report_and_counted(real_corpus, tmp_
     assert "2 unverified" in report and "**Backend:** ollama" in report
     document = json.loads((tmp_path / "reports" / today / "report.json").read_text())
     assert document["unverified"] == 2
+    _assert_report_in_dagster_metadata(tmp_path / "dagster_home", today)
+
+
+def _assert_report_in_dagster_metadata(home, day) -> None:
+    """The run went through the instance, and the report reads in the UI (asset metadata)."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("benchmark_report"))
+        materialization = event.asset_materialization
+        assert materialization.partition == day
+        assert materialization.metadata["report"].value.startswith("# Technical Report")
 
 
 def test_a_failed_llm_call_fails_loudly_and_leaves_no_half_report(real_corpus, tmp_path) -> None:
