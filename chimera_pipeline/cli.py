@@ -199,8 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--to", dest="date_to", type=_day, help="last day of a backfill")
     run.add_argument("--per-partition", action="store_true",
                      help="one Dagster run per day instead of one per block of days")
-    run.add_argument("--in-process", action="store_true",
-                     help="run steps in this process instead of one subprocess per step")
+    executor = run.add_mutually_exclusive_group()
+    executor.add_argument("--in-process", dest="in_process", action="store_true", default=True,
+                          help="run steps in this process (the default: no per-step start-up)")
+    executor.add_argument("--multiprocess", dest="in_process", action="store_false",
+                          help="run each step in its own subprocess (Dagster's multiprocess "
+                          "executor, as the UI and the daemon do)")
     run.add_argument("--until", choices=STAGES, default=STAGES[-1],
                      help="materialize the graph only up to this asset (default: the report)")
     run.add_argument("--parallel", type=int, default=1, metavar="N",

@@ -117,8 +117,8 @@ def test_parallel_multiprocess_backfill_equals_the_serial_run(real_run, tmp_path
     """One run per partition, four runs at a time, each with the multiprocess executor.
     (Facts compare a day with earlier days, so they are computed in day order: range runs.)"""
     env = {**real_run["env"], "CHIMERA_DATA_DIR": str(tmp_path)}
-    result = chimera(["run", "--per-partition", "--parallel", "4", "--until", "benchmark_metrics"],
-                     env, timeout=900)
+    result = chimera(["run", "--per-partition", "--parallel", "4", "--multiprocess",
+                      "--until", "benchmark_metrics"], env, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "lock" not in (result.stdout + result.stderr).lower()
     assert result.stdout.count(": ok in") == 9
