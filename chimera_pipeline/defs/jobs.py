@@ -2,11 +2,8 @@
 
 import dagster as dg
 
-from chimera_pipeline.defs.partitions import benchmark_days
-
 benchmark_job = dg.define_asset_job(
     name="benchmark_job",
-    selection=dg.AssetSelection.all(),
-    partitions_def=benchmark_days,
+    selection=dg.AssetSelection.all(),  # daily-partitioned, like every asset it selects
     description="Materialize every stage for the selected benchmark days.",
 )
