@@ -106,3 +106,28 @@ def test_a_failed_llm_call_fails_loudly_and_leaves_no_half_report(real_corpus, t
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM facts").fetchone()[0] > 100
         assert con.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 0
+
+
+def test_a_failing_grounding_check_blocks_the_report(real_corpus, tmp_path) -> None:
+    """Half the numbers invented, default threshold 0.8: benchmark_report does not run."""
+    answer = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s; gemma3 at 14.1 tok/s.",
+              "key_findings": ["P90 was 20.123456."], "recommendations": ["{F1}"]}
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    with FakeOllama(answer=answer) as server:
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+               "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url,
+               "CHIMERA_GROUNDING_THRESHOLD": "0.8"}
+        result = chimera(["run", "--date", today, "--in-process"], env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert not (tmp_path / "reports" / today / "report.md").exists()
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "dagster_home"))) as inst:
+        check = inst.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("llm_analysis"), "grounding_rate")])
+        evaluation = next(iter(check.values())).event.dagster_event.event_specific_data
+        assert evaluation.passed is False
+        assert "the report is not published" in evaluation.description
+        assert inst.get_latest_materialization_event(dg.AssetKey("benchmark_report")) is None
