@@ -119,7 +119,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"chimera: artifact root {settings.artifact_root} does not exist; "
               "set CHIMERA_ARTIFACT_ROOT", file=sys.stderr)
         return 2
-    home = prepare_dagster_home(settings)
+    try:
+        home = prepare_dagster_home(settings)
+    except SettingsError as exc:
+        print(f"chimera: {exc}", file=sys.stderr)
+        return 2
     found = _found_days(settings)
     days = select_days(found, args.date or (), args.date_from, args.date_to)
     start = dt.date.fromisoformat(settings.partition_start)

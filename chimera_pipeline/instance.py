@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from chimera_pipeline.lib.settings import PROJECT_ROOT, Settings
+from chimera_pipeline.lib.settings import PROJECT_ROOT, Settings, SettingsError
 
 PROJECT_DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
 
@@ -30,9 +30,25 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
+def pool_limits() -> dict[str, int]:
+    """``duckdb_writer`` is 1 (DuckDB has one writer); ``llm`` is the GPU slots behind Ollama."""
+    raw = os.environ.get("CHIMERA_GPU_SLOTS", "1")
+    try:
+        slots = int(raw)
+    except ValueError:
+        raise SettingsError(f"CHIMERA_GPU_SLOTS={raw!r} is not a whole number") from None
+    if slots < 1:
+        raise SettingsError(f"CHIMERA_GPU_SLOTS={raw!r} must be at least 1")
+    return {"duckdb_writer": 1, "llm": slots}
+
+
 def _initialise_storage() -> None:
-    """Create/migrate the SQLite storage once, before any parallel run races to do it."""
+    """Create/migrate the storage once (before parallel runs race to do it) and set the pool
+    limits: dagster.yaml can only give pools a default limit, so named limits are set here."""
     import dagster as dg
 
-    with dg.DagsterInstance.get():
-        pass
+    with dg.DagsterInstance.get() as instance:
+        storage = instance.event_log_storage
+        if storage.supports_global_concurrency_limits:
+            for pool, limit in pool_limits().items():
+                storage.set_concurrency_slots(pool, limit)

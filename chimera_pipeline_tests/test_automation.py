@@ -1,6 +1,7 @@
 """The nightly schedule and the new-artifact sensor."""
 
 import datetime as dt
+import json
 import os
 import time
 from pathlib import Path
@@ -81,3 +82,32 @@ def test_run_keys_are_stable_for_the_same_change(root) -> None:
     first = new_artifacts(dg.build_sensor_context()).run_requests
     second = new_artifacts(dg.build_sensor_context()).run_requests
     assert [r.run_key for r in first] == [r.run_key for r in second]
+
+
+def test_pools_are_set_in_the_instance(tmp_path, monkeypatch) -> None:
+    from dagster._core.instance.ref import InstanceRef
+
+    from chimera_pipeline.instance import prepare_dagster_home
+    from chimera_pipeline.lib.settings import load_settings
+
+    monkeypatch.setenv("CHIMERA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CHIMERA_GPU_SLOTS", "3")
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = prepare_dagster_home(load_settings())
+    assert home == tmp_path / "dagster_home" and (home / "dagster.yaml").is_file()
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        storage = instance.event_log_storage
+        assert storage.get_concurrency_info("duckdb_writer").slot_count == 1
+        assert storage.get_concurrency_info("llm").slot_count == 3
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] == 30
+
+
+def test_llm_step_carries_the_gpu_routing_tags() -> None:
+    from chimera_pipeline.definitions import defs
+
+    node = defs().resolve_asset_graph().get(dg.AssetKey("llm_analysis"))
+    tags = node.assets_def.op.tags
+    assert tags["dagster-celery/queue"] == "gpu"
+    k8s = json.loads(tags["dagster-k8s/config"])  # Dagster stores dict tags as JSON
+    assert k8s["container_config"]["resources"]["limits"] == {"nvidia.com/gpu": "1"}
+    assert node.pools == {"llm"}
