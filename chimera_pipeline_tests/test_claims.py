@@ -91,6 +91,9 @@ def _assert_report_in_dagster_metadata(home, day) -> None:
         materialization = event.asset_materialization
         assert materialization.partition == day
         assert materialization.metadata["report"].value.startswith("# Technical Report")
+        checks = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("benchmark_report"), "reports_written")])
+        assert next(iter(checks.values())).event.dagster_event.event_specific_data.passed
 
 
 def test_a_failed_llm_call_fails_loudly_and_leaves_no_half_report(real_corpus, tmp_path) -> None:
