@@ -9,6 +9,13 @@ from chimera_pipeline.lib.claims import UNVERIFIED_MARK, check_section
 from chimera_pipeline_tests.conftest import chimera
 from chimera_pipeline_tests.fake_ollama import FakeOllama
 
+
+def mtime_day(corpus) -> str:
+    """The partition of the corpus's undated files: their mtime's UTC day (copy time here)."""
+    mtime = (corpus / "reports/gemma3/gemma3_baseline.csv").stat().st_mtime
+    return dt.datetime.fromtimestamp(mtime, tz=dt.UTC).date().isoformat()
+
+
 FACTS = [
     {"fact_id": "F1", "label": "gemma3:latest baseline: decode tokens/s mean", "value": 102.2009,
      "unit": "tok/s", "subject": "gemma3:latest", "display": "102.2 tok/s", "text_value": None},
@@ -59,7 +66,7 @@ def test_invented_numbers_are_marked_in_the_report_and_counted(real_corpus, tmp_
     answer = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s; gemma3 at 14.1 tok/s.",
               "performance_analysis": "The P90 of 20.123456 was the worst.",
               "key_findings": ["Cited: {F1}."], "recommendations": ["Measure again."]}
-    today = dt.datetime.now(dt.UTC).date().isoformat()  # the real corpus's mtime-dated files
+    today = mtime_day(real_corpus)  # the day of the real corpus's undated gemma3 files
     with FakeOllama(answer=answer) as server:
         env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url}
@@ -97,7 +104,7 @@ def _assert_report_in_dagster_metadata(home, day) -> None:
 
 
 def test_a_failed_llm_call_fails_loudly_and_leaves_no_half_report(real_corpus, tmp_path) -> None:
-    today = dt.datetime.now(dt.UTC).date().isoformat()
+    today = mtime_day(real_corpus)
     with FakeOllama(models=("llama3:70b",)) as server:  # gemma3:latest is not pulled there
         env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url}
@@ -115,7 +122,7 @@ def test_a_failing_grounding_check_blocks_the_report(real_corpus, tmp_path) -> N
     """Half the numbers invented, default threshold 0.8: benchmark_report does not run."""
     answer = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s; gemma3 at 14.1 tok/s.",
               "key_findings": ["P90 was 20.123456."], "recommendations": ["{F1}"]}
-    today = dt.datetime.now(dt.UTC).date().isoformat()
+    today = mtime_day(real_corpus)
     with FakeOllama(answer=answer) as server:
         env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url,
