@@ -16,11 +16,9 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.lib.settings import Settings, SettingsError, load_settings
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-PARTITION_TAG = "dagster/partition"
 BATCH_TAG = "chimera/batch"
 
 
@@ -47,7 +45,7 @@ def _run_config(in_process: bool) -> dict:
 def _tags(first: dt.date, last: dt.date, batch: str) -> dict[str, str]:
     if first == last:
         return {PARTITION_TAG: first.isoformat(), BATCH_TAG: batch}
-    return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat(), BATCH_TAG: batch}
+    return {RANGE_START: first.isoformat(), RANGE_END: last.isoformat(), BATCH_TAG: batch}
 
 
 def _follow_steps(instance, batch: str, stop: threading.Event) -> None:

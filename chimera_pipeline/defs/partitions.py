@@ -14,3 +14,9 @@ benchmark_days = dg.DailyPartitionsDefinition(
 )
 
 single_run_backfill = dg.BackfillPolicy.single_run()
+
+
+def daily_asset(**kwargs):
+    """``@dg.asset`` for a pipeline stage: partitioned by benchmark day, and backfilled in a
+    single run per range of days (one Dagster run's overhead, not one per day)."""
+    return dg.asset(partitions_def=benchmark_days, backfill_policy=single_run_backfill, **kwargs)

@@ -16,6 +16,13 @@ import pyarrow as pa
 from chimera_pipeline.lib.schema import METRIC_TABLES, arrow_schema, column_names, create_statements
 
 
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> list[dict]:
+    """Run a query and return its rows as dicts keyed by column name."""
+    cursor = con.execute(sql, params) if params is not None else con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for statement in create_statements():
         con.execute(statement)
@@ -70,13 +77,12 @@ def write_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
 def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) -> list[dict]:
     """The partitions' inventoried files, as dicts, in path order."""
     ensure_schema(con)
-    cursor = con.execute(
+    rows = fetch_dicts(
+        con,
         "SELECT path, kind, type, partition, sha256, duplicate_of, parse_status, parse_error "
         "FROM artifact_files WHERE partition IN (SELECT unnest(?::VARCHAR[])) ORDER BY path",
         [sorted(set(partitions))],
     )
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:  # the scanner's own failure is stored as parse_status=unreadable
         row["scan_error"] = row["parse_error"] if row["parse_status"] == "unreadable" else None
     return rows
@@ -131,8 +137,6 @@ def read_rows(con: duckdb.DuckDBPyConnection, table: str, partitions: Iterable[s
               order: str = "partition") -> list[dict]:
     """A table's rows for the partitions, as dicts (reports and the LLM step read these)."""
     ensure_schema(con)
-    cursor = con.execute(
-        f"SELECT * FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[])) "
+    return fetch_dicts(
+        con, f"SELECT * FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[])) "
         f"ORDER BY partition, {order}", [sorted(set(partitions))])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

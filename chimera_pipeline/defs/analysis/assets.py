@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.analysis.resources import LLMResource
-from chimera_pipeline.defs.partitions import benchmark_days, single_run_backfill
+from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.analysis import call, choose_backend, plan_prompt, token_counter
 from chimera_pipeline.lib.claims import check_section
 from chimera_pipeline.lib.llm.types import LLMError
@@ -35,10 +35,8 @@ def _check(sections: dict, facts: list[dict]) -> tuple[dict, list]:
     return rendered, claims
 
 
-@dg.asset(
+@daily_asset(
     deps=["benchmark_facts"],
-    partitions_def=benchmark_days,
-    backfill_policy=single_run_backfill,
     pool="llm",
     group_name="analysis",
     kinds={"ollama"},

@@ -6,15 +6,13 @@ from collections import Counter
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.defs.partitions import benchmark_days, single_run_backfill
+from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.facts import compute_facts, fact_rows
 from chimera_pipeline.lib.warehouse import record_stage, replace_partitions, to_arrow
 
 
-@dg.asset(
+@daily_asset(
     deps=["benchmark_metrics"],
-    partitions_def=benchmark_days,
-    backfill_policy=single_run_backfill,
     pool="duckdb_writer",
     group_name="facts",
     kinds={"duckdb"},

@@ -6,15 +6,13 @@ from collections import Counter
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.defs.partitions import benchmark_days, single_run_backfill
+from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.scanning import inventory_row, scan_tree
 from chimera_pipeline.lib.settings import load_settings
 from chimera_pipeline.lib.warehouse import record_stage, write_inventory
 
 
-@dg.asset(
-    partitions_def=benchmark_days,
-    backfill_policy=single_run_backfill,
+@daily_asset(
     pool="duckdb_writer",
     group_name="inventory",
     kinds={"duckdb", "python"},

@@ -5,17 +5,15 @@ import time
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.defs.partitions import benchmark_days, single_run_backfill
+from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.report.render import render_day
 from chimera_pipeline.lib.report.rollup import write_index, write_rollup
 from chimera_pipeline.lib.settings import load_settings
 from chimera_pipeline.lib.warehouse import record_stage
 
 
-@dg.asset(
+@daily_asset(
     deps=["llm_analysis"],
-    partitions_def=benchmark_days,
-    backfill_policy=single_run_backfill,
     pool="duckdb_writer",
     group_name="report",
     kinds={"markdown"},

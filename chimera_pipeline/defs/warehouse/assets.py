@@ -6,7 +6,7 @@ from collections import Counter
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.defs.partitions import benchmark_days, single_run_backfill
+from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.defs.warehouse.frames import validate
 from chimera_pipeline.lib.ingest import ingest
 from chimera_pipeline.lib.schema import METRIC_TABLES
@@ -19,10 +19,8 @@ from chimera_pipeline.lib.warehouse import (
 )
 
 
-@dg.asset(
+@daily_asset(
     deps=["artifact_inventory"],
-    partitions_def=benchmark_days,
-    backfill_policy=single_run_backfill,
     pool="duckdb_writer",
     group_name="warehouse",
     kinds={"duckdb", "pandas"},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from chimera_pipeline.lib.facts.model import PRIORITY_CONFIG, PRIORITY_MODEL, Fact
+from chimera_pipeline.lib.warehouse import fetch_dicts
 
 _STATS = (("mean", "avg({c})"), ("std", "stddev_samp({c})"), ("p50", "quantile_cont({c}, 0.5)"),
           ("p90", "quantile_cont({c}, 0.9)"), ("p95", "quantile_cont({c}, 0.95)"),
@@ -42,9 +43,7 @@ def stats_rows(con: duckdb.DuckDBPyConnection, partition: str) -> list[dict]:
         GROUP BY GROUPING SETS ((model, suite), (model, suite, config_name))
         ORDER BY model, suite, config
     """
-    cursor = con.execute(sql, {"partition": partition})
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    rows = fetch_dicts(con, sql, {"partition": partition})
     # a suite without configs gives the same group twice; keep the whole-suite one
     return [r for r in rows if r["whole_suite"] or r["config"] != "all"]
 

@@ -7,13 +7,7 @@ import json
 import duckdb
 
 from chimera_pipeline.lib.facts.model import PRIORITY_MODEL
-from chimera_pipeline.lib.warehouse import read_rows
-
-
-def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+from chimera_pipeline.lib.warehouse import fetch_dicts, read_rows
 
 
 def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
@@ -32,26 +26,26 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
         "analysis_row": analyses[0] if analyses else None,
         "claims": claims,
         "unverified": [c for c in claims if not c["verified"]],
-        "ingestion": _query(con, """
+        "ingestion": fetch_dicts(con, """
             SELECT folder, type, count(*) AS files, sum(size_bytes) AS bytes
             FROM artifact_files WHERE partition = ? GROUP BY ALL ORDER BY ALL""", [day]),
-        "date_sources": _query(con, """
+        "date_sources": fetch_dicts(con, """
             SELECT date_source, count(*) AS files FROM artifact_files WHERE partition = ?
             GROUP BY 1 ORDER BY 1""", [day]),
-        "parse_status": _query(con, """
+        "parse_status": fetch_dicts(con, """
             SELECT parse_status, count(*) AS files FROM artifact_files WHERE partition = ?
             GROUP BY 1 ORDER BY 1""", [day]),
         "models": _model_table(by_key, facts),
         "sweeps": [f for f in facts if f["category"] == "sweep"],
         "compile": [f for f in facts if f["category"] == "compile"],
         "changes": [f for f in facts if f["category"] == "change"],
-        "quality_files": _query(con, """
+        "quality_files": fetch_dicts(con, """
             SELECT path, parse_status, coalesce(parse_error, '') AS parse_error, duplicate_of,
                    date_source FROM artifact_files WHERE partition = ? AND (
                    parse_status IN ('error', 'unreadable') OR duplicate_of IS NOT NULL
                    OR date_source = 'mtime') ORDER BY path""", [day]),
         "quality": [f for f in facts if f["category"] == "quality"],
-        "timings": _query(con, """
+        "timings": fetch_dicts(con, """
             SELECT stage, seconds, partitions_in_step FROM stage_timings WHERE partition = ?
             ORDER BY list_position(['ingest', 'parse', 'facts', 'analysis', 'report'], stage)
             """, [day]),
