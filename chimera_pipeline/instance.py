@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from chimera_pipeline.lib.settings import PROJECT_ROOT, Settings, SettingsError
+from chimera_pipeline.lib.settings import PROJECT_ROOT, Settings, env_number
 
 PROJECT_DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
 
@@ -32,14 +32,7 @@ def prepare_dagster_home(settings: Settings) -> Path:
 
 def pool_limits() -> dict[str, int]:
     """``duckdb_writer`` is 1 (DuckDB has one writer); ``llm`` is the GPU slots behind Ollama."""
-    raw = os.environ.get("CHIMERA_GPU_SLOTS", "1")
-    try:
-        slots = int(raw)
-    except ValueError:
-        raise SettingsError(f"CHIMERA_GPU_SLOTS={raw!r} is not a whole number") from None
-    if slots < 1:
-        raise SettingsError(f"CHIMERA_GPU_SLOTS={raw!r} must be at least 1")
-    return {"duckdb_writer": 1, "llm": slots}
+    return {"duckdb_writer": 1, "llm": env_number("CHIMERA_GPU_SLOTS", 1, int, 1)}
 
 
 def _initialise_storage() -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chimera_pipeline.lib import parsers
+from chimera_pipeline.lib.parsers.sanity import clean_typed_rows, summarise
 from chimera_pipeline.lib.text import decode_bytes
 
 
@@ -37,47 +39,100 @@ class IngestResult:
     statuses: list[FileStatus] = field(default_factory=list)
 
 
-def _read_inside(root: Path, rel: str) -> bytes:
+MAX_PARSE_BYTES_DEFAULT = 256 * 1024 * 1024
+
+
+def max_parse_bytes() -> int:
+    """Files larger than ``CHIMERA_MAX_PARSE_MB`` are catalogued but not parsed: a JSON or
+    Markdown file is parsed whole, and memory must stay bounded whatever lands in the tree."""
+    from chimera_pipeline.lib.settings import env_number
+
+    return int(env_number("CHIMERA_MAX_PARSE_MB", MAX_PARSE_BYTES_DEFAULT / 2**20) * 2**20)
+
+
+def _read_inside(root: Path, rel: str, limit: int) -> bytes:
     path = (root / rel).resolve(strict=True)
     path.relative_to(root.resolve())  # raises ValueError when a link now leads outside
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f"{rel} is no longer a regular file")
+    if info.st_size > limit:
+        raise _TooLarge(f"too large to parse: {info.st_size / 2**20:.0f} MB > "
+                        f"CHIMERA_MAX_PARSE_MB={limit / 2**20:.0f}; catalogued only")
     return path.read_bytes()
 
 
-def parse_one(root: Path, item: dict) -> tuple[FileStatus, parsers.ParseOutput | None]:
-    """Parse one inventoried file (a dict with path, kind, type, partition, sha256...)."""
+class _TooLarge(Exception):
+    pass
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, json.JSONDecodeError):
+        text = f"invalid JSON: {text}"
+    if isinstance(exc, RecursionError):
+        text = "nested too deeply to parse safely"
+    if not isinstance(exc, parsers.ParseError):
+        text = f"{type(exc).__name__}: {text}"
+    return one_line(text)
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """Errors are stored and shown as one printable line, whatever bytes caused them."""
+    clean = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(clean.split())[:limit]
+
+
+def parse_one(root: Path, item: dict, limit: int | None = None
+              ) -> tuple[FileStatus, parsers.ParseOutput | None]:
+    """Parse one inventoried file (a dict with path, kind, type, partition, sha256...).
+
+    Any exception a parser raises costs only this file: it is caught broadly on purpose
+    (hostile files reach csv.Error, OverflowError, MemoryError...) and stored as the
+    file's error, while the partition's other files load.
+    """
     rel, kind, file_type = item["path"], item["kind"], item["type"]
     if item.get("scan_error"):
-        return FileStatus(rel, None, "unreadable", item["scan_error"]), None
+        return FileStatus(rel, None, item.get("parse_status") or "unreadable",
+                          item["scan_error"]), None
     if item.get("duplicate_of"):
         return FileStatus(rel, None, "duplicate", f"exact copy of {item['duplicate_of']}"), None
     name = parsers.parser_name(kind, file_type)
     try:
-        data = _read_inside(root, rel)
+        data = _read_inside(root, rel, limit or max_parse_bytes())
+    except _TooLarge as exc:
+        return FileStatus(rel, name, "error", str(exc)), None
     except (OSError, ValueError) as exc:
-        return FileStatus(rel, name, "unreadable", f"cannot read: {exc}"), None
+        return FileStatus(rel, name, "unreadable", one_line(f"cannot read: {exc}")), None
     if hashlib.sha256(data).hexdigest() != item["sha256"]:
         return FileStatus(rel, name, "error", "file changed since the inventory; re-run"), None
     decoded = decode_bytes(data)
+    del data
+    if not decoded.text.strip():
+        what = "binary data" if decoded.encoding == "binary" else "empty file"
+        return FileStatus(rel, name, "error", one_line(decoded.note or f"{what}: nothing to "
+                                                       "parse")), None
     if "\x00" in decoded.text:
-        return FileStatus(rel, name, "error", decoded.note), None
+        return FileStatus(rel, name, "error", one_line(decoded.note)), None
     ctx = parsers.ParseContext(rel, kind, file_type, item["partition"], decoded.text)
     try:
         out = parsers.parse(ctx)
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        message = str(exc) or type(exc).__name__
-        if isinstance(exc, json.JSONDecodeError):
-            message = f"invalid JSON: {exc}"
-        return FileStatus(rel, name, "error", f"{type(exc).__name__}: {message}"[:500]), None
+    except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the rest
+        return FileStatus(rel, name, "error", _message(exc)), None
+    clean_typed_rows(out, out.counts)
+    notes = ([decoded.note] if decoded.note else []) + out.warnings
+    notes += summarise(out.counts, out.counts["values"])
     typed = sum(len(rows) for table, rows in out.rows.items() if table != "metric_values")
-    warning = f"warning: {decoded.note}" if decoded.note else None
+    warning = one_line("warning: " + "; ".join(notes)) if notes else None
     return FileStatus(rel, name, "ok", warning, typed, out.count("metric_values")), out
 
 
 def ingest(root: Path, inventory: list[dict]) -> IngestResult:
     """Parse every inventoried file; collect rows per table and a status per file."""
     result = IngestResult()
+    limit = max_parse_bytes()
     for item in inventory:
-        status, out = parse_one(root, item)
+        status, out = parse_one(root, item, limit)
         result.statuses.append(status)
         if out is not None:
             for table, rows in out.rows.items():

@@ -54,7 +54,10 @@ def parse_number(raw: object) -> float | None:
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer literal beyond float range (10**400)
+            return None
         return value if math.isfinite(value) else None
     text = str(raw).strip()
     if not text:
@@ -65,6 +68,18 @@ def parse_number(raw: object) -> float | None:
         return None
     value = float(text)
     return value if math.isfinite(value) else None
+
+
+def is_non_finite(raw: object) -> bool:
+    """True for a number that exists but is no measurement: NaN, ±Infinity, ``1e309``."""
+    if isinstance(raw, bool) or raw is None:
+        return False
+    if isinstance(raw, int):
+        return abs(raw) > 1e308
+    if isinstance(raw, float):
+        return not math.isfinite(raw)
+    text = str(raw).strip()
+    return bool(_PLAIN.match(text)) and not math.isfinite(float(text))
 
 
 def unit_from_name(name: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class FileRecord:
     date_source: str
     date_raw: str
     scan_error: str | None = None
+    scan_status: str = "pending"
     duplicate_of: str | None = None
 
     @property
@@ -81,50 +83,83 @@ def _hash_and_head(path: Path) -> tuple[str, bytes]:
     return digest.hexdigest(), bytes(head)
 
 
+def _refusal(path: Path, root: Path, info: os.stat_result) -> str | None:
+    """Why a listed path must not be opened, or None when it is safe to read."""
+    if path.is_symlink() and not _inside(path, root.resolve()):
+        return "symlink points outside the artifact root (or loops); not read"
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block the reader forever
+        return "not a regular file (FIFO, socket or device); not read"
+    if info.st_mode & 0o444 == 0:  # root can read it anyway; respect the owner's intent
+        return "permission denied: the file has no read permission (mode 000); not read"
+    return None
+
+
 def scan_file(path: Path, root: Path) -> FileRecord:
-    """Describe one file. Errors (unreadable, outside root, vanished) become ``scan_error``."""
+    """Describe one file. Errors (unreadable, outside root, vanished) become ``scan_error``.
+
+    The file is stat-ed again after it is hashed: a file whose size or mtime moved while it
+    was read is still being written, and is recorded as ``busy`` (the next run takes it)
+    instead of being half-parsed.
+    """
     rel = path.relative_to(root).as_posix()
     file_type = path.suffix.lower().lstrip(".")
     folder = rel.split("/", 1)[0]
     try:
-        stat = path.lstat() if path.is_symlink() else path.stat()
+        info = path.stat()
     except OSError as exc:
-        return _unreadable(rel, folder, file_type, 0, 0.0, f"cannot stat: {exc.strerror}")
-    mtime = stat.st_mtime
-    if path.is_symlink() and not _inside(path, root.resolve()):
-        return _unreadable(rel, folder, file_type, stat.st_size, mtime,
-                           "symlink points outside the artifact root (or loops); not read")
+        reason = ("symlink loop or dangling symlink" if path.is_symlink()
+                  else "file vanished or cannot be inspected")
+        return _unreadable(rel, folder, file_type, 0, _lmtime(path),
+                           f"cannot stat ({reason}): {exc.strerror}")
+    refusal = _refusal(path, root, info)
+    if refusal:
+        return _unreadable(rel, folder, file_type, info.st_size, info.st_mtime, refusal)
     try:
         sha256, head = _hash_and_head(path)
+        after = path.stat()
     except OSError as exc:
-        return _unreadable(rel, folder, file_type, stat.st_size, mtime,
+        return _unreadable(rel, folder, file_type, info.st_size, info.st_mtime,
                            f"cannot read: {exc.strerror or exc}")
+    if (after.st_size, after.st_mtime_ns) != (info.st_size, info.st_mtime_ns):
+        return _unreadable(rel, folder, file_type, after.st_size, after.st_mtime,
+                           "file is still being written (it changed while it was read); "
+                           "the next run will take it", status="busy")
     text = decode_bytes(head).text
-    when = resolve_date(rel, file_type, text, mtime)
+    when = resolve_date(rel, file_type, text, info.st_mtime)
     return FileRecord(
-        path=rel, folder=folder, file_type=file_type, size_bytes=stat.st_size,
-        mtime=dt.datetime.fromtimestamp(mtime, tz=dt.UTC).replace(tzinfo=None),
+        path=rel, folder=folder, file_type=file_type, size_bytes=info.st_size,
+        mtime=dt.datetime.fromtimestamp(info.st_mtime, tz=dt.UTC).replace(tzinfo=None),
         sha256=sha256, kind=classify(rel, file_type, text), benchmark_date=when.date,
         date_source=when.source, date_raw=when.raw,
     )
 
 
+def _lmtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _unreadable(rel: str, folder: str, file_type: str, size: int, mtime: float,
-                error: str) -> FileRecord:
+                error: str, status: str = "unreadable") -> FileRecord:
     when = date_from_path(rel) or date_from_mtime(mtime)
     return FileRecord(
         path=rel, folder=folder, file_type=file_type, size_bytes=size,
         mtime=dt.datetime.fromtimestamp(mtime, tz=dt.UTC).replace(tzinfo=None),
         sha256=None, kind=f"unreadable_{file_type}", benchmark_date=when.date,
-        date_source=when.source, date_raw=when.raw, scan_error=error,
+        date_source=when.source, date_raw=when.raw, scan_error=error, scan_status=status,
     )
 
 
 def mark_duplicates(records: list[FileRecord]) -> None:
-    """Point every exact copy (same sha256) at the first path in sorted order."""
+    """Point every exact copy (same sha256) at the first path in sorted order.
+
+    Empty files are not copies of each other: each is reported as empty in its own right.
+    """
     first: dict[str, str] = {}
     for record in sorted(records, key=lambda r: r.path):
-        if record.sha256 is None:
+        if record.sha256 is None or record.size_bytes == 0:
             continue
         canonical = first.setdefault(record.sha256, record.path)
         record.duplicate_of = canonical if canonical != record.path else None
@@ -146,6 +181,6 @@ def inventory_row(record: FileRecord) -> dict:
         "mtime": record.mtime, "sha256": record.sha256, "benchmark_date": record.benchmark_date,
         "date_source": record.date_source, "date_raw": record.date_raw,
         "duplicate_of": record.duplicate_of, "parser": None,
-        "parse_status": "unreadable" if record.scan_error else "pending",
+        "parse_status": record.scan_status,
         "parse_error": record.scan_error, "rows_loaded": 0, "values_loaded": 0,
     }

@@ -25,19 +25,43 @@ class SettingsError(ValueError):
     """A ``CHIMERA_*`` value is unusable; the message says which one and how to fix it."""
 
 
+def env_number(name: str, default: float | int | None, kind: type = float,
+               minimum: float | None = None) -> float | int | None:
+    """A numeric ``CHIMERA_*`` value; a bad one is a :class:`SettingsError` naming the fix."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name}={raw!r} is not {what}; unset it or give e.g. "
+                            f"{name}={default if default is not None else 1}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SettingsError(f"{name}={raw!r} is not a finite number")
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name}={raw!r} must be at least {minimum:g}")
+    return value
+
+
 def _path(value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else (PROJECT_ROOT / path)
 
 
-def _csv_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def _csv_list(name: str, default: tuple[str, ...], folders: bool = False) -> tuple[str, ...]:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
-    items = tuple(part.strip().strip("/").lstrip(".") for part in raw.split(","))
-    items = tuple(item for item in items if item)
+    items = tuple(part.strip().strip("/") for part in raw.split(","))
+    items = tuple(item.lstrip(".") if not folders else item for item in items if item)
     if not items:
         raise SettingsError(f"{name}={raw!r} lists nothing; give a comma-separated list")
+    if folders:
+        for item in items:  # scan roots must stay inside the artifact root
+            if Path(item).is_absolute() or ".." in Path(item).parts:
+                raise SettingsError(f"{name}: {item!r} leaves the artifact root; give folder "
+                                    "names relative to CHIMERA_ARTIFACT_ROOT")
     return items
 
 
@@ -76,7 +100,7 @@ def load_settings() -> Settings:
     return Settings(
         artifact_root=_path(os.environ.get("CHIMERA_ARTIFACT_ROOT", "data/artifacts")),
         data_dir=_path(os.environ.get("CHIMERA_DATA_DIR", "data")),
-        scan_roots=_csv_list("CHIMERA_SCAN_ROOTS", DEFAULT_ROOTS),
+        scan_roots=_csv_list("CHIMERA_SCAN_ROOTS", DEFAULT_ROOTS, folders=True),
         extensions=tuple(e.lower() for e in _csv_list("CHIMERA_EXTENSIONS", DEFAULT_EXTENSIONS)),
         partition_start=start,
     )

@@ -21,6 +21,20 @@ class DecodedText:
     note: str | None = None
 
 
+def _looks_binary(data: bytes) -> bool:
+    """Binary data (images, archives, random bytes) rather than text in some encoding."""
+    sample = data[:8192]
+    if not sample:
+        return False
+    nul_even, nul_odd = sample[0::2].count(0), sample[1::2].count(0)
+    if max(nul_even, nul_odd) > 0.3 * len(sample) / 2 and min(nul_even, nul_odd) < 4:
+        return False  # NULs on one side only: UTF-16 without a BOM, not binary
+    if min(nul_even, nul_odd) >= 4:
+        return True  # NULs everywhere: no text encoding looks like that
+    controls = sum(1 for b in sample if b < 9 or (13 < b < 32 and b != 27))  # ESC: ANSI colour
+    return controls > 0.05 * len(sample)
+
+
 def decode_bytes(data: bytes) -> DecodedText:
     """Decode artifact bytes: BOM-aware, UTF-8 first, never raising."""
     if data.startswith(codecs.BOM_UTF8):
@@ -28,6 +42,8 @@ def decode_bytes(data: bytes) -> DecodedText:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return DecodedText(data.decode("utf-16", "replace"), "utf-16",
                            "UTF-16 text (BOM); decoded as UTF-16")
+    if _looks_binary(data):
+        return DecodedText("", "binary", "binary data (control bytes), not text; not parsed")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

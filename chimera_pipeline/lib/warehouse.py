@@ -74,6 +74,9 @@ def write_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
     replace_partitions(con, partitions, {"artifact_files": to_arrow("artifact_files", rows)})
 
 
+SCAN_STATUSES = ("unreadable", "busy")  # set by the scanner; the parser leaves these files alone
+
+
 def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) -> list[dict]:
     """The partitions' inventoried files, as dicts, in path order."""
     ensure_schema(con)
@@ -84,7 +87,8 @@ def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) ->
         [sorted(set(partitions))],
     )
     for row in rows:  # the scanner's own failure is stored as parse_status=unreadable
-        row["scan_error"] = row["parse_error"] if row["parse_status"] == "unreadable" else None
+        row["scan_error"] = (row["parse_error"] if row["parse_status"] in SCAN_STATUSES
+                            else None)
     return rows
 
 

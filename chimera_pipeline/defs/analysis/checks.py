@@ -1,13 +1,13 @@
 """The grounding check: how many numbers in the LLM text a fact backs. Blocking: a report
 whose narrative is not grounded enough is not published."""
 
-import os
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.check_window import run_window
 from chimera_pipeline.lib.checks import grounding
+from chimera_pipeline.lib.settings import env_number
 
 
 @dg.asset_check(asset="llm_analysis", blocking=True, description="Share of numbers in the LLM "
@@ -16,7 +16,7 @@ from chimera_pipeline.lib.checks import grounding
                 "benchmark_report is not materialized.")
 def grounding_rate(context: dg.AssetCheckExecutionContext,
                    warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    threshold = float(os.environ.get("CHIMERA_GROUNDING_THRESHOLD", "0.8"))
+    threshold = env_number("CHIMERA_GROUNDING_THRESHOLD", 0.8, float, 0)
     window = run_window(context.run.tags)
     with warehouse.get_connection() as con:
         verified, total = grounding(con, window)

@@ -5,14 +5,13 @@ today (the partitions have ``end_offset=1``). A file still being written waits f
 tick (``CHIMERA_SENSOR_SETTLE_SECONDS``, default 60 s without modification).
 """
 
-import os
 import time
 
 import dagster as dg
 
 from chimera_pipeline.defs.jobs import benchmark_job
 from chimera_pipeline.defs.partitions import benchmark_days
-from chimera_pipeline.lib.settings import load_settings
+from chimera_pipeline.lib.settings import env_number, load_settings
 from chimera_pipeline.lib.watch import detect_changes
 
 
@@ -25,7 +24,7 @@ def new_artifacts(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         return dg.SensorResult(skip_reason=f"artifact root {settings.artifact_root} is missing")
     changes = detect_changes(settings.artifact_root, settings.scan_roots, settings.extensions,
                              context.cursor, time.time(),
-                             float(os.environ.get("CHIMERA_SENSOR_SETTLE_SECONDS", "60")))
+                             env_number("CHIMERA_SENSOR_SETTLE_SECONDS", 60.0, float, 0))
     valid = set(benchmark_days.get_partition_keys())
     requests = [dg.RunRequest(run_key=changes.run_key(day), partition_key=day,
                               tags={"chimera/changed_files": str(len(files))})

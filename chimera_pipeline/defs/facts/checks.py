@@ -1,13 +1,13 @@
 """Checks on ``benchmark_facts``: facts exist for days with files; freshness of the data."""
 
 import datetime as dt
-import os
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.check_window import run_window
 from chimera_pipeline.lib.checks import days_since_latest
+from chimera_pipeline.lib.settings import env_number
 
 
 @dg.asset_check(asset="benchmark_facts", description="Every day with files has facts.")
@@ -28,7 +28,7 @@ def facts_cover_every_day(context: dg.AssetCheckExecutionContext,
                 "CHIMERA_FRESHNESS_DAYS (default 2) old.")
 def latest_partition_freshness(context: dg.AssetCheckExecutionContext,
                                warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    limit = int(os.environ.get("CHIMERA_FRESHNESS_DAYS", "2"))
+    limit = env_number("CHIMERA_FRESHNESS_DAYS", 2, int, 0)
     with warehouse.get_connection() as con:
         age = days_since_latest(con, dt.datetime.now(dt.UTC).date())
     return dg.AssetCheckResult(passed=age is not None and age <= limit,

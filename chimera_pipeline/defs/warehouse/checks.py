@@ -1,6 +1,5 @@
 """Checks on ``benchmark_metrics``: schema, no negative durations/throughputs, error rate."""
 
-import os
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -8,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 from chimera_pipeline.defs.check_window import run_window
 from chimera_pipeline.lib.checks import error_rate, negative_values, schema_problems
 from chimera_pipeline.lib.schema import METRIC_TABLES
+from chimera_pipeline.lib.settings import env_number
 
 
 @dg.asset_check(asset="benchmark_metrics", description="Typed tables follow the contract and "
@@ -31,7 +31,7 @@ def metrics_schema_and_values(context: dg.AssetCheckExecutionContext,
                 "llm_runs; warns above CHIMERA_MAX_ERROR_RATE (default 0.5).")
 def llm_runs_error_rate(context: dg.AssetCheckExecutionContext,
                         warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    limit = float(os.environ.get("CHIMERA_MAX_ERROR_RATE", "0.5"))
+    limit = env_number("CHIMERA_MAX_ERROR_RATE", 0.5, float, 0)
     with warehouse.get_connection() as con:
         failed, total = error_rate(con, run_window(context.run.tags))
     rate = failed / total if total else 0.0

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chimera_pipeline.lib.settings import SettingsError
+from chimera_pipeline.lib.settings import SettingsError, env_number
 
 
 def _env(name: str, default: str | None) -> str | None:
@@ -14,14 +14,8 @@ def _env(name: str, default: str | None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _number(name: str, default: str | None, kind: type = float):
-    raw = _env(name, default)
-    if raw is None:
-        return None
-    try:
-        return kind(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}={raw!r} is not a {kind.__name__}") from exc
+def _number(name: str, default: str | None, kind: type = float, minimum: float | None = 0):
+    return env_number(name, kind(default) if default is not None else None, kind, minimum)
 
 
 @dataclass(frozen=True)
@@ -52,12 +46,12 @@ def llm_settings_from_env() -> LLMSettings:
         model=_env("CHIMERA_LLM_MODEL", "gemma3:latest"),
         host=_env("OLLAMA_HOST", "http://127.0.0.1:11434"),
         embedded_model_path=Path(path) if path else None,
-        timeout_s=_number("CHIMERA_LLM_TIMEOUT", "120"),
+        timeout_s=_number("CHIMERA_LLM_TIMEOUT", "120", float, 0.01),
         keep_alive=_env("CHIMERA_LLM_KEEP_ALIVE", "30m"),
-        num_gpu=_number("CHIMERA_LLM_NUM_GPU", None, int),
-        num_ctx=_number("CHIMERA_LLM_NUM_CTX", None, int),
-        max_ctx=_number("CHIMERA_LLM_MAX_CTX", "8192", int),
-        max_output_tokens=_number("CHIMERA_LLM_MAX_TOKENS", "800", int),
+        num_gpu=_number("CHIMERA_LLM_NUM_GPU", None, int, -1),
+        num_ctx=_number("CHIMERA_LLM_NUM_CTX", None, int, 256),
+        max_ctx=_number("CHIMERA_LLM_MAX_CTX", "8192", int, 256),
+        max_output_tokens=_number("CHIMERA_LLM_MAX_TOKENS", "800", int, 1),
         retries=_number("CHIMERA_LLM_RETRIES", "2", int),
         schema_retries=_number("CHIMERA_LLM_SCHEMA_RETRIES", "1", int),
         backoff_s=_number("CHIMERA_LLM_BACKOFF", "1.0"),

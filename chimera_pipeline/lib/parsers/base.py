@@ -8,8 +8,9 @@ raises loses only its own file (recorded with the error) and never half a partit
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import PurePosixPath
 
 
@@ -26,10 +27,18 @@ class ParseContext:
     file_type: str
     partition: str
     text: str
+    json_duplicates: list[str] = field(default_factory=list, compare=False)
 
     @property
     def stem(self) -> str:
         return PurePosixPath(self.path).stem
+
+    @cached_property
+    def json(self) -> object:
+        """The file parsed as JSON, once for the typed parser and the value extractor."""
+        from chimera_pipeline.lib.parsers.jsonload import load_json
+
+        return load_json(self.text, self.json_duplicates)
 
 
 @dataclass
@@ -37,6 +46,8 @@ class ParseOutput:
     """Rows per warehouse table produced from one file."""
 
     rows: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    warnings: list[str] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)  # skipped values by reason, for warnings
 
     def add(self, table: str, ctx: ParseContext, **values: object) -> None:
         self.rows[table].append({"partition": ctx.partition, "source_file": ctx.path, **values})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from chimera_pipeline.lib.numbers import parse_number
@@ -12,7 +11,7 @@ _STAMP_SUFFIX = re.compile(r"_\d{8}(?:[-_]\d{6})?$")
 
 
 def _load_object(ctx: ParseContext) -> dict:
-    data = json.loads(ctx.text)
+    data = ctx.json
     if not isinstance(data, dict):
         raise ParseError(f"expected a JSON object, found {type(data).__name__}")
     return data

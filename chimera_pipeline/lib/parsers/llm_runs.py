@@ -130,7 +130,7 @@ def parse_ollama_csv(ctx: ParseContext) -> ParseOutput:
 
 def parse_baseline_json(ctx: ParseContext) -> ParseOutput:
     """``{"model": ..., "results": [...]}``: the JSON twin of a baseline CSV."""
-    data = json.loads(ctx.text)
+    data = ctx.json
     results = data.get("results")
     if not isinstance(results, list):
         raise ParseError("'results' is not a list")
@@ -164,7 +164,7 @@ def parse_banter_csv(ctx: ParseContext) -> ParseOutput:
 
 
 def parse_banter_json(ctx: ParseContext) -> ParseOutput:
-    data = json.loads(ctx.text)
+    data = ctx.json
     results = data.get("results")
     if not isinstance(results, list):
         raise ParseError("'results' is not a list")

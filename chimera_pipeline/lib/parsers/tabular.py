@@ -12,9 +12,15 @@ csv.field_size_limit(1 << 26)
 
 
 def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
-    """Return the header and the data rows; a file with no header is an error."""
+    """Return the header and the data rows; a file with no header is an error.
+
+    The delimiter is the first of ``,`` ``;`` tab found in the header line (European
+    locales write ``;``). Lines may end in LF, CRLF or a bare CR.
+    """
+    first_line = text.split("\n", 1)[0][:4096]
+    delimiter = next((d for d in (",", ";", "\t") if d in first_line), ",")
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise ParseError(f"malformed CSV: {exc}") from exc
     rows = [row for row in rows if any(cell.strip() for cell in row)]

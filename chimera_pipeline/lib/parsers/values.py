@@ -8,11 +8,10 @@ from the column/key name or an explicit units row.
 
 from __future__ import annotations
 
-import json
-
-from chimera_pipeline.lib.numbers import normalise, parse_number, unit_from_name
+from chimera_pipeline.lib.numbers import is_non_finite, normalise, parse_number, unit_from_name
 from chimera_pipeline.lib.parsers import markdown
 from chimera_pipeline.lib.parsers.base import ParseContext, ParseOutput
+from chimera_pipeline.lib.parsers.sanity import MAX_VALUES_PER_FILE, implausible
 from chimera_pipeline.lib.parsers.tabular import read_csv
 
 _LABEL_COLUMNS = ("config_name", "model", "test name", "test_name", "kernel name", "prompt",
@@ -23,8 +22,17 @@ def _add(out: ParseOutput, ctx: ParseContext, locator: str, metric: str, raw: ob
          unit: str | None, entity: str | None = None) -> None:
     value = parse_number(raw)
     if value is None:
+        if is_non_finite(raw):
+            out.counts["not_finite"] += 1
         return
     canonical, canonical_unit = normalise(value, unit)
+    reason = implausible(canonical, canonical_unit)
+    if reason:
+        out.counts[reason] += 1
+        return
+    out.counts["values"] += 1
+    if out.counts["values"] > MAX_VALUES_PER_FILE:
+        return
     out.add("metric_values", ctx, locator=locator, metric=metric, entity=entity,
             value=canonical, unit=canonical_unit, raw_value=str(raw), raw_unit=unit)
 
@@ -36,6 +44,12 @@ def _is_units_row(row: list[str]) -> bool:
 
 def csv_values(ctx: ParseContext, out: ParseOutput) -> None:
     header, rows = read_csv(ctx.text)
+    if not rows:
+        out.warnings.append("no data rows (header only)")
+    ragged = sum(1 for row in rows if len(row) != len(header))
+    if ragged:
+        out.warnings.append(f"ragged: {ragged} row(s) do not have the header's "
+                            f"{len(header)} cells (missing cells empty, extra cells ignored)")
     units: list[str] = []
     if len(rows) > 1 and _is_units_row(rows[0]) and not _is_units_row(rows[1]):
         units, rows = [c.strip() for c in rows[0]], rows[1:]
@@ -49,7 +63,10 @@ def csv_values(ctx: ParseContext, out: ParseOutput) -> None:
 
 
 def json_values(ctx: ParseContext, out: ParseOutput) -> None:
-    stack: list[tuple[str, str, object]] = [("", "", json.loads(ctx.text))]
+    stack: list[tuple[str, str, object]] = [("", "", ctx.json)]
+    if ctx.json_duplicates:
+        out.warnings.append("duplicate key(s) " + ", ".join(map(repr, ctx.json_duplicates))
+                            + " (the last value of each is kept)")
     while stack:
         path, key, node = stack.pop()
         if isinstance(node, dict):
