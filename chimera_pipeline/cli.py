@@ -18,6 +18,7 @@ from pathlib import Path
 
 from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.lib.settings import Settings, SettingsError, load_settings
+from chimera_pipeline.runs import launcher_tags, reap_dead_runs
 
 BATCH_TAG = "chimera/batch"
 
@@ -81,7 +82,8 @@ def _execute(first: dt.date, last: dt.date, in_process: bool, until: str) -> tup
     try:
         result = dg.execute_job(
             dg.reconstructable(benchmark_job), instance=instance,
-            run_config=_run_config(in_process), tags=_tags(first, last, batch),
+            run_config=_run_config(in_process),
+            tags={**_tags(first, last, batch), **launcher_tags()},
             asset_selection=[dg.AssetKey(k) for k in STAGES[: STAGES.index(until) + 1]],
         )
     finally:
@@ -109,6 +111,15 @@ def _found_days(settings: Settings) -> list[dt.date]:
     return sorted({r.benchmark_date for r in records})
 
 
+def _reap(home: Path) -> None:
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        for run_id in reap_dead_runs(instance):
+            print(f"chimera: run {run_id[:8]} had died mid-step (process gone); marked failed "
+                  f"and its pool slots freed ({home})")
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from chimera_pipeline.instance import prepare_dagster_home
     from chimera_pipeline.lib.planning import contiguous_ranges, select_days
@@ -122,6 +133,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except SettingsError as exc:
         print(f"chimera: {exc}", file=sys.stderr)
         return 2
+    _reap(home)
     found = _found_days(settings)
     days = select_days(found, args.date or (), args.date_from, args.date_to)
     start = dt.date.fromisoformat(settings.partition_start)

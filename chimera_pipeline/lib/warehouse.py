@@ -8,7 +8,10 @@ write, close): DuckDB lets only one process hold the file for writing.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -62,10 +65,24 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]
             _replace(con, table, keys, data)
         for sql, params in after:
             con.execute(sql, params)
+        _fault_pause(tables)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _fault_pause(tables: Mapping[str, pa.Table]) -> None:
+    """Fault injection for the crash-safety test: with ``CHIMERA_FAULT_PAUSE_IN_WRITE`` set
+    to ``<table>:<marker file>``, a write to that table stops just before COMMIT (its
+    deletes and inserts done), touches the marker and waits there to be killed."""
+    spec = os.environ.get("CHIMERA_FAULT_PAUSE_IN_WRITE")
+    if not spec:
+        return
+    table, _, marker = spec.partition(":")
+    if table in tables:
+        Path(marker).write_text(str(os.getpid()))
+        time.sleep(600)
 
 
 def write_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
