@@ -5,7 +5,9 @@ as NDJSON, with the response shapes of a real Ollama server and the timings of t
 run record (``shared/reference/original_agent_run/metrics.json``: load 258.0459 ms, prompt
 eval 79.5971 ms, eval 9204.4071 ms for 1005 tokens, total 10527.3571 ms). Each chat request
 takes the next behaviour from ``script``: ``ok``, ``500``, ``404``, ``hang``, ``cut``,
-``badjson``, ``empty``; once the script is spent it answers ``ok``.
+``badjson``, ``empty``, ``german`` (a well-formed answer in the wrong language); once the
+script is spent it answers ``ok``. ``arrivals`` holds each chat request's arrival time, so
+tests can see the client's backoff between retries.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ GOOD_ANSWER = {
     "recommendations": ["Keep num_ctx sized to the prompt."],
 }
 
+GERMAN_ANSWER = {
+    "executive_summary": "Das Modell gemma3:latest erreicht an diesem Tag {F1}. Die Leistung war "
+                         "über alle Durchläufe hinweg stabil und gut.",
+    "performance_analysis": "Der Durchsatz blieb stabil, die Latenz schwankte kaum.",
+    "key_findings": ["Die beste Konfiguration ist {F2}."],
+    "recommendations": ["Die Kontextgröße sollte an die Eingabe angepasst werden."],
+}
+
 
 class FakeOllama:
     """Start with ``with FakeOllama() as server:``; ``server.url`` is the OLLAMA_HOST."""
@@ -37,6 +47,7 @@ class FakeOllama:
         self.answer = json.dumps(answer if answer is not None else GOOD_ANSWER)
         self.script: list[str] = []
         self.requests: list[dict] = []
+        self.arrivals: list[float] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -84,7 +95,9 @@ class FakeOllama:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
-                fake.requests.append({"path": self.path, **body})
+                fake.requests.append({"path": self.path, **body,
+                                      "authorization": self.headers.get("Authorization")})
+                fake.arrivals.append(time.monotonic())
                 if self.path not in ("/api/chat", "/api/generate"):
                     return self._json(404, {"error": "not found"})
                 model = body.get("model")
@@ -98,8 +111,8 @@ class FakeOllama:
                 if behaviour == "hang":
                     time.sleep(fake.hang_s)
                     return self._json(200, {})
-                text = {"badjson": '{"summary": 42, "findings": "none"}', "empty": ""}.get(
-                    behaviour, fake.answer)
+                text = {"badjson": '{"summary": 42, "findings": "none"}', "empty": "",
+                        "german": json.dumps(GERMAN_ANSWER)}.get(behaviour, fake.answer)
                 self._stream(model, self.path == "/api/chat", text, cut=behaviour == "cut",
                              prompt=body)
 

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chimera_pipeline.lib.language import wrong_language
 from chimera_pipeline.lib.llm.embedded_backend import (
     EmbeddedBackend,
     count_tokens,
@@ -151,8 +152,10 @@ def _coerce(data: dict) -> tuple[dict, bool]:
 
 def call(backend, plan: PromptPlan, settings: LLMSettings, log=print
          ) -> tuple[LLMResult, dict, str]:
-    """Call with retries and exponential backoff; a schema mismatch is retried too, then
-    kept leniently. Raises LLMError once the tries are spent."""
+    """Call with retries and exponential backoff. A schema mismatch is retried too, then
+    kept leniently; an answer in the wrong language is retried, then fails (an English
+    report cannot use it). Raises LLMError, naming the backend and the fix, once the tries
+    are spent."""
     request = LLMRequest(plan.system, plan.user, ANALYSIS_SCHEMA, plan.num_ctx,
                          settings.max_output_tokens, dict(settings.options))
     last: Exception | None = None
@@ -166,10 +169,19 @@ def call(backend, plan: PromptPlan, settings: LLMSettings, log=print
         else:
             result.attempts = attempt
             sections, note, ok = parse_analysis(result.text)
-            schema_tries += 0 if ok else 1
-            if ok or attempt > settings.retries or schema_tries > settings.schema_retries:
-                return result, sections, note
-            log(f"LLM attempt {attempt}: answer did not match the schema ({note}); retrying")
+            language = wrong_language(sections, settings.language)
+            if language:
+                last = LLMError(
+                    f"{backend.where} answered in {language!r}, not {settings.language!r} "
+                    "as the prompt asks; use a model that follows English instructions "
+                    "(CHIMERA_LLM_MODEL) or set CHIMERA_LLM_LANGUAGE")
+                log(f"LLM attempt {attempt}: {last}")
+            else:
+                schema_tries += 0 if ok else 1
+                if ok or attempt > settings.retries or schema_tries > settings.schema_retries:
+                    return result, sections, note
+                log(f"LLM attempt {attempt}: answer did not match the schema ({note}); "
+                    "retrying")
         if attempt <= settings.retries:
             time.sleep(settings.backoff_s * 2 ** (attempt - 1))
     raise LLMError(f"{last} (gave up after {settings.retries + 1} attempts)")

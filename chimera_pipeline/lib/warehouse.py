@@ -9,6 +9,7 @@ write, close): DuckDB lets only one process hold the file for writing.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -17,6 +18,37 @@ import duckdb
 import pyarrow as pa
 
 from chimera_pipeline.lib.schema import METRIC_TABLES, arrow_schema, column_names, create_statements
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse file is locked by a writer; the message says so and what to do."""
+
+
+def connect_read_only(path: Path, attempts: int = 5, delay_s: float = 0.2
+                      ) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for reading while runs may be writing it.
+
+    DuckDB lets one process write a file and no other process open it meanwhile, not even
+    to read. A reader therefore retries briefly with backoff, then raises
+    :class:`WarehouseBusy` with a one-line explanation instead of DuckDB's lock error.
+    Reading never changes the file, so a refused reader cannot corrupt anything.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"no warehouse at {path}; run `chimera run` first")
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            holder = re.search(r"PID (\d+)", str(exc))
+            if attempt + 1 == attempts:
+                raise WarehouseBusy(
+                    f"the warehouse {path} is being written by a running materialization"
+                    f"{f' (pid {holder.group(1)})' if holder else ''}; try again in a few "
+                    "seconds, or read a copy of the file") from None
+            time.sleep(delay_s * 2 ** attempt)
+    raise AssertionError("unreachable")
 
 
 def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> list[dict]:

@@ -9,8 +9,10 @@ pulled), each with a message that names the host, the model and what to do.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import ollama
@@ -26,6 +28,16 @@ from chimera_pipeline.lib.llm.types import (
 _NS = 1e-9
 
 
+def _basic_auth(host: str) -> dict[str, str]:
+    """``http://user:pass@host`` -> an Authorization header (an auth proxy in front of
+    Ollama). The ``ollama`` client would silently drop the credentials from the URL."""
+    parts = urlsplit(host if "://" in host else f"http://{host}")
+    if parts.username is None:
+        return {}
+    token = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(token).decode()}
+
+
 class OllamaBackend:
     """Calls ``/api/chat`` on one host with one model."""
 
@@ -35,7 +47,8 @@ class OllamaBackend:
                  num_gpu: int | None = None) -> None:
         self.host, self.model, self.timeout_s = host, model, timeout_s
         self.keep_alive, self.num_gpu = keep_alive, num_gpu
-        self._client = ollama.Client(host=host, timeout=timeout_s)
+        self._client = ollama.Client(host=redact(host).replace("***@", ""), timeout=timeout_s,
+                                     headers=_basic_auth(host))
 
     @property
     def where(self) -> str:
@@ -82,7 +95,8 @@ class OllamaBackend:
                                "pulled model, or CHIMERA_LLM_BACKEND=embedded") from None
             if exc.status_code >= 500 or exc.status_code == 429:
                 raise RetryableLLMError(f"{self.where} answered HTTP {exc.status_code}: "
-                                        f"{exc.error}") from None
+                                        f"{exc.error}; check the server's log (the model "
+                                        "runner may have crashed or run out of memory)") from None
             raise LLMError(f"{self.where} refused the request (HTTP {exc.status_code}: "
                            f"{exc.error}); check the options sent") from None
         except (ConnectionError, httpx.ConnectError) as exc:
@@ -93,12 +107,15 @@ class OllamaBackend:
                                     "raise CHIMERA_LLM_TIMEOUT or check the server") from None
         except (httpx.HTTPError, ValueError) as exc:
             raise RetryableLLMError(f"the stream from {self.where} broke: "
-                                    f"{type(exc).__name__}: {redact(str(exc))[:120]}") from None
+                                    f"{type(exc).__name__}: {redact(str(exc))[:120]}; check the "
+                                    "server and the network between it and this worker") from None
         if final is None:
-            raise RetryableLLMError(f"the stream from {self.where} ended before its final chunk")
+            raise RetryableLLMError(f"the stream from {self.where} ended before its final chunk; "
+                                    "check the server and the network")
         text = "".join(parts)
         if not text.strip():
-            raise RetryableLLMError(f"{self.where} returned an empty answer")
+            raise RetryableLLMError(f"{self.where} returned an empty answer; check that the "
+                                    "model loads (`ollama run`), or try another model")
         return LLMResult(
             text=text, backend=self.name, model=self.model, started_at=started, ttft_s=ttft,
             prompt_tokens=final.prompt_eval_count, output_tokens=final.eval_count,

@@ -33,6 +33,7 @@ class LLMSettings:
     retries: int = 2
     schema_retries: int = 1
     backoff_s: float = 1.0
+    language: str = "en"  # ISO 639-1 code the answer must be written in
     options: dict = field(default_factory=dict)
 
 
@@ -55,6 +56,7 @@ def llm_settings_from_env() -> LLMSettings:
         retries=_number("CHIMERA_LLM_RETRIES", "2", int),
         schema_retries=_number("CHIMERA_LLM_SCHEMA_RETRIES", "1", int),
         backoff_s=_number("CHIMERA_LLM_BACKOFF", "1.0"),
+        language=(_env("CHIMERA_LLM_LANGUAGE", "en") or "en").lower(),
         options={
             "temperature": _number("CHIMERA_LLM_TEMPERATURE", "0.2"),
             "top_p": _number("CHIMERA_LLM_TOP_P", None),
