@@ -115,11 +115,9 @@ def _run_group(job: tuple[int, int, dt.date, dt.date, bool, str]) -> bool:
     return ok
 
 
-def _found_days(settings: Settings) -> list[dt.date]:
-    from chimera_pipeline.lib.scanning import scan_tree
-
-    records = scan_tree(settings.artifact_root, settings.scan_roots, settings.extensions)
-    return sorted({r.benchmark_date for r in records})
+def _found(settings: Settings) -> tuple[list, list[dt.date]]:
+    records = settings.scan()
+    return records, sorted({r.benchmark_date for r in records})
 
 
 def _reap(home: Path) -> None:
@@ -139,13 +137,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"chimera: artifact root {settings.artifact_root} does not exist; "
               "set CHIMERA_ARTIFACT_ROOT", file=sys.stderr)
         return 2
-    try:
-        home = prepare_dagster_home(settings)
-    except SettingsError as exc:
-        print(f"chimera: {exc}", file=sys.stderr)
-        return 2
-    _reap(home)
-    found = _found_days(settings)
+    records, found = _found(settings)  # before Dagster is imported: a no-change run is cheap
     days = select_days(found, args.date or (), args.date_from, args.date_to)
     start = dt.date.fromisoformat(settings.partition_start)
     early = [d for d in days if d < start]
@@ -153,9 +145,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"chimera: {len(early)} day(s) before CHIMERA_PARTITION_START={start} are skipped "
               f"(earliest {early[0]}); lower CHIMERA_PARTITION_START to include them")
     days = [d for d in days if d >= start]
+    explicit = bool(args.date or args.date_from or args.date_to)
+    if days and not explicit and not args.force:
+        from chimera_pipeline.lib.staleness import stale_days
+
+        todo = set(stale_days(records, settings.warehouse_path,
+                              [d.isoformat() for d in days], args.until))
+        if len(todo) < len(days):
+            print(f"chimera: {len(days) - len(todo)} day(s) unchanged since their last run "
+                  "are skipped (--force runs them anyway)")
+        days = [d for d in days if d.isoformat() in todo]
     if not days:
         print("chimera: no benchmark days to run")
         return 0
+    try:
+        home = prepare_dagster_home(settings)
+    except SettingsError as exc:
+        print(f"chimera: {exc}", file=sys.stderr)
+        return 2
+    _reap(home)
     groups = [(d, d) for d in days] if args.per_partition else contiguous_ranges(days)
     print(f"chimera: {len(days)} benchmark day(s) in {len(groups)} run(s); "
           f"artifacts {settings.artifact_root}")
@@ -188,9 +196,7 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_dates(args: argparse.Namespace, settings: Settings) -> int:
     from collections import Counter
 
-    from chimera_pipeline.lib.scanning import scan_tree
-
-    records = scan_tree(settings.artifact_root, settings.scan_roots, settings.extensions)
+    records = settings.scan()
     counts = Counter((r.partition, r.date_source) for r in records)
     for (day, source), n in sorted(counts.items()):
         print(f"{day}  {n:6d} file(s)  dated by {source}")
@@ -253,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", action="append", type=_day, help="a day to run (repeatable)")
     run.add_argument("--from", dest="date_from", type=_day, help="first day of a backfill")
     run.add_argument("--to", dest="date_to", type=_day, help="last day of a backfill")
+    run.add_argument("--force", action="store_true",
+                     help="without --date/--from/--to: run every day, not only changed ones")
     run.add_argument("--per-partition", action="store_true",
                      help="one Dagster run per day instead of one per block of days")
     executor = run.add_mutually_exclusive_group()

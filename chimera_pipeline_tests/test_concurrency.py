@@ -27,7 +27,7 @@ from chimera_pipeline_tests.conftest import chimera, table_snapshot
 
 REPETITIONS = 5
 MULTIPROCESS = int(os.environ.get("CHIMERA_STRESS_MULTIPROCESS_REPETITIONS", "1"))
-BACKFILL = ["run", "--per-partition", "--parallel", "4", "--until", "benchmark_metrics"]
+BACKFILL = ["run", "--force", "--per-partition", "--parallel", "4", "--until", "benchmark_metrics"]
 SERIAL = ["run", "--until", "benchmark_metrics"]  # one in-process run per block of days
 
 

@@ -138,3 +138,39 @@ def ingest(root: Path, inventory: list[dict]) -> IngestResult:
             for table, rows in out.rows.items():
                 result.tables[table].extend(rows)
     return result
+
+
+CHUNK_FILES = 2000
+
+
+def ingest_in_chunks(root: Path, inventory: list[dict], staging: Path,
+                     chunk_files: int = CHUNK_FILES, check=None) -> tuple[list[FileStatus],
+                                                                          dict[str, list[Path]]]:
+    """Parse ``chunk_files`` files at a time and stage each chunk's rows as Parquet.
+
+    Memory then holds one chunk's rows, whatever the size of the backfill; the caller loads
+    every staged file into DuckDB in one transaction (``write_staged_metrics``), so the
+    partitions still change atomically. ``check(table, arrow_table)`` validates each chunk.
+    """
+    import pyarrow.parquet as pq
+
+    from chimera_pipeline.lib.schema import METRIC_TABLES
+    from chimera_pipeline.lib.warehouse import to_arrow
+
+    statuses: list[FileStatus] = []
+    staged: dict[str, list[Path]] = defaultdict(list)
+    for start in range(0, len(inventory), chunk_files):
+        result = ingest(root, inventory[start:start + chunk_files])
+        statuses += result.statuses
+        for table in METRIC_TABLES:
+            rows = result.tables.get(table)
+            if not rows:
+                continue
+            arrow = to_arrow(table, rows)
+            if check is not None:
+                check(table, arrow)
+            path = staging / f"{table}_{start:09d}.parquet"
+            pq.write_table(arrow, path)
+            staged[table].append(path)
+        del result
+    return statuses, staged

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{2,3})+(?:\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -60,13 +61,18 @@ def parse_number(raw: object) -> float | None:
             return None
         return value if math.isfinite(value) else None
     text = str(raw).strip()
-    if not text:
+    if not text or not (text[0].isdigit() or text[0] in "+-."):
         return None
-    if _GROUPED.match(text):
+    if "," in text:
+        if not _GROUPED.match(text):
+            return None
         text = text.replace(",", "")
-    elif not _PLAIN.match(text):
+    elif "_" in text or not text[-1].isdigit() and text[-1] != ".":
+        return None  # float() would accept 1_000 and "1e5 " forms we do not treat as numbers
+    try:
+        value = float(text)  # the fast path: plain and exponent forms, in C
+    except ValueError:
         return None
-    value = float(text)
     return value if math.isfinite(value) else None
 
 
@@ -82,6 +88,7 @@ def is_non_finite(raw: object) -> bool:
     return bool(_PLAIN.match(text)) and not math.isfinite(float(text))
 
 
+@lru_cache(maxsize=4096)  # column and key names repeat across every row and file
 def unit_from_name(name: str) -> str | None:
     """Guess the unit a column or key name announces (``ttft_s`` -> ``s``)."""
     lowered = name.strip().lower()

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from chimera_pipeline.lib import scan_cache
 from chimera_pipeline.lib.dating import date_from_mtime, date_from_path, resolve_date
 from chimera_pipeline.lib.kinds import classify
 from chimera_pipeline.lib.text import decode_bytes
@@ -41,6 +42,7 @@ class FileRecord:
     date_raw: str
     scan_error: str | None = None
     scan_status: str = "pending"
+    mtime_ns: int = 0
     duplicate_of: str | None = None
 
     @property
@@ -130,7 +132,7 @@ def scan_file(path: Path, root: Path) -> FileRecord:
         path=rel, folder=folder, file_type=file_type, size_bytes=info.st_size,
         mtime=dt.datetime.fromtimestamp(info.st_mtime, tz=dt.UTC).replace(tzinfo=None),
         sha256=sha256, kind=classify(rel, file_type, text), benchmark_date=when.date,
-        date_source=when.source, date_raw=when.raw,
+        date_source=when.source, date_raw=when.raw, mtime_ns=info.st_mtime_ns,
     )
 
 
@@ -165,11 +167,43 @@ def mark_duplicates(records: list[FileRecord]) -> None:
         record.duplicate_of = canonical if canonical != record.path else None
 
 
-def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
-              ) -> list[FileRecord]:
-    """Scan every candidate file under the artifact root and mark exact duplicates."""
-    records = [scan_file(path, root) for path in iter_candidates(root, roots, extensions)]
+def _from_cache(path: Path, root: Path, hit: dict | None) -> FileRecord | None:
+    """The cached record when the file is a plain file with the cached size and mtime."""
+    if hit is None or path.is_symlink():
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if (info.st_size, info.st_mtime_ns) != (hit["size_bytes"], hit["mtime_ns"]):
+        return None
+    rel = hit["path"]
+    return FileRecord(
+        path=rel, folder=rel.split("/", 1)[0], file_type=path.suffix.lower().lstrip("."),
+        size_bytes=info.st_size,
+        mtime=dt.datetime.fromtimestamp(info.st_mtime, tz=dt.UTC).replace(tzinfo=None),
+        sha256=hit["sha256"], kind=hit["kind"], benchmark_date=hit["benchmark_date"],
+        date_source=hit["date_source"], date_raw=hit["date_raw"], mtime_ns=info.st_mtime_ns)
+
+
+def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
+              cache: Path | None = None) -> list[FileRecord]:
+    """Scan every candidate file under the artifact root and mark exact duplicates.
+
+    With ``cache`` (see :mod:`scan_cache`), files unchanged since the last scan are not read.
+    """
+    cached = scan_cache.load(cache)
+    records = []
+    for path in iter_candidates(root, roots, extensions):
+        rel = path.relative_to(root).as_posix()
+        records.append(_from_cache(path, root, cached.get(rel)) or scan_file(path, root))
     mark_duplicates(records)
+    if cache is not None:
+        scan_cache.save(cache, [
+            {"path": r.path, "size_bytes": r.size_bytes, "mtime_ns": r.mtime_ns,
+             "sha256": r.sha256, "kind": r.kind, "benchmark_date": r.benchmark_date,
+             "date_source": r.date_source, "date_raw": r.date_raw}
+            for r in records if r.scan_status == "pending" and r.mtime_ns])
     return records
 
 

@@ -84,6 +84,18 @@ class Settings:
         return self.data_dir / "reports"
 
     @property
+    def scan_cache(self) -> Path:
+        from chimera_pipeline.lib.scan_cache import cache_path
+
+        return cache_path(self.data_dir, self.artifact_root, self.scan_roots, self.extensions)
+
+    def scan(self):
+        """Scan the artifact root with this configuration and its cache."""
+        from chimera_pipeline.lib.scanning import scan_tree
+
+        return scan_tree(self.artifact_root, self.scan_roots, self.extensions, self.scan_cache)
+
+    @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster_home"
 

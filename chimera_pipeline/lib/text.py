@@ -21,6 +21,9 @@ class DecodedText:
     note: str | None = None
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or (13 < b < 32 and b != 27))  # ESC: ANSI
+
+
 def _looks_binary(data: bytes) -> bool:
     """Binary data (images, archives, random bytes) rather than text in some encoding."""
     sample = data[:8192]
@@ -31,7 +34,7 @@ def _looks_binary(data: bytes) -> bool:
         return False  # NULs on one side only: UTF-16 without a BOM, not binary
     if min(nul_even, nul_odd) >= 4:
         return True  # NULs everywhere: no text encoding looks like that
-    controls = sum(1 for b in sample if b < 9 or (13 < b < 32 and b != 27))  # ESC: ANSI colour
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > 0.05 * len(sample)
 
 

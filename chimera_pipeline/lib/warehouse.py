@@ -74,9 +74,14 @@ def to_arrow(table: str, rows: Sequence[Mapping[str, object]]) -> pa.Table:
 
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
-             data: pa.Table) -> None:
+             data: pa.Table | list[str]) -> None:
+    """Delete the partitions' rows, insert ``data``: an Arrow table or staged Parquet files."""
     con.execute(f"DELETE FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
                 [partitions])
+    if isinstance(data, list):
+        if data:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [data])
+        return
     if data.num_rows:
         con.register("incoming_rows", data)
         try:
@@ -86,7 +91,7 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
 
 
 def replace_partitions(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
-                       tables: Mapping[str, pa.Table],
+                       tables: Mapping[str, pa.Table | list[str]],
                        after: Iterable[tuple[str, list]] = ()) -> None:
     """Replace ``partitions`` in each given table, then run ``after`` statements; atomic."""
     keys = sorted(set(partitions))
@@ -143,9 +148,10 @@ def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) ->
 
 def write_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
                   tables: Mapping[str, Sequence[Mapping[str, object]]],
-                  statuses: Sequence[Mapping[str, object]]) -> None:
+                  statuses: Sequence[Mapping[str, object]],
+                  arrow: Mapping[str, object] | None = None) -> None:
     """Replace the partitions' rows in every metric table and record each file's status."""
-    arrow = {name: to_arrow(name, tables.get(name, [])) for name in METRIC_TABLES}
+    arrow = arrow or {name: to_arrow(name, tables.get(name, [])) for name in METRIC_TABLES}
     status_table = pa.Table.from_pylist(
         list(statuses),
         schema=pa.schema([("path", pa.string()), ("parser", pa.string()),
@@ -163,6 +169,15 @@ def write_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
         )])
     finally:
         con.unregister("file_statuses")
+
+
+def write_staged_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
+                         staged: Mapping[str, Sequence[Path]],
+                         statuses: Sequence[Mapping[str, object]]) -> None:
+    """Like :func:`write_metrics`, with each table's rows in staged Parquet files: DuckDB
+    streams them in, so a year-long backfill never holds its rows in Python memory."""
+    tables = {table: [str(p) for p in staged.get(table, ())] for table in METRIC_TABLES}
+    write_metrics(con, partitions, {}, statuses, arrow=tables)
 
 
 def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stage: str,

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
-from chimera_pipeline.lib.scanning import inventory_row, scan_tree
+from chimera_pipeline.lib.scanning import inventory_row
 from chimera_pipeline.lib.settings import load_settings
 from chimera_pipeline.lib.warehouse import record_stage, write_inventory
 
@@ -30,7 +30,7 @@ def artifact_inventory(
             "set CHIMERA_ARTIFACT_ROOT to the folder that holds reports/ and csv_data/"
         )
     keys = set(context.partition_keys)
-    records = scan_tree(settings.artifact_root, settings.scan_roots, settings.extensions)
+    records = settings.scan()
     selected = [r for r in records if r.partition in keys]
     with warehouse.get_connection() as con:
         write_inventory(con, keys, [inventory_row(r) for r in selected])

@@ -1,22 +1,26 @@
 """``benchmark_metrics``: the partition's files parsed into typed DuckDB tables."""
 
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.defs.warehouse.frames import validate
-from chimera_pipeline.lib.ingest import ingest
+from chimera_pipeline.lib.ingest import ingest_in_chunks
 from chimera_pipeline.lib.schema import METRIC_TABLES
 from chimera_pipeline.lib.settings import load_settings
-from chimera_pipeline.lib.warehouse import (
-    read_inventory,
-    record_stage,
-    to_arrow,
-    write_metrics,
-)
+from chimera_pipeline.lib.warehouse import read_inventory, record_stage, write_staged_metrics
+
+
+def _row_counts(staged: dict[str, list[Path]]) -> dict[str, int]:
+    import pyarrow.parquet as pq
+
+    return {t: sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+            for t, paths in staged.items()}
 
 
 @daily_asset(
@@ -35,21 +39,23 @@ def benchmark_metrics(
     keys = set(context.partition_keys)
     with warehouse.get_connection() as con:
         inventory = read_inventory(con, keys)
-    result = ingest(settings.artifact_root, inventory)  # parse outside the write lock
-    for table in METRIC_TABLES:
-        validate(table, to_arrow(table, result.tables.get(table, [])).to_pandas())
-    statuses = [vars(s) for s in result.statuses]
-    with warehouse.get_connection() as con:
-        write_metrics(con, keys, result.tables, statuses)
-        record_stage(con, keys, "parse", time.perf_counter() - began, context.run_id)
-    outcome = Counter(s.parse_status for s in result.statuses)
-    for status in result.statuses:
+    with tempfile.TemporaryDirectory(prefix="chimera_stage_", dir=settings.data_dir) as staging:
+        # parse outside the warehouse lock, a chunk of files at a time (bounded memory)
+        statuses, staged = ingest_in_chunks(
+            settings.artifact_root, inventory, Path(staging),
+            check=lambda table, rows: validate(table, rows.to_pandas()))
+        with warehouse.get_connection() as con:
+            write_staged_metrics(con, keys, staged, [vars(s) for s in statuses])
+            record_stage(con, keys, "parse", time.perf_counter() - began, context.run_id)
+        counts = _row_counts(staged)
+    outcome = Counter(s.parse_status for s in statuses)
+    for status in statuses:
         if status.parse_status == "error":
             context.log.warning(f"{status.path}: {status.parse_error}")
     return dg.MaterializeResult(
         metadata={
-            "files": len(result.statuses),
+            "files": len(statuses),
             "parse_status": dict(sorted(outcome.items())),
-            **{f"rows.{t}": len(result.tables.get(t, [])) for t in METRIC_TABLES},
+            **{f"rows.{t}": counts.get(t, 0) for t in METRIC_TABLES},
         }
     )

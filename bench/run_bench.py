@@ -1,0 +1,186 @@
+"""Benchmark: chimera_pipeline against the floor and the naive baseline, at 1k..100k files.
+
+    .venv/bin/python bench/run_bench.py --sizes 1000 10000 100000
+
+For each size it generates a tree with the package's corpus generator (the real corpus's
+mix of kinds), then measures in one process tree, on the same machine:
+
+- floor: walk the tree and read every byte, no parsing (and the walk alone, stat only);
+- naive: what the original tool did: walk and parse every CSV/JSON fully into memory,
+  store nothing;
+- full build: ``chimera run --until benchmark_metrics`` on a fresh data dir (catalog, parse,
+  warehouse for every partition);
+- no-change re-run: the same command again;
+- incremental re-run: after adding one new day holding ~1 % more files;
+- peak RSS of each (``wait4`` on its own process);
+- the LLM step: prompt/output tokens and calls per report through the pipeline, and the
+  embedded backend's decode tokens/s through the pipeline vs called directly.
+
+It prints a table and writes ``bench/results/<date>_<host>.json``. Timings are wall-clock
+on a shared machine: compare the ratios within one run, not numbers across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+RESULTS = PROJECT / "bench" / "results"
+PROBES = Path(__file__).with_name("probes.py")
+
+
+def _measured(command: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run a command; return wall seconds, peak RSS (MB) of its process and its output."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=PROJECT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - began
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{command} failed ({code}):\n{output[-3000:]}")
+    return {"seconds": round(seconds, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "output": output}
+
+
+def _probe(kind: str, root: Path) -> dict:
+    result = _measured([sys.executable, str(PROBES), kind, str(root)])
+    result.update(json.loads(result.pop("output").strip().splitlines()[-1]))
+    return result
+
+
+def _chimera(args: list[str], env: dict[str, str]) -> dict:
+    result = _measured([sys.executable, "-m", "chimera_pipeline.cli", *args], env)
+    result["output"] = "\n".join(line for line in result["output"].splitlines()
+                                  if line.startswith(("chimera:", "[")))
+    return result
+
+
+def _add_new_day(root: Path, share: float = 0.01) -> int:
+    """Copy ~1 % of the files into a new day, 2026-01-15 (after every generated day), each
+    changed by one byte so it is new content, not a duplicate."""
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".csv", ".json",
+                                                                               ".md"))
+    step = max(1, round(1 / share))
+    added = 0
+    for i, path in enumerate(files[::step]):
+        stem = re.sub(r"\d+", "", path.stem)  # drop the original's date stamp from the name
+        target = root / "reports" / "incoming_20260115" / f"{stem}_{i}_20260115{path.suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes() + b"\n")
+        added += 1
+    return added
+
+
+def bench_size(files: int, workdir: Path, llm: bool) -> dict:
+    from chimera_pipeline.lib.sample import write_corpus
+
+    root = workdir / f"tree_{files}"
+    began = time.perf_counter()
+    write_corpus(root, files=files, seed=20)
+    generated = time.perf_counter() - began
+    size_mb = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
+    data = workdir / f"data_{files}"
+    env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(data),
+           "CHIMERA_PARTITION_START": "2024-01-01"}
+    env.pop("DAGSTER_HOME", None)
+    until = ["run", "--until", "benchmark_metrics"]
+    row: dict = {"files": files, "mb": round(size_mb, 1), "generate_s": round(generated, 1)}
+    row["walk"] = _probe("walk", root)
+    row["floor"] = _probe("floor", root)
+    row["naive"] = _probe("naive", root)
+    row["full"] = _chimera(until, env)
+    row["no_change"] = _chimera(until, env)
+    row["added_files"] = _add_new_day(root)
+    row["incremental"] = _chimera(until, env)
+    if llm:
+        row["llm"] = bench_llm(root, data, env)
+    return row
+
+
+def bench_llm(root: Path, data: Path, env: dict[str, str]) -> dict:
+    """Two reports through the pipeline with the embedded model, and the same prompt direct."""
+    import duckdb
+
+    llm_env = {**env, "CHIMERA_LLM_BACKEND": "embedded", "CHIMERA_GROUNDING_THRESHOLD": "0",
+               "CHIMERA_LLM_MAX_TOKENS": os.environ.get("CHIMERA_LLM_MAX_TOKENS", "800")}
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        days = [r[0] for r in con.execute("SELECT DISTINCT partition FROM artifact_files "
+                                          "ORDER BY 1 LIMIT 2").fetchall()]
+    runs = _chimera(["run", *sum((["--date", d] for d in days), [])], llm_env)
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        calls = con.execute("SELECT partition, prompt_tokens, output_tokens, decode_tps, "
+                            "attempts FROM llm_calls WHERE partition IN (SELECT unnest(?)) "
+                            "ORDER BY 1", [days]).fetchall()
+        prompt = con.execute("SELECT system_prompt, user_prompt FROM llm_analyses WHERE "
+                             "partition = ?", [days[0]]).fetchone()
+    direct = _measured([sys.executable, str(PROBES), "direct_llm", json.dumps(
+        {"system": prompt[0], "user": prompt[1], "max_tokens": int(llm_env[
+            "CHIMERA_LLM_MAX_TOKENS"]), "data_dir": str(data)})])
+    direct.update(json.loads(direct.pop("output").strip().splitlines()[-1]))
+    pipeline_tps = sum(c[3] for c in calls) / len(calls)
+    return {"reports": len(days), "calls": len(calls), "seconds": runs["seconds"],
+            "per_call": [{"day": c[0], "prompt_tokens": c[1], "output_tokens": c[2],
+                          "decode_tps": round(c[3], 2), "attempts": c[4]} for c in calls],
+            "pipeline_decode_tps": round(pipeline_tps, 2),
+            "direct_decode_tps": round(direct["decode_tps"], 2),
+            "pipeline_vs_direct": round(pipeline_tps / direct["decode_tps"], 3)}
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| files | MB | measure | seconds | files/s | MB/s | × floor | × naive | "
+             "peak RSS MB |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        floor, naive = row["floor"]["seconds"], row["naive"]["seconds"]
+        for name in ("walk", "floor", "naive", "full", "no_change", "incremental"):
+            m = row[name]
+            s = m["seconds"]
+            lines.append(f"| {row['files']} | {row['mb']} | {name} | {s:.2f} | "
+                         f"{row['files'] / s:,.0f} | {row['mb'] / s:,.1f} | {s / floor:.2f} | "
+                         f"{s / naive:.2f} | {m['peak_rss_mb']:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--no-llm", action="store_true", help="skip the LLM measurements")
+    parser.add_argument("--keep", action="store_true", help="keep the generated trees")
+    parser.add_argument("--out", type=Path, default=None, help="results JSON path")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="chimera_bench_"))
+    try:
+        rows = [bench_size(n, workdir, llm=not args.no_llm and i == 0)
+                for i, n in enumerate(args.sizes)]
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(table(rows))
+    for row in rows:
+        if "llm" in row:
+            print(json.dumps(row["llm"], indent=1))
+    machine = {"host": socket.gethostname(), "cpus": os.cpu_count(),
+               "python": platform.python_version(), "platform": platform.platform(),
+               "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    out = args.out or RESULTS / f"{dt.date.today()}_{machine['host']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=1, default=str))
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Remember what each file was, so an unchanged file is never read again.
+
+A file whose size and mtime (nanoseconds) match the cache keeps its sha256, kind and
+benchmark date from the last scan: a re-run of an unchanged 100k-file tree costs one
+``stat`` per file instead of reading 450 MB. Only clean scans are cached; unreadable,
+busy and symlinked files are looked at again every time. The cache is a Parquet file in
+the data dir, written atomically (parallel runs each replace it whole), and keyed by the
+scan configuration and ``VERSION``, so a change to the dating or kind rules invalidates it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+VERSION = "1"
+_FIELDS = [("path", pa.string()), ("size_bytes", pa.int64()), ("mtime_ns", pa.int64()),
+           ("sha256", pa.string()), ("kind", pa.string()), ("benchmark_date", pa.date32()),
+           ("date_source", pa.string()), ("date_raw", pa.string())]
+SCHEMA = pa.schema(_FIELDS)
+
+
+def cache_path(data_dir: Path, root: Path, roots: tuple[str, ...],
+               extensions: tuple[str, ...]) -> Path:
+    key = "|".join([VERSION, str(root.resolve()), ",".join(roots), ",".join(extensions)])
+    return data_dir / "scan_cache" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.parquet"
+
+
+def load(path: Path | None) -> dict[str, dict]:
+    """path -> cached fields; an unreadable or missing cache is simply empty."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        rows = pq.read_table(path, schema=SCHEMA).to_pylist()
+    except (OSError, pa.ArrowException):
+        return {}
+    return {row["path"]: row for row in rows}
+
+
+def save(path: Path | None, rows: list[dict]) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), temporary)
+    os.replace(temporary, path)

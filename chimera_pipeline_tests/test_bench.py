@@ -1,0 +1,33 @@
+"""The benchmark runs end to end at the 1k size (a smoke test: timings are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from chimera_pipeline.lib.settings import PROJECT_ROOT
+from chimera_pipeline_tests.conftest import FAST_LLM
+
+
+def test_the_benchmark_runs_at_1k(tmp_path) -> None:
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env.update(FAST_LLM)
+    result = subprocess.run([sys.executable, "bench/run_bench.py", "--sizes", "1000", "--out",
+                             str(out)], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                            text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "| 1000 |" in result.stdout and "× floor" in result.stdout
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["walk"]["files"] == row["floor"]["files"] == row["naive"]["files"] >= 950
+    for name in ("walk", "floor", "naive", "full", "no_change", "incremental"):
+        assert row[name]["seconds"] > 0 and row[name]["peak_rss_mb"] > 0
+    assert "no benchmark days to run" in row["no_change"]["output"]
+    assert "1 benchmark day(s) in 1 run(s)" in row["incremental"]["output"]
+    assert row["added_files"] >= 9
+    llm = row["llm"]
+    assert llm["calls"] == llm["reports"] == 2  # one call per report
+    assert all(c["output_tokens"] <= 96 for c in llm["per_call"])
+    assert llm["pipeline_decode_tps"] > 0 and llm["direct_decode_tps"] > 0
