@@ -2,6 +2,7 @@
 
     python bench/probes.py walk|floor|naive ROOT
     python bench/probes.py direct_llm '{"system": ..., "user": ..., "max_tokens": ..., ...}'
+    python bench/probes.py big_csv '{"root": DIR, "mb": 1024}'
 
 Prints one JSON line of results last.
 """
@@ -84,11 +85,45 @@ def direct_llm(spec: dict) -> dict:
             "decode_tps": perf.n_eval / (perf.t_eval_ms / 1000)}
 
 
+def big_csv(spec: dict) -> dict:
+    """Build a CSV of ``mb`` megabytes from a generated prompt-suite file, then ingest it
+    the way ``benchmark_metrics`` does (streamed in chunks, rows staged as Parquet)."""
+    import tempfile
+
+    from chimera_pipeline.lib.ingest import ingest_in_chunks
+    from chimera_pipeline.lib.sample import generate
+    from chimera_pipeline.lib.scanning import inventory_row, scan_file
+
+    sample = next(data for rel, (data, _) in sorted(generate().items())
+                  if "prompt" in rel and rel.endswith(".csv") and data.count(b"\n") > 5)
+    header, _, body = sample.partition(b"\n")
+    root = Path(spec["root"])
+    target = root / "csv_data" / "huge_prompt_suite_20250922.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as handle:
+        handle.write(header + b"\n")
+        while handle.tell() < spec["mb"] * 2**20:
+            handle.write(body)
+    began = time.perf_counter()
+    item = dict(inventory_row(scan_file(target, root)), scan_error=None)
+    with tempfile.TemporaryDirectory() as staging:
+        statuses, staged = ingest_in_chunks(root, [item], Path(staging))
+        import pyarrow.parquet as pq
+
+        rows = {t: sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+                for t, paths in staged.items()}
+    return {"mb": round(target.stat().st_size / 2**20, 1), "status": statuses[0].parse_status,
+            "note": statuses[0].parse_error, "rows": rows,
+            "parse_seconds": round(time.perf_counter() - began, 2)}
+
+
 def main() -> None:
     kind, argument = sys.argv[1], sys.argv[2]
     began = time.perf_counter()
     if kind == "direct_llm":
         result = direct_llm(json.loads(argument))
+    elif kind == "big_csv":
+        result = big_csv(json.loads(argument))
     else:
         result = {"walk": walk, "floor": floor, "naive": naive}[kind](Path(argument))
     result["inner_seconds"] = round(time.perf_counter() - began, 3)

@@ -10,12 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chimera_pipeline.lib import parsers
-from chimera_pipeline.lib.parsers.sanity import clean_typed_rows, summarise
+from chimera_pipeline.lib.parsers.sanity import (
+    MAX_VALUES_PER_FILE,
+    clean_typed_rows,
+    summarise,
+)
 from chimera_pipeline.lib.text import decode_bytes
 
 
@@ -143,6 +147,66 @@ def ingest(root: Path, inventory: list[dict]) -> IngestResult:
 CHUNK_FILES = 2000
 
 
+def _is_big_csv(root: Path, item: dict, threshold: int) -> bool:
+    if item["type"] != "csv" or item.get("scan_error") or item.get("duplicate_of"):
+        return False
+    try:
+        return (root / item["path"]).stat().st_size > threshold
+    except OSError:
+        return False
+
+
+def _stream_one(root: Path, item: dict, folder: Path, check) -> tuple[FileStatus, dict]:
+    """Parse one big CSV chunk by chunk, staging each chunk's rows before reading on.
+
+    Returns the file's status and {table: [parquet files]}; on an error midway the staged
+    chunks are dropped, so a file loads whole or not at all, as a small one does."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from chimera_pipeline.lib.stream_csv import chunks
+    from chimera_pipeline.lib.warehouse import to_arrow
+
+    rel, name = item["path"], parsers.parser_name(item["kind"], "csv")
+    path = (root / rel).resolve(strict=True)
+    path.relative_to(root.resolve())
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    if digest.hexdigest() != item["sha256"]:
+        return FileStatus(rel, name, "error", "file changed since the inventory; re-run"), {}
+    folder.mkdir(parents=True)
+    staged: dict[str, list[Path]] = defaultdict(list)
+    totals: Counter = Counter()
+    warnings: list[str] = []
+    typed = values = 0
+    try:
+        for n, ctx in enumerate(chunks(path, rel, item["kind"], item["partition"])):
+            out = parsers.parse(ctx)
+            clean_typed_rows(out, out.counts)
+            totals.update(out.counts)
+            warnings += [w for w in out.warnings if w not in warnings]
+            keep = max(0, MAX_VALUES_PER_FILE - values)
+            out.rows["metric_values"] = out.rows.get("metric_values", [])[:keep]
+            for table, rows in out.rows.items():
+                if rows:
+                    arrow = to_arrow(table, rows)
+                    if check is not None:
+                        check(table, arrow)
+                    staged[table].append(folder / f"{table}_{n:06d}.parquet")
+                    pq.write_table(arrow, staged[table][-1])
+            values += out.count("metric_values")
+            typed += sum(len(r) for t, r in out.rows.items() if t != "metric_values")
+    except Exception as exc:  # noqa: BLE001 - as in parse_one: this file only
+        shutil.rmtree(folder, ignore_errors=True)
+        return FileStatus(rel, name, "error", _message(exc)), {}
+    notes = ["streamed in chunks of rows"] + warnings + summarise(totals, totals["values"])
+    return FileStatus(rel, name, "ok", one_line("warning: " + "; ".join(notes)), typed,
+                      values), staged
+
+
 def ingest_in_chunks(root: Path, inventory: list[dict], staging: Path,
                      chunk_files: int = CHUNK_FILES, check=None) -> tuple[list[FileStatus],
                                                                           dict[str, list[Path]]]:
@@ -150,17 +214,31 @@ def ingest_in_chunks(root: Path, inventory: list[dict], staging: Path,
 
     Memory then holds one chunk's rows, whatever the size of the backfill; the caller loads
     every staged file into DuckDB in one transaction (``write_staged_metrics``), so the
-    partitions still change atomically. ``check(table, arrow_table)`` validates each chunk.
+    partitions still change atomically. A CSV over ``CHIMERA_STREAM_CSV_MB`` is itself
+    parsed in chunks of rows. ``check(table, arrow_table)`` validates each chunk.
     """
     import pyarrow.parquet as pq
 
     from chimera_pipeline.lib.schema import METRIC_TABLES
+    from chimera_pipeline.lib.stream_csv import stream_threshold
     from chimera_pipeline.lib.warehouse import to_arrow
 
+    threshold = stream_threshold()
+    big = [item for item in inventory if _is_big_csv(root, item, threshold)]
+    small = [item for item in inventory if item not in big]
     statuses: list[FileStatus] = []
     staged: dict[str, list[Path]] = defaultdict(list)
-    for start in range(0, len(inventory), chunk_files):
-        result = ingest(root, inventory[start:start + chunk_files])
+    for i, item in enumerate(big):
+        try:
+            status, files = _stream_one(root, item, staging / f"big_{i:05d}", check)
+        except (OSError, ValueError) as exc:
+            status, files = FileStatus(item["path"], None, "unreadable",
+                                       one_line(f"cannot read: {exc}")), {}
+        statuses.append(status)
+        for table, paths in files.items():
+            staged[table] += paths
+    for start in range(0, len(small), chunk_files):
+        result = ingest(root, small[start:start + chunk_files])
         statuses += result.statuses
         for table in METRIC_TABLES:
             rows = result.tables.get(table)

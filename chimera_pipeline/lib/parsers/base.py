@@ -28,6 +28,8 @@ class ParseContext:
     partition: str
     text: str
     json_duplicates: list[str] = field(default_factory=list, compare=False)
+    first_row: int = 1  # a later chunk of a streamed CSV numbers its rows from here
+    csv_units: tuple[str, ...] = ()  # the units row seen in a streamed CSV's first chunk
 
     @property
     def stem(self) -> str:

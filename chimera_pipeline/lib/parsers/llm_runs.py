@@ -123,7 +123,7 @@ def parse_ollama_csv(ctx: ParseContext) -> ParseOutput:
     """Every Ollama request CSV shape: prompt suites, baselines, sweeps, quant benches."""
     out = ParseOutput()
     model = model_from_filename(ctx.stem)
-    for i, row in enumerate(records(ctx.text), start=1):
+    for i, row in enumerate(records(ctx.text), start=ctx.first_row):
         add_run(out, ctx, i, _SUITES[ctx.kind], **_ollama_row(row, model))
     return out
 
@@ -158,7 +158,7 @@ def _banter_row(row: dict) -> dict:
 
 def parse_banter_csv(ctx: ParseContext) -> ParseOutput:
     out = ParseOutput()
-    for i, row in enumerate(records(ctx.text), start=1):
+    for i, row in enumerate(records(ctx.text), start=ctx.first_row):
         add_run(out, ctx, i, "banter", **_banter_row(row))
     return out
 
@@ -182,7 +182,7 @@ def parse_sweep_summary(ctx: ParseContext) -> ParseOutput:
     """Per-config means a sweep tool wrote; kept beside the runs they summarise."""
     out = ParseOutput()
     model = model_from_filename(ctx.stem)
-    for i, row in enumerate(records(ctx.text), start=1):
+    for i, row in enumerate(records(ctx.text), start=ctx.first_row):
         num_gpu, num_ctx = integer(row, "num_gpu"), integer(row, "num_ctx")
         temperature = num(row, "temperature")
         out.add("sweep_summaries", ctx, source_row=i, model=row.get("model") or model,

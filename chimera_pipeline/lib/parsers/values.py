@@ -42,20 +42,26 @@ def _is_units_row(row: list[str]) -> bool:
     return bool(filled) and all(parse_number(c) is None and len(c) <= 20 for c in filled)
 
 
+def is_units_header(rows: list[list[str]]) -> bool:
+    """A second header line of units (Nsight Compute writes one) under the column names."""
+    return len(rows) > 1 and _is_units_row(rows[0]) and not _is_units_row(rows[1])
+
+
 def csv_values(ctx: ParseContext, out: ParseOutput) -> None:
     header, rows = read_csv(ctx.text)
-    if not rows:
+    if not rows and ctx.first_row == 1:
         out.warnings.append("no data rows (header only)")
     ragged = sum(1 for row in rows if len(row) != len(header))
     if ragged:
         out.warnings.append(f"ragged: {ragged} row(s) do not have the header's "
                             f"{len(header)} cells (missing cells empty, extra cells ignored)")
-    units: list[str] = []
-    if len(rows) > 1 and _is_units_row(rows[0]) and not _is_units_row(rows[1]):
+    units: list[str] = list(ctx.csv_units)
+    first = ctx.first_row - (1 if units else 0)  # rows after a units row count from 1
+    if ctx.first_row == 1 and is_units_header(rows):
         units, rows = [c.strip() for c in rows[0]], rows[1:]
     lowered = [h.lower() for h in header]
     label = next((lowered.index(c) for c in _LABEL_COLUMNS if c in lowered), None)
-    for r, row in enumerate(rows, start=1):
+    for r, row in enumerate(rows, start=first):
         entity = row[label] if label is not None and label < len(row) else None
         for c, cell in enumerate(row[: len(header)]):
             unit = (units[c] if c < len(units) and units[c] else None) or unit_from_name(header[c])

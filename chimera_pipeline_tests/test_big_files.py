@@ -1,0 +1,67 @@
+"""A very large CSV is parsed in chunks of rows: same rows as a whole-file parse, and memory
+that does not grow with the file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from chimera_pipeline.lib import stream_csv
+from chimera_pipeline.lib.ingest import ingest_in_chunks
+from chimera_pipeline.lib.sample import write_corpus
+from chimera_pipeline.lib.scanning import inventory_row, scan_tree
+from chimera_pipeline.lib.settings import PROJECT_ROOT
+
+ROOTS, EXTS = ("reports", "csv_data", "artifacts"), ("csv", "json", "md")
+
+
+def _rows(root, staging, monkeypatch, streamed: bool) -> tuple[dict, dict]:
+    import pyarrow.parquet as pq
+
+    monkeypatch.setenv("CHIMERA_STREAM_CSV_MB", "0.001" if streamed else "10000")
+    monkeypatch.setattr(stream_csv, "ROWS_PER_CHUNK", 7)
+    records = [r for r in scan_tree(root, ROOTS, EXTS) if r.file_type == "csv"]
+    inventory = [dict(inventory_row(r), scan_error=r.scan_error) for r in records]
+    statuses, staged = ingest_in_chunks(root, inventory, staging)
+    tables = {t: sorted(map(repr, pq.read_table([str(p) for p in paths]).to_pylist()))
+              for t, paths in staged.items()}
+    streamed_files = sum(1 for s in statuses if "streamed" in (s.parse_error or ""))
+    assert (streamed_files > 5) == streamed
+    return tables, {s.path: (s.parse_status, s.rows_loaded, s.values_loaded) for s in statuses}
+
+
+def test_streamed_csv_gives_the_rows_of_a_whole_file_parse(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "artifacts"
+    write_corpus(root)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    whole, whole_status = _rows(root, tmp_path / "a", monkeypatch, streamed=False)
+    streamed, streamed_status = _rows(root, tmp_path / "b", monkeypatch, streamed=True)
+    assert whole["llm_runs"] and whole["metric_values"]
+    assert streamed == whole  # units rows, row numbers, typed rows: identical
+    assert streamed_status == whole_status
+
+
+def _peak_rss(tmp_path, mb: int) -> dict:
+    env = {**os.environ, "CHIMERA_STREAM_CSV_MB": "2"}
+    spec = json.dumps({"root": str(tmp_path / f"root_{mb}"), "mb": mb})
+    proc = subprocess.Popen([sys.executable, "bench/probes.py", "big_csv", spec], env=env,
+                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, output
+    return {**json.loads(output.strip().splitlines()[-1]), "rss_mb": usage.ru_maxrss / 1024}
+
+
+@pytest.mark.parametrize("sizes", [(8, 24)])
+def test_memory_does_not_grow_with_the_csv(tmp_path, sizes) -> None:
+    small, large = (_peak_rss(tmp_path, mb) for mb in sizes)
+    assert small["status"] == large["status"] == "ok"
+    assert large["rows"]["llm_runs"] > 2.5 * small["rows"]["llm_runs"]
+    print(f"\npeak RSS: {small['mb']} MB CSV -> {small['rss_mb']:.0f} MB, "
+          f"{large['mb']} MB CSV -> {large['rss_mb']:.0f} MB")
+    assert large["rss_mb"] < small["rss_mb"] + 40 and large["rss_mb"] < 500
