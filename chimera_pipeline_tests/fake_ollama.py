@@ -130,8 +130,11 @@ class FakeOllama:
                         return
                     self._chunk(_partial(model, piece, chat))
                 prompt_text = json.dumps(prompt.get("messages") or prompt.get("prompt") or "")
-                final = {**_partial(model, "", chat), "done_reason": "stop", "done": True,
-                         "prompt_eval_count": max(1, len(prompt_text) // 4), **REFERENCE}
+                budget = (prompt.get("options") or {}).get("num_predict") or REFERENCE["eval_count"]
+                evals = min(REFERENCE["eval_count"], budget)  # Ollama stops at num_predict
+                final = {**_partial(model, "", chat), **REFERENCE, "eval_count": evals,
+                         "done_reason": "length" if evals == budget else "stop", "done": True,
+                         "prompt_eval_count": max(1, len(prompt_text) // 4)}
                 self._chunk(final)
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()

@@ -13,7 +13,7 @@ from chimera_pipeline_tests.fake_ollama import REFERENCE, FakeOllama
 PLAN = PromptPlan("persona", "facts: F1 | x = 1", num_ctx=2048, prompt_tokens=40,
                   included=["F1"])
 SETTINGS = LLMSettings(backend="ollama", retries=2, schema_retries=1, backoff_s=0.01,
-                       timeout_s=1.0, max_output_tokens=300,
+                       timeout_s=1.0, max_output_tokens=3000,
                        options={"temperature": 0.2, "top_p": 0.9, "seed": 42})
 
 
@@ -35,7 +35,7 @@ def test_normal_answer_streams_with_client_ttft_and_server_timings() -> None:
         "executive_summary", "key_findings", "recommendations"]
     assert sent["messages"][0] == {"role": "system", "content": "persona"}
     assert sent["options"] == {"temperature": 0.2, "top_p": 0.9, "seed": 42, "num_ctx": 2048,
-                               "num_predict": 300, "num_gpu": 80}
+                               "num_predict": 3000, "num_gpu": 80}
     assert sent["keep_alive"] == "30m"
 
 
@@ -131,3 +131,11 @@ def test_auto_choice_falls_back_to_the_embedded_model(tmp_path) -> None:
         missing = dataclasses.replace(auto, model="gemma3:12b")
         assert isinstance(choose_backend(missing, tmp_path), EmbeddedBackend)
     assert isinstance(choose_backend(auto, tmp_path), EmbeddedBackend)  # server gone
+
+
+def test_an_answer_that_hits_the_token_budget_is_never_silently_cut() -> None:
+    with FakeOllama() as server:
+        result, _, note = call(_backend(server), PLAN,
+                               dataclasses.replace(SETTINGS, max_output_tokens=500))
+    assert result.output_tokens == 500
+    assert "reached the 500-token budget" in note and "CHIMERA_LLM_MAX_TOKENS" in note

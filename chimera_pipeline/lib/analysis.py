@@ -179,6 +179,9 @@ def call(backend, plan: PromptPlan, settings: LLMSettings, log=print
             else:
                 schema_tries += 0 if ok else 1
                 if ok or attempt > settings.retries or schema_tries > settings.schema_retries:
+                    if (result.output_tokens or 0) >= settings.max_output_tokens:
+                        note += (f"; the answer reached the {settings.max_output_tokens}-token "
+                                 "budget (CHIMERA_LLM_MAX_TOKENS) and may be cut short")
                     return result, sections, note
                 log(f"LLM attempt {attempt}: answer did not match the schema ({note}); "
                     "retrying")
