@@ -1,5 +1,7 @@
 """Shared resources: the DuckDB warehouse, at ``$CHIMERA_DATA_DIR/warehouse.duckdb``."""
 
+import os
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -11,5 +13,9 @@ def resources() -> dg.Definitions:
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(
-        resources={"warehouse": DuckDBResource(database=str(settings.warehouse_path))}
+        resources={"warehouse": DuckDBResource(
+            database=str(settings.warehouse_path),
+            # DuckDB's default is 80 % of RAM; a year-long backfill must stay bounded
+            connection_config={"memory_limit": os.environ.get("CHIMERA_DUCKDB_MEMORY", "512MB")},
+        )}
     )

@@ -35,10 +35,12 @@ def load(path: Path | None) -> dict[str, dict]:
     if path is None or not path.is_file():
         return {}
     try:
-        rows = pq.read_table(path, schema=SCHEMA).to_pylist()
+        table = pq.read_table(path, schema=SCHEMA)
     except (OSError, pa.ArrowException):
         return {}
-    return {row["path"]: row for row in rows}
+    names = table.column_names
+    columns = [table.column(name).to_pylist() for name in names]  # far faster than rows
+    return {row[0]: dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)}
 
 
 def save(path: Path | None, rows: list[dict]) -> None:

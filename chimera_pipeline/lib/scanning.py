@@ -58,9 +58,10 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def iter_candidates(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
-                    ) -> Iterator[Path]:
-    """Yield files under ``root/<r>`` for each scan root, sorted, without following dirs."""
+def iter_candidate_names(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
+                         ) -> Iterator[str]:
+    """Yield file paths (strings: a 100k-file walk should not build 300k Path objects)
+    under ``root/<r>`` for each scan root, sorted, without following folder links."""
     wanted = {f".{ext}" for ext in extensions}
     real_root = root.resolve()
     for top in roots:
@@ -70,8 +71,14 @@ def iter_candidates(root: Path, roots: tuple[str, ...], extensions: tuple[str, .
         for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
             dirnames.sort()
             for name in sorted(filenames):
-                if Path(name).suffix.lower() in wanted:
-                    yield Path(dirpath) / name
+                if os.path.splitext(name)[1].lower() in wanted:
+                    yield os.path.join(dirpath, name)
+
+
+def iter_candidates(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
+                    ) -> Iterator[Path]:
+    """:func:`iter_candidate_names` as Paths."""
+    return map(Path, iter_candidate_names(root, roots, extensions))
 
 
 def _hash_and_head(path: Path) -> tuple[str, bytes]:
@@ -167,19 +174,21 @@ def mark_duplicates(records: list[FileRecord]) -> None:
         record.duplicate_of = canonical if canonical != record.path else None
 
 
-def _from_cache(path: Path, root: Path, hit: dict | None) -> FileRecord | None:
+def _from_cache(path: str, hit: dict | None) -> FileRecord | None:
     """The cached record when the file is a plain file with the cached size and mtime."""
-    if hit is None or path.is_symlink():
+    if hit is None:
         return None
     try:
-        info = path.stat()
+        info = os.lstat(path)  # one syscall; a symlink is never taken from the cache
     except OSError:
         return None
-    if (info.st_size, info.st_mtime_ns) != (hit["size_bytes"], hit["mtime_ns"]):
+    if not stat.S_ISREG(info.st_mode) or (info.st_size, info.st_mtime_ns) != (
+            hit["size_bytes"], hit["mtime_ns"]):
         return None
     rel = hit["path"]
     return FileRecord(
-        path=rel, folder=rel.split("/", 1)[0], file_type=path.suffix.lower().lstrip("."),
+        path=rel, folder=rel.split("/", 1)[0],
+        file_type=os.path.splitext(path)[1].lower().lstrip("."),
         size_bytes=info.st_size,
         mtime=dt.datetime.fromtimestamp(info.st_mtime, tz=dt.UTC).replace(tzinfo=None),
         sha256=hit["sha256"], kind=hit["kind"], benchmark_date=hit["benchmark_date"],
@@ -193,12 +202,14 @@ def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
     With ``cache`` (see :mod:`scan_cache`), files unchanged since the last scan are not read.
     """
     cached = scan_cache.load(cache)
-    records = []
-    for path in iter_candidates(root, roots, extensions):
-        rel = path.relative_to(root).as_posix()
-        records.append(_from_cache(path, root, cached.get(rel)) or scan_file(path, root))
+    records, misses, prefix = [], 0, len(str(root)) + 1
+    for path in iter_candidate_names(root, roots, extensions):
+        record = _from_cache(path, cached.get(path[prefix:]))
+        if record is None:
+            record, misses = scan_file(Path(path), root), misses + 1
+        records.append(record)
     mark_duplicates(records)
-    if cache is not None:
+    if cache is not None and (misses or len(records) != len(cached)):  # unchanged: no rewrite
         scan_cache.save(cache, [
             {"path": r.path, "size_bytes": r.size_bytes, "mtime_ns": r.mtime_ns,
              "sha256": r.sha256, "kind": r.kind, "benchmark_date": r.benchmark_date,
