@@ -86,11 +86,14 @@ def _add_new_day(root: Path, share: float = 0.01) -> int:
 
 
 def bench_size(files: int, workdir: Path, llm: bool) -> dict:
-    from chimera_pipeline.lib.sample import write_corpus
-
     root = workdir / f"tree_{files}"
     began = time.perf_counter()
-    write_corpus(root, files=files, seed=20)
+    # in a child process: the parent must stay small, because a child's ru_maxrss counts the
+    # parent's pages it was forked with, and that would inflate every peak RSS below
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from chimera_pipeline.lib.sample import write_corpus; "
+                    "write_corpus(Path(sys.argv[1]), files=int(sys.argv[2]), seed=20)",
+                    str(root), str(files)], check=True, cwd=PROJECT)
     generated = time.perf_counter() - began
     size_mb = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
     data = workdir / f"data_{files}"
