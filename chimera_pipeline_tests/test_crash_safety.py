@@ -34,6 +34,14 @@ def _kill_mid_write(env: dict[str, str], table: str, marker: Path) -> str:
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 30  # the step subprocess dies a moment later than the parent
+    while True:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "processes of the killed run survived SIGKILL"
+        time.sleep(0.05)
     return marker.read_text()
 
 
