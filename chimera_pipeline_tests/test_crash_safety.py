@@ -35,14 +35,23 @@ def _kill_mid_write(env: dict[str, str], table: str, marker: Path) -> str:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 30  # the step subprocess dies a moment later than the parent
-    while True:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
+    while _alive_in_group(proc.pid):
         assert time.monotonic() < deadline, "processes of the killed run survived SIGKILL"
         time.sleep(0.05)
     return marker.read_text()
+
+
+def _alive_in_group(pgid: int) -> bool:
+    """A process of the group that is not a zombie (a zombie holds no file lock, and orphans
+    may never be reaped here)."""
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 @pytest.fixture
