@@ -19,7 +19,9 @@ from pathlib import Path
 
 from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.lib.settings import Settings, SettingsError, load_settings
+from chimera_pipeline.profile import run_config_execution
 from chimera_pipeline.runs import launcher_tags, reap_dead_runs
+from chimera_pipeline.worker import add_parser as add_worker_parser
 
 BATCH_TAG = "chimera/batch"
 
@@ -38,17 +40,11 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from exc
 
 
-MAX_CONCURRENT_STEPS = 4
-
-
 def _run_config(in_process: bool) -> dict:
-    """In-process, or Dagster's multiprocess executor with a forkserver that has already
-    imported dagster and the definitions: each step then forks in milliseconds instead of
-    spending seconds on imports (the cost that dominates a per-day backfill)."""
-    forkserver = {"forkserver": {"preload_modules": ["chimera_pipeline.preload"]}}
-    executor = {"in_process": {}} if in_process else {"multiprocess": {
-        "max_concurrent": MAX_CONCURRENT_STEPS, "start_method": forkserver}}
-    return {"execution": {"config": executor},
+    """The profile's executor: in-process or multiprocess (local), or the Celery workers.
+    Multiprocess uses a forkserver that has already imported dagster and the definitions:
+    each step then forks in milliseconds instead of spending seconds on imports."""
+    return {"execution": run_config_execution(in_process),
             "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -289,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     ui.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     ui.set_defaults(func=cmd_ui)
+    add_worker_parser(sub)
     return parser
 
 
@@ -298,7 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        for warning in validate(check_paths=args.command in ("run", "ui")):
+        if args.command == "worker" and not args.queue:
+            args.queue = ["dagster"]
+        for warning in validate(check_paths=args.command in ("run", "ui", "worker")):
             print(f"chimera: warning: {warning}", file=sys.stderr)
     except SettingsError as exc:
         print(f"chimera: {exc}", file=sys.stderr)

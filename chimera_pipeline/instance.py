@@ -1,7 +1,8 @@
 """The Dagster instance the CLI and the tests use: ``$CHIMERA_DATA_DIR/dagster_home``.
 
 Dagster reads only ``$DAGSTER_HOME/dagster.yaml`` and wants an absolute DAGSTER_HOME, so
-the project's ``dagster.yaml`` is copied there before any run: editing the file in the
+the profile's ``dagster.yaml`` (the project's, or ``deploy/celery/``'s) is copied there
+before any run: editing the file in the
 repository is enough, with no manual step. A DAGSTER_HOME the user set explicitly wins.
 """
 
@@ -11,9 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
-from chimera_pipeline.lib.settings import PROJECT_ROOT, Settings, env_number
-
-PROJECT_DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
+from chimera_pipeline import profile
+from chimera_pipeline.lib.settings import Settings, env_number
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
@@ -21,11 +21,10 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home).resolve()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
-    target = home / "dagster.yaml"
-    if PROJECT_DAGSTER_YAML.is_file() and (
-        not target.exists() or target.read_bytes() != PROJECT_DAGSTER_YAML.read_bytes()
-    ):
-        shutil.copyfile(PROJECT_DAGSTER_YAML, target)
+    target, source = home / "dagster.yaml", profile.instance_yaml()
+    fresh = source and source.is_file()
+    if fresh and (not target.exists() or target.read_bytes() != source.read_bytes()):
+        shutil.copyfile(source, target)
     _initialise_storage()
     return home
 

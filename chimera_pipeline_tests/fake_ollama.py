@@ -78,7 +78,10 @@ class FakeOllama:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timed out, or its process was killed)
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == "/api/tags":

@@ -28,6 +28,8 @@ KNOWN = {
     "CHIMERA_LLM_RETRIES", "CHIMERA_LLM_SCHEMA_RETRIES", "CHIMERA_LLM_BACKOFF",
     "CHIMERA_LLM_LANGUAGE", "CHIMERA_LLM_TEMPERATURE", "CHIMERA_LLM_TOP_P", "CHIMERA_LLM_TOP_K",
     "CHIMERA_LLM_REPEAT_PENALTY", "CHIMERA_LLM_SEED",
+    "CHIMERA_PROFILE", "CHIMERA_CELERY_BROKER", "CHIMERA_CELERY_BACKEND",
+    "CHIMERA_CELERY_LOST_AFTER_S", "CHIMERA_CELERY_NO_WORKER_AFTER_S",
     # used by the test suite and fault injection, not by users
     "CHIMERA_REAL_CORPUS", "CHIMERA_REQUIRE_REAL_CORPUS", "CHIMERA_FAULT_PAUSE_IN_WRITE",
     "CHIMERA_STRESS_MULTIPROCESS_REPETITIONS",
@@ -60,10 +62,14 @@ def _check_data_dir(settings: Settings) -> None:
 
 def validate(check_paths: bool = True) -> list[str]:
     """Raise SettingsError for the first bad value; return warnings for unknown names."""
+    from chimera_pipeline import profile
     from chimera_pipeline.instance import pool_limits
     from chimera_pipeline.lib.llm.settings import llm_settings_from_env
 
     settings = load_settings()
+    profile.validate()
+    env_number("CHIMERA_CELERY_LOST_AFTER_S", 60.0, float, 1)
+    env_number("CHIMERA_CELERY_NO_WORKER_AFTER_S", 300.0, float, 1)
     llm_settings_from_env()
     pool_limits()
     env_number("CHIMERA_MAX_PARSE_MB", 256.0, float, 1)

@@ -41,6 +41,9 @@ def _check(sections: dict, facts: list[dict]) -> tuple[dict, list]:
     group_name="analysis",
     kinds={"ollama"},
     op_tags=GPU_TAGS,
+    # Once more if the step itself was lost (its worker died): an LLM error has already been
+    # retried inside the step and fails with allow_retries=False.
+    retry_policy=dg.RetryPolicy(max_retries=1, delay=1),
     description="The narrative, written by the LLM from the day's facts (Ollama, or the "
     "embedded gemma3 model), with every number checked. Tables: llm_calls, llm_analyses, "
     "report_claims.",
@@ -65,7 +68,7 @@ def llm_analysis(
             plan = plan_prompt(key, day_facts, settings, counter)
             result, sections, note = call(backend, plan, settings, log=context.log.warning)
         except LLMError as exc:
-            raise dg.Failure(f"llm_analysis for {key}: {exc}") from None
+            raise dg.Failure(f"llm_analysis for {key}: {exc}", allow_retries=False) from None
         rendered, claims = _check(sections, day_facts)
         call_id = uuid.uuid4().hex[:12]
         tables["llm_calls"].append({
