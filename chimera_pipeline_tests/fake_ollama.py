@@ -12,6 +12,7 @@ tests can see the client's backoff between retries.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -78,10 +79,9 @@ class FakeOllama:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
+                # the client may have given up (timed out, or its process was killed)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timed out, or its process was killed)
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == "/api/tags":
