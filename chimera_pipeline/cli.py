@@ -151,6 +151,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"chimera: {len(days) - len(todo)} day(s) unchanged since their last run "
                   "are skipped (--force runs them anyway)")
         days = [d for d in days if d.isoformat() in todo]
+    del records  # the runs scan again (from the cache); don't hold 100k records beside them
     if not days:
         print("chimera: no benchmark days to run")
         return 0

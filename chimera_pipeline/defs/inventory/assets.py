@@ -31,16 +31,17 @@ def artifact_inventory(
         )
     keys = set(context.partition_keys)
     records = settings.scan()
-    selected = [r for r in records if r.partition in keys]
+    selected, scanned = [r for r in records if r.partition in keys], len(records)
+    del records  # only the selected days' records are needed from here on
     with warehouse.get_connection() as con:
         write_inventory(con, keys, [inventory_row(r) for r in selected])
         record_stage(con, keys, "ingest", time.perf_counter() - began, context.run_id)
     by_type = Counter(r.file_type for r in selected)
-    context.log.info(f"{len(selected)} of {len(records)} scanned files fall on {len(keys)} day(s)")
+    context.log.info(f"{len(selected)} of {scanned} scanned files fall on {len(keys)} day(s)")
     return dg.MaterializeResult(
         metadata={
             "files": len(selected),
-            "scanned_in_tree": len(records),
+            "scanned_in_tree": scanned,
             "by_type": dict(sorted(by_type.items())),
             "duplicates": sum(1 for r in selected if r.duplicate_of),
             "unreadable": sum(1 for r in selected if r.scan_error),
