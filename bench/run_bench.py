@@ -12,6 +12,9 @@ mix of kinds), then measures in one process tree, on the same machine:
   warehouse for every partition);
 - no-change re-run: the same command again;
 - incremental re-run: after adding one new day holding ~1 % more files;
+- backfill: the first N days (``--backfill-days``, 30) as one run per day
+  (``--per-partition``) and as one single run, so the per-run overhead of the per-partition
+  way, and its cost over the whole year, can be stated next to the single-run full build;
 - peak RSS of each (``wait4`` on its own process);
 - the LLM step: prompt/output tokens and calls per report through the pipeline, and the
   embedded backend's decode tokens/s through the pipeline vs called directly.
@@ -85,7 +88,26 @@ def _add_new_day(root: Path, share: float = 0.01) -> int:
     return added
 
 
-def bench_size(files: int, workdir: Path, llm: bool) -> dict:
+def bench_backfill(env: dict[str, str], data: Path, days: int) -> dict:
+    """The same first ``days`` days, one run per day and one run for all of them."""
+    import duckdb
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        found = [r[0] for r in con.execute("SELECT DISTINCT partition FROM artifact_files "
+                                           "ORDER BY 1").fetchall()]
+    chosen = found[:days]
+    span = ["--from", chosen[0], "--to", chosen[-1], "--until", "benchmark_metrics"]
+    per_day = _chimera(["run", *span, "--per-partition"], env)
+    single = _chimera(["run", *span], env)
+    runs = [int(re.search(r"day\(s\) in (\d+) run", r["output"]).group(1))
+            for r in (per_day, single)]
+    overhead = (per_day["seconds"] - single["seconds"]) / max(1, runs[0] - runs[1])
+    return {"days": len(chosen), "days_in_tree": len(found), "runs": runs,
+            "per_partition": per_day, "single_run": single,
+            "per_run_overhead_s": round(overhead, 3)}
+
+
+def bench_size(files: int, workdir: Path, llm: bool, backfill_days: int = 30) -> dict:
     root = workdir / f"tree_{files}"
     began = time.perf_counter()
     # in a child process: the parent must stay small, because a child's ru_maxrss counts the
@@ -107,6 +129,8 @@ def bench_size(files: int, workdir: Path, llm: bool) -> dict:
     row["naive"] = _probe("naive", root)
     row["full"] = _chimera(until, env)
     row["no_change"] = _chimera(until, env)
+    if backfill_days:
+        row["backfill"] = bench_backfill(env, data, backfill_days)
     row["added_files"] = _add_new_day(root)
     row["incremental"] = _chimera(until, env)
     if llm:
@@ -163,15 +187,26 @@ def main() -> int:
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM measurements")
     parser.add_argument("--keep", action="store_true", help="keep the generated trees")
     parser.add_argument("--out", type=Path, default=None, help="results JSON path")
+    parser.add_argument("--backfill-days", type=int, default=30,
+                        help="days for the per-partition vs single-run backfill (0: skip)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="chimera_bench_"))
     try:
-        rows = [bench_size(n, workdir, llm=not args.no_llm and i == 0)
-                for i, n in enumerate(args.sizes)]
+        rows = [bench_size(n, workdir, llm=not args.no_llm and i == 0,
+                           backfill_days=args.backfill_days) for i, n in enumerate(args.sizes)]
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     print(table(rows))
+    for row in rows:
+        if "backfill" in row:
+            b = row["backfill"]
+            year = row["full"]["seconds"] + b["per_run_overhead_s"] * (b["days_in_tree"] - 1)
+            print(f"{row['files']} files, backfill of {b['days']} days: {b['runs'][0]} runs "
+                  f"(one per day) {b['per_partition']['seconds']:.1f}s, {b['runs'][1]} run "
+                  f"{b['single_run']['seconds']:.1f}s; {b['per_run_overhead_s']:.2f}s per extra "
+                  f"run, so all {b['days_in_tree']} days one run per day ~{year:.0f}s vs the "
+                  f"single-run full build {row['full']['seconds']:.0f}s")
     for row in rows:
         if "llm" in row:
             print(json.dumps(row["llm"], indent=1))

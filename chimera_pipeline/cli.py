@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
+from chimera_pipeline.lib import tree_state
 from chimera_pipeline.lib.settings import Settings, SettingsError, load_settings
 from chimera_pipeline.profile import run_config_execution
 from chimera_pipeline.runs import launcher_tags, reap_dead_runs
@@ -133,6 +134,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"chimera: artifact root {settings.artifact_root} does not exist; "
               "set CHIMERA_ARTIFACT_ROOT", file=sys.stderr)
         return 2
+    explicit = bool(args.date or args.date_from or args.date_to)
+    marker, rank = settings.scan_cache.with_suffix(".settled.json"), STAGES.index(args.until)
+    digest = None if explicit else tree_state.fingerprint(
+        settings.artifact_root, settings.scan_roots, settings.extensions,
+        salt=settings.partition_start)
+    if digest and not args.force and tree_state.unchanged(marker, digest, rank,
+                                                          settings.warehouse_path):
+        print("chimera: nothing changed since the last run (same files, warehouse untouched); "
+              "--force runs every day anyway\nchimera: no benchmark days to run")
+        return 0
     records, found = _found(settings)  # before Dagster is imported: a no-change run is cheap
     days = select_days(found, args.date or (), args.date_from, args.date_to)
     start = dt.date.fromisoformat(settings.partition_start)
@@ -141,7 +152,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"chimera: {len(early)} day(s) before CHIMERA_PARTITION_START={start} are skipped "
               f"(earliest {early[0]}); lower CHIMERA_PARTITION_START to include them")
     days = [d for d in days if d >= start]
-    explicit = bool(args.date or args.date_from or args.date_to)
     if days and not explicit and not args.force:
         from chimera_pipeline.lib.staleness import stale_days
 
@@ -153,6 +163,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         days = [d for d in days if d.isoformat() in todo]
     del records  # the runs scan again (from the cache); don't hold 100k records beside them
     if not days:
+        if digest:
+            tree_state.settle(marker, digest, rank, settings.warehouse_path)
         print("chimera: no benchmark days to run")
         return 0
     try:
@@ -173,6 +185,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         outcomes = [_run_group(job) for job in jobs]
     failures = outcomes.count(False)
+    if digest and not failures:  # every day is now up to date: the next no-change run is cheap
+        tree_state.settle(marker, digest, rank, settings.warehouse_path)
+    else:
+        tree_state.forget(marker)
     print(f"chimera: {len(groups) - failures}/{len(groups)} run(s) succeeded in "
           f"{time.perf_counter() - began:.1f}s")
     print(f"  warehouse: {settings.warehouse_path}")

@@ -16,7 +16,7 @@ def test_the_benchmark_runs_at_1k(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env.update(FAST_LLM)
     result = subprocess.run([sys.executable, "bench/run_bench.py", "--sizes", "1000", "--out",
-                             str(out)], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                             str(out), "--backfill-days", "4"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                             text=True, timeout=1200)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "| 1000 |" in result.stdout and "× floor" in result.stdout
@@ -27,6 +27,10 @@ def test_the_benchmark_runs_at_1k(tmp_path) -> None:
     assert "no benchmark days to run" in row["no_change"]["output"]
     assert "1 benchmark day(s) in 1 run(s)" in row["incremental"]["output"]
     assert row["added_files"] >= 9
+    backfill = row["backfill"]
+    assert backfill["days"] == 4 and backfill["runs"][1] == 1  # one run for the whole range
+    assert backfill["runs"][0] >= 4  # one per calendar day of the range
+    assert f"in {backfill['runs'][0]} run(s)" in backfill["per_partition"]["output"]
     llm = row["llm"]
     assert llm["calls"] == llm["reports"] == 2  # one call per report
     assert all(c["output_tokens"] <= 96 for c in llm["per_call"])

@@ -6,6 +6,9 @@ import os
 import sys
 from pathlib import Path
 
+import duckdb
+
+from chimera_pipeline.lib import tree_state
 from chimera_pipeline.lib.sample import write_corpus
 from chimera_pipeline.lib.scanning import scan_tree
 from chimera_pipeline_tests.conftest import chimera
@@ -54,7 +57,15 @@ def test_a_rerun_does_only_the_days_that_changed(tmp_path) -> None:
     assert first.returncode == 0, first.stdout + first.stderr
     again = chimera(run, env)
     assert again.returncode == 0 and "no benchmark days to run" in again.stdout
-    assert "unchanged since their last run are skipped" in again.stdout
+    assert "nothing changed since the last run" in again.stdout  # the walk-only shortcut
+    # the warehouse written behind chimera's back: no shortcut, the full comparison decides
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb")) as con:
+        con.execute("DELETE FROM stage_timings WHERE partition = '2025-09-22'")
+    compared = chimera(run, env)
+    assert "nothing changed" not in compared.stdout
+    assert "unchanged since their last run are skipped" in compared.stdout
+    assert "1 benchmark day(s) in 1 run(s)" in compared.stdout and "] 2025-09-22: ok" in \
+        compared.stdout
     (root / "reports/late_20250925.md").write_text("# Late\n- Throughput: 12.5 tok/s\n")
     incremental = chimera(run, env)
     assert incremental.returncode == 0, incremental.stdout + incremental.stderr
@@ -62,3 +73,34 @@ def test_a_rerun_does_only_the_days_that_changed(tmp_path) -> None:
     assert "] 2025-09-25: ok" in incremental.stdout
     forced = chimera([*run, "--force"], env)
     assert forced.returncode == 0 and "skipped" not in forced.stdout
+
+
+def test_the_no_change_shortcut_notices_every_kind_of_change(tmp_path) -> None:
+    root, warehouse, marker = tmp_path / "artifacts", tmp_path / "w.duckdb", tmp_path / "m.json"
+    write_corpus(root)
+    duckdb.connect(str(warehouse)).close()
+
+    def digest(salt: str = "2024-01-01") -> str:
+        return tree_state.fingerprint(root, ROOTS, EXTS, salt=salt)
+
+    tree_state.settle(marker, digest(), 1, warehouse)
+    assert tree_state.unchanged(marker, digest(), 1, warehouse)
+    assert tree_state.unchanged(marker, digest(), 0, warehouse)  # an earlier stage is done too
+    assert not tree_state.unchanged(marker, digest(), 2, warehouse)  # a later one is not
+    assert not tree_state.unchanged(marker, digest("2023-01-01"), 1, warehouse)
+    target = root / "csv_data/ollama_quant_bench.csv"
+    info = target.stat()
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns + 1))  # touched, same bytes
+    assert not tree_state.unchanged(marker, digest(), 1, warehouse)
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert tree_state.unchanged(marker, digest(), 1, warehouse)
+    (root / "reports/new_20250930.md").write_text("# new\n")
+    assert not tree_state.unchanged(marker, digest(), 1, warehouse)
+    (root / "reports/new_20250930.md").unlink()
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE TABLE touched AS SELECT 1 AS x")
+    assert not tree_state.unchanged(marker, digest(), 1, warehouse)
+    tree_state.settle(marker, digest(), 1, warehouse)
+    assert tree_state.unchanged(marker, digest(), 1, warehouse)
+    tree_state.forget(marker)
+    assert not tree_state.unchanged(marker, digest(), 1, warehouse)
