@@ -72,6 +72,18 @@ def _chimera(args: list[str], env: dict[str, str]) -> dict:
     return result
 
 
+def _query(sql: str, env: dict[str, str]) -> list[list[str]]:
+    """Rows of a read-only query, through ``chimera query`` in a child process: importing
+    duckdb here would grow this process, and every later child's ru_maxrss with it."""
+    import csv
+    import io
+
+    out = subprocess.run([sys.executable, "-m", "chimera_pipeline.cli", "query", sql],
+                         cwd=PROJECT, env={**os.environ, **env}, capture_output=True,
+                         text=True, check=True).stdout
+    return list(csv.reader(io.StringIO(out)))[1:]  # prompts hold newlines: not splitlines
+
+
 def _add_new_day(root: Path, share: float = 0.01) -> int:
     """Copy ~1 % of the files into a new day, 2026-01-15 (after every generated day), each
     changed by one byte so it is new content, not a duplicate."""
@@ -90,11 +102,8 @@ def _add_new_day(root: Path, share: float = 0.01) -> int:
 
 def bench_backfill(env: dict[str, str], data: Path, days: int) -> dict:
     """The same first ``days`` days, one run per day and one run for all of them."""
-    import duckdb
-
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        found = [r[0] for r in con.execute("SELECT DISTINCT partition FROM artifact_files "
-                                           "ORDER BY 1").fetchall()]
+    found = [r[0] for r in _query("SELECT DISTINCT partition FROM artifact_files ORDER BY 1",
+                                  env)]
     chosen = found[:days]
     span = ["--from", chosen[0], "--to", chosen[-1], "--until", "benchmark_metrics"]
     per_day = _chimera(["run", *span, "--per-partition"], env)
@@ -140,20 +149,17 @@ def bench_size(files: int, workdir: Path, llm: bool, backfill_days: int = 30) ->
 
 def bench_llm(root: Path, data: Path, env: dict[str, str]) -> dict:
     """Two reports through the pipeline with the embedded model, and the same prompt direct."""
-    import duckdb
-
     llm_env = {**env, "CHIMERA_LLM_BACKEND": "embedded", "CHIMERA_GROUNDING_THRESHOLD": "0",
                "CHIMERA_LLM_MAX_TOKENS": os.environ.get("CHIMERA_LLM_MAX_TOKENS", "800")}
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        days = [r[0] for r in con.execute("SELECT DISTINCT partition FROM artifact_files "
-                                          "ORDER BY 1 LIMIT 2").fetchall()]
+    days = [r[0] for r in _query("SELECT DISTINCT partition FROM artifact_files ORDER BY 1 "
+                                 "LIMIT 2", env)]
     runs = _chimera(["run", *sum((["--date", d] for d in days), [])], llm_env)
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        calls = con.execute("SELECT partition, prompt_tokens, output_tokens, decode_tps, "
-                            "attempts FROM llm_calls WHERE partition IN (SELECT unnest(?)) "
-                            "ORDER BY 1", [days]).fetchall()
-        prompt = con.execute("SELECT system_prompt, user_prompt FROM llm_analyses WHERE "
-                             "partition = ?", [days[0]]).fetchone()
+    listed = ", ".join(f"'{d}'" for d in days)
+    calls = [(r[0], int(r[1]), int(r[2]), float(r[3]), int(r[4])) for r in _query(
+        "SELECT partition, prompt_tokens, output_tokens, decode_tps, attempts FROM llm_calls "
+        f"WHERE partition IN ({listed}) ORDER BY 1", env)]
+    prompt = _query("SELECT system_prompt, user_prompt FROM llm_analyses WHERE partition = "
+                    f"'{days[0]}'", env)[0]
     direct = _measured([sys.executable, str(PROBES), "direct_llm", json.dumps(
         {"system": prompt[0], "user": prompt[1], "max_tokens": int(llm_env[
             "CHIMERA_LLM_MAX_TOKENS"]), "data_dir": str(data)})])

@@ -144,7 +144,7 @@ def ingest(root: Path, inventory: list[dict]) -> IngestResult:
     return result
 
 
-CHUNK_FILES = 2000
+CHUNK_FILES = 500
 
 
 def _is_big_csv(root: Path, item: dict, threshold: int) -> bool:
