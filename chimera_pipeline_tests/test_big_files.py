@@ -65,3 +65,23 @@ def test_memory_does_not_grow_with_the_csv(tmp_path, sizes) -> None:
     print(f"\npeak RSS: {small['mb']} MB CSV -> {small['rss_mb']:.0f} MB, "
           f"{large['mb']} MB CSV -> {large['rss_mb']:.0f} MB")
     assert large["rss_mb"] < small["rss_mb"] + 40 and large["rss_mb"] < 500
+
+
+def test_chunks_of_files_give_the_rows_of_one_pass(tmp_path) -> None:
+    """``benchmark_metrics`` parses a few hundred files per staged chunk to bound memory:
+    the staged rows and statuses must not depend on where the chunks are cut."""
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "artifacts"
+    write_corpus(root)
+    records = scan_tree(root, ROOTS, EXTS)
+    inventory = [dict(inventory_row(r), scan_error=r.scan_error) for r in records]
+    results = []
+    for size in (7, 10_000):
+        staging = tmp_path / f"chunks_{size}"
+        staging.mkdir()
+        statuses, staged = ingest_in_chunks(root, inventory, staging, chunk_files=size)
+        assert max(len(paths) for paths in staged.values()) > 1 or size > len(inventory)
+        results.append(({t: sorted(map(repr, pq.read_table([str(p) for p in ps]).to_pylist()))
+                         for t, ps in staged.items()}, statuses))
+    assert results[0] == results[1]
