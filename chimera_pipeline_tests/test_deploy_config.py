@@ -92,3 +92,22 @@ def test_a_bad_profile_fails_before_any_work(env, message, monkeypatch) -> None:
         monkeypatch.setenv(key, value)
     with pytest.raises(SettingsError, match=message.replace("+", r"\+")):
         validate(check_paths=False)
+
+
+def test_definitions_load_without_the_scaleout_extra() -> None:
+    """A local install has no dagster-celery/dagster-k8s: the code location must still load,
+    offering the local executors (the main command runs on such an install)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "for name in ('dagster_celery', 'dagster_k8s', 'celery', 'kubernetes'):\n"
+            "    sys.modules[name] = None  # import fails as if not installed\n"
+            "from chimera_pipeline.cli import benchmark_job\n"
+            "from chimera_pipeline.defs.execution.executor import SCALEOUT\n"
+            "job = benchmark_job()\n"
+            "print(job.executor_def.name, sorted(SCALEOUT))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("chimera []")

@@ -9,6 +9,9 @@ its queue. After ``CHIMERA_CELERY_LOST_AFTER_S`` without a reply, or
 ``CHIMERA_CELERY_NO_WORKER_AFTER_S`` with no listener, the step ends with a failure event
 that names the worker and the fix — or, when the step has a retry policy, a retry event, so
 the step runs again as soon as a worker for its queue is back.
+
+It lives outside ``defs/`` on purpose: Dagster imports every module under ``defs/``, and this
+one needs the ``scaleout`` extra, which a local install does not have.
 """
 
 from __future__ import annotations
