@@ -1,5 +1,7 @@
 """Parsers on the corpus's traps: failed rows, units rows, glued tables, broken encodings."""
 
+import hashlib
+import os
 from pathlib import Path
 
 from chimera_pipeline.lib.ingest import ingest, parse_one
@@ -115,3 +117,31 @@ def test_a_file_changed_after_the_inventory_is_not_loaded(tmp_path: Path) -> Non
                                        "type": "json", "partition": "d", "sha256": "0" * 64})
     assert (status.parse_status, out) == ("error", None)
     assert "changed since the inventory" in status.parse_error
+
+
+def test_files_swapped_for_links_or_fifos_after_the_inventory_are_not_read(
+        tmp_path: Path) -> None:
+    """The walk saw plain files; by parse time one is a link out of the root, one a folder
+    swapped for a link out of it, one a FIFO (reading it would block). None is read."""
+    root, secret = tmp_path / "root", tmp_path / "secret"
+    (root / "reports/sub").mkdir(parents=True)
+    secret.mkdir()
+    (secret / "x.json").write_text('{"password": 1234}')
+    os.symlink(secret / "x.json", root / "reports/leak.json")
+    os.symlink(secret, root / "reports/moved")
+    os.mkfifo(root / "reports/pipe.json")
+    (root / "reports/sub/inside.json").write_text('{"a": 1}')
+    os.symlink(root / "reports/sub/inside.json", root / "reports/link_in.json")
+    digest = hashlib.sha256(b'{"a": 1}').hexdigest()
+    items = [{"path": p, "kind": "generic_json", "type": "json", "partition": "d",
+              "sha256": digest} for p in ("reports/leak.json", "reports/moved/x.json",
+                                          "reports/pipe.json", "reports/link_in.json")]
+    result = ingest(root, items)
+    status = {s.path: s for s in result.statuses}
+    for rel in ("reports/leak.json", "reports/moved/x.json"):
+        assert status[rel].parse_status == "unreadable"
+        assert "outside the artifact root" in status[rel].parse_error
+    assert status["reports/pipe.json"].parse_status == "unreadable"
+    assert "no longer a regular file" in status["reports/pipe.json"].parse_error
+    assert status["reports/link_in.json"].parse_status == "ok"  # a link inside is followed
+    assert [v["value"] for v in result.tables["metric_values"]] == [1.0]

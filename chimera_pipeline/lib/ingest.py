@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import stat
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -54,16 +55,42 @@ def max_parse_bytes() -> int:
     return int(env_number("CHIMERA_MAX_PARSE_MB", MAX_PARSE_BYTES_DEFAULT / 2**20) * 2**20)
 
 
-def _read_inside(root: Path, rel: str, limit: int) -> bytes:
-    path = (root / rel).resolve(strict=True)
-    path.relative_to(root.resolve())  # raises ValueError when a link now leads outside
-    info = path.stat()
-    if not stat.S_ISREG(info.st_mode):
-        raise OSError(f"{rel} is no longer a regular file")
-    if info.st_size > limit:
-        raise _TooLarge(f"too large to parse: {info.st_size / 2**20:.0f} MB > "
-                        f"CHIMERA_MAX_PARSE_MB={limit / 2**20:.0f}; catalogued only")
-    return path.read_bytes()
+class RootReader:
+    """Reads files of the artifact tree, refusing any that a link now leads out of it.
+
+    The walk never follows folder links, but a file may be a link, or a folder may have been
+    swapped for one since. Resolving every path from the root costs one ``lstat`` per path
+    component per file (a tenth of the parse time at 10k files), so each folder is resolved
+    once and only the file itself is checked; ``O_NOFOLLOW`` closes the gap between check
+    and open (and ``O_NONBLOCK`` a FIFO put in its place).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = os.path.realpath(root)
+        self._folders: dict[str, str] = {}
+
+    def real_path(self, rel: str) -> str:
+        folder, name = os.path.split(os.path.join(self.root, rel))
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        path = os.path.join(real, name)
+        if os.path.islink(path):
+            path = os.path.realpath(path)
+        if not path.startswith(self.root + os.sep):
+            raise ValueError(f"{rel} leads outside the artifact root")
+        return path
+
+    def read(self, rel: str, limit: int) -> bytes:
+        fd = os.open(self.real_path(rel), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(f"{rel} is no longer a regular file")
+            if info.st_size > limit:
+                raise _TooLarge(f"too large to parse: {info.st_size / 2**20:.0f} MB > "
+                                f"CHIMERA_MAX_PARSE_MB={limit / 2**20:.0f}; catalogued only")
+            return handle.read()
 
 
 class _TooLarge(Exception):
@@ -87,7 +114,7 @@ def one_line(text: str, limit: int = 500) -> str:
     return " ".join(clean.split())[:limit]
 
 
-def parse_one(root: Path, item: dict, limit: int | None = None
+def parse_one(root: Path | RootReader, item: dict, limit: int | None = None
               ) -> tuple[FileStatus, parsers.ParseOutput | None]:
     """Parse one inventoried file (a dict with path, kind, type, partition, sha256...).
 
@@ -102,8 +129,9 @@ def parse_one(root: Path, item: dict, limit: int | None = None
     if item.get("duplicate_of"):
         return FileStatus(rel, None, "duplicate", f"exact copy of {item['duplicate_of']}"), None
     name = parsers.parser_name(kind, file_type)
+    reader = root if isinstance(root, RootReader) else RootReader(root)
     try:
-        data = _read_inside(root, rel, limit or max_parse_bytes())
+        data = reader.read(rel, limit or max_parse_bytes())
     except _TooLarge as exc:
         return FileStatus(rel, name, "error", str(exc)), None
     except (OSError, ValueError) as exc:
@@ -134,9 +162,9 @@ def parse_one(root: Path, item: dict, limit: int | None = None
 def ingest(root: Path, inventory: list[dict]) -> IngestResult:
     """Parse every inventoried file; collect rows per table and a status per file."""
     result = IngestResult()
-    limit = max_parse_bytes()
+    limit, reader = max_parse_bytes(), RootReader(root)
     for item in inventory:
-        status, out = parse_one(root, item, limit)
+        status, out = parse_one(reader, item, limit)
         result.statuses.append(status)
         if out is not None:
             for table, rows in out.rows.items():
