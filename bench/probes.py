@@ -90,9 +90,9 @@ def big_csv(spec: dict) -> dict:
     the way ``benchmark_metrics`` does (streamed in chunks, rows staged as Parquet)."""
     import tempfile
 
-    from chimera_pipeline.lib.ingest import ingest_in_chunks
     from chimera_pipeline.lib.sample import generate
     from chimera_pipeline.lib.scanning import inventory_row, scan_file
+    from chimera_pipeline.lib.staging import ingest_in_chunks
 
     sample = next(data for rel, (data, _) in sorted(generate().items())
                   if "prompt" in rel and rel.endswith(".csv") and data.count(b"\n") > 5)

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
-from chimera_pipeline.lib import tree_state
+from chimera_pipeline.lib import scan_snapshot, tree_state
 from chimera_pipeline.lib.settings import Settings, SettingsError, load_settings
 from chimera_pipeline.profile import run_config_execution
 from chimera_pipeline.runs import launcher_tags, reap_dead_runs
@@ -79,7 +79,8 @@ STAGES = ("artifact_inventory", "benchmark_metrics", "benchmark_facts", "llm_ana
           "benchmark_report")
 
 
-def _execute(first: dt.date, last: dt.date, in_process: bool, until: str) -> tuple[bool, str]:
+def _execute(first: dt.date, last: dt.date, in_process: bool, until: str,
+             snapshot: str | None = None) -> tuple[bool, str]:
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
@@ -91,7 +92,8 @@ def _execute(first: dt.date, last: dt.date, in_process: bool, until: str) -> tup
         result = dg.execute_job(
             dg.reconstructable(benchmark_job), instance=instance,
             run_config=_run_config(in_process),
-            tags={**_tags(first, last, batch), **launcher_tags()},
+            tags={**_tags(first, last, batch), **launcher_tags(),
+                  **({scan_snapshot.TAG: snapshot} if snapshot else {})},
             asset_selection=[dg.AssetKey(k) for k in STAGES[: STAGES.index(until) + 1]],
         )
     finally:
@@ -100,20 +102,20 @@ def _execute(first: dt.date, last: dt.date, in_process: bool, until: str) -> tup
     return result.success, result.run_id
 
 
-def _run_group(job: tuple[int, int, dt.date, dt.date, bool, str]) -> bool:
+def _run_group(job: tuple[int, int, dt.date, dt.date, bool, str, str | None]) -> bool:
     """Execute one block of days as one Dagster run, printing progress around it."""
-    i, total, first, last, in_process, until = job
+    i, total, first, last, in_process, until, snapshot = job
     label = first.isoformat() if first == last else f"{first}..{last}"
     print(f"[{i}/{total}] {label}", flush=True)
     t0 = time.perf_counter()
-    ok, run_id = _execute(first, last, in_process, until)
+    ok, run_id = _execute(first, last, in_process, until, snapshot)
     print(f"[{i}/{total}] {label}: {'ok' if ok else 'FAILED'} in "
           f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
     return ok
 
 
-def _found(settings: Settings) -> tuple[list, list[dt.date]]:
-    records = settings.scan()
+def _found(settings: Settings, listing: list | None) -> tuple[list, list[dt.date]]:
+    records = settings.scan(listing)
     return records, sorted({r.benchmark_date for r in records})
 
 
@@ -127,8 +129,7 @@ def _reap(home: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from chimera_pipeline.instance import prepare_dagster_home
-    from chimera_pipeline.lib.planning import contiguous_ranges, select_days
+    from chimera_pipeline.lib.planning import select_days
 
     if not settings.artifact_root.is_dir():
         print(f"chimera: artifact root {settings.artifact_root} does not exist; "
@@ -136,15 +137,19 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     explicit = bool(args.date or args.date_from or args.date_to)
     marker, rank = settings.scan_cache.with_suffix(".settled.json"), STAGES.index(args.until)
+    # one walk: the fingerprint, the scan and (through the snapshot) the runs all use it
+    listing = tree_state.listing(settings.artifact_root, settings.scan_roots,
+                                 settings.extensions)
     digest = None if explicit else tree_state.fingerprint(
         settings.artifact_root, settings.scan_roots, settings.extensions,
-        salt=settings.partition_start)
+        salt=settings.partition_start, entries=listing)
     if digest and not args.force and tree_state.unchanged(marker, digest, rank,
                                                           settings.warehouse_path):
         print("chimera: nothing changed since the last run (same files, warehouse untouched); "
               "--force runs every day anyway\nchimera: no benchmark days to run")
         return 0
-    records, found = _found(settings)  # before Dagster is imported: a no-change run is cheap
+    records, found = _found(settings, listing)  # before Dagster is imported: cheap no-op run
+    del listing
     days = select_days(found, args.date or (), args.date_from, args.date_to)
     start = dt.date.fromisoformat(settings.partition_start)
     early = [d for d in days if d < start]
@@ -161,7 +166,20 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"chimera: {len(days) - len(todo)} day(s) unchanged since their last run "
                   "are skipped (--force runs them anyway)")
         days = [d for d in days if d.isoformat() in todo]
-    del records  # the runs scan again (from the cache); don't hold 100k records beside them
+    snapshot = scan_snapshot.save(settings.data_dir, records) if days else None
+    del records  # the runs read the snapshot; don't hold 100k records beside them
+    try:
+        return _launch(args, settings, days, digest, marker, rank, snapshot)
+    finally:
+        scan_snapshot.remove(settings.data_dir, snapshot)
+
+
+def _launch(args: argparse.Namespace, settings: Settings, days: list[dt.date],
+            digest: str | None, marker: Path, rank: int, snapshot: str | None) -> int:
+    """Start the runs for ``days`` (one per contiguous block, or per day), report, settle."""
+    from chimera_pipeline.instance import prepare_dagster_home
+    from chimera_pipeline.lib.planning import contiguous_ranges
+
     if not days:
         if digest:
             tree_state.settle(marker, digest, rank, settings.warehouse_path)
@@ -177,7 +195,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"chimera: {len(days)} benchmark day(s) in {len(groups)} run(s); "
           f"artifacts {settings.artifact_root}")
     began = time.perf_counter()
-    jobs = [(i, len(groups), first, last, args.in_process, args.until)
+    jobs = [(i, len(groups), first, last, args.in_process, args.until, snapshot)
             for i, (first, last) in enumerate(groups, start=1)]
     if args.parallel > 1:
         with ProcessPoolExecutor(args.parallel) as pool:

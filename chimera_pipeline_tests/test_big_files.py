@@ -10,11 +10,12 @@ import sys
 
 import pytest
 
+from chimera_pipeline.defs.warehouse.frames import check_arrow
 from chimera_pipeline.lib import stream_csv
-from chimera_pipeline.lib.ingest import ingest_in_chunks
 from chimera_pipeline.lib.sample import write_corpus
 from chimera_pipeline.lib.scanning import inventory_row, scan_tree
 from chimera_pipeline.lib.settings import PROJECT_ROOT
+from chimera_pipeline.lib.staging import ingest_in_chunks
 
 ROOTS, EXTS = ("reports", "csv_data", "artifacts"), ("csv", "json", "md")
 
@@ -77,11 +78,12 @@ def test_chunks_of_files_give_the_rows_of_one_pass(tmp_path) -> None:
     records = scan_tree(root, ROOTS, EXTS)
     inventory = [dict(inventory_row(r), scan_error=r.scan_error) for r in records]
     results = []
-    for size in (7, 10_000):
-        staging = tmp_path / f"chunks_{size}"
+    for size, workers in ((7, 1), (10_000, 1), (7, 2)):  # the last: chunks in a process pool
+        staging = tmp_path / f"chunks_{size}_{workers}"
         staging.mkdir()
-        statuses, staged = ingest_in_chunks(root, inventory, staging, chunk_files=size)
+        statuses, staged = ingest_in_chunks(root, inventory, staging, chunk_files=size,
+                                            check=check_arrow, workers=workers)
         assert max(len(paths) for paths in staged.values()) > 1 or size > len(inventory)
         results.append(({t: sorted(map(repr, pq.read_table([str(p) for p in ps]).to_pylist()))
                          for t, ps in staged.items()}, statuses))
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from chimera_pipeline.lib import tree_state
+from chimera_pipeline.lib import scan_snapshot, tree_state
 from chimera_pipeline.lib.sample import write_corpus
-from chimera_pipeline.lib.scanning import scan_tree
+from chimera_pipeline.lib.scanning import inventory_row, scan_tree
+from chimera_pipeline.lib.warehouse import to_arrow
 from chimera_pipeline_tests.conftest import chimera
 
 ROOTS, EXTS = ("reports", "csv_data", "artifacts"), ("csv", "json", "md")
@@ -71,8 +72,41 @@ def test_a_rerun_does_only_the_days_that_changed(tmp_path) -> None:
     assert incremental.returncode == 0, incremental.stdout + incremental.stderr
     assert "1 benchmark day(s) in 1 run(s)" in incremental.stdout
     assert "] 2025-09-25: ok" in incremental.stdout
+    # the run took its inventory from the launcher's scan, which is gone once it finished
+    assert _inventory_source(tmp_path / "data" / "dagster_home") == "launcher's scan"
+    assert not list((tmp_path / "data" / "scan_cache").glob("snapshot_*"))
     forced = chimera([*run, "--force"], env)
     assert forced.returncode == 0 and "skipped" not in forced.stdout
+
+
+def _inventory_source(home: Path) -> str:
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            event = instance.get_latest_materialization_event(dg.AssetKey("artifact_inventory"))
+    finally:
+        del os.environ["DAGSTER_HOME"]
+    return event.asset_materialization.metadata["inventory_from"].value
+
+
+def test_the_scan_snapshot_round_trips_and_refuses_foreign_names(tmp_path) -> None:
+    root = tmp_path / "artifacts"
+    write_corpus(root)
+    records = scan_tree(root, ROOTS, EXTS, listing=tree_state.listing(root, ROOTS, EXTS))
+    assert [r.path for r in records] == [r.path for r in scan_tree(root, ROOTS, EXTS)]
+    days = sorted({r.partition for r in records})[:2]
+    name = scan_snapshot.save(tmp_path, records)
+    selected, scanned = scan_snapshot.load(tmp_path, name, days)
+    expected = to_arrow("artifact_files", [inventory_row(r) for r in records
+                                           if r.partition in days])
+    assert scanned == len(records) and selected.equals(expected)
+    assert selected.num_rows and set(selected["partition"].to_pylist()) == set(days)
+    assert scan_snapshot.load(tmp_path, None, days) is None  # a run without the tag scans
+    assert scan_snapshot.load(tmp_path, "../../etc/passwd", days) is None
+    scan_snapshot.remove(tmp_path, name)
+    assert scan_snapshot.load(tmp_path, name, days) is None  # gone: the run scans instead
 
 
 def test_the_no_change_shortcut_notices_every_kind_of_change(tmp_path) -> None:

@@ -18,6 +18,7 @@ from chimera_pipeline.lib.settings import Settings, SettingsError, env_number, l
 KNOWN = {
     "CHIMERA_ARTIFACT_ROOT", "CHIMERA_DATA_DIR", "CHIMERA_SCAN_ROOTS", "CHIMERA_EXTENSIONS",
     "CHIMERA_PARTITION_START", "CHIMERA_MAX_PARSE_MB", "CHIMERA_STREAM_CSV_MB",
+    "CHIMERA_PARSE_WORKERS",
     "CHIMERA_DUCKDB_MEMORY", "CHIMERA_GPU_SLOTS",
     "CHIMERA_FRESHNESS_DAYS", "CHIMERA_MAX_ERROR_RATE", "CHIMERA_GROUNDING_THRESHOLD",
     "CHIMERA_SCHEDULE_TIMEZONE", "CHIMERA_SENSOR_SETTLE_SECONDS", "CHIMERA_EMBEDDED_MODEL",
@@ -71,6 +72,7 @@ def validate(check_paths: bool = True) -> list[str]:
     llm_settings_from_env()
     pool_limits()
     env_number("CHIMERA_MAX_PARSE_MB", 256.0, float, 1)
+    env_number("CHIMERA_PARSE_WORKERS", 1, int, 1)
     env_number("CHIMERA_FRESHNESS_DAYS", 2, int, 0)
     env_number("CHIMERA_MAX_ERROR_RATE", 0.5, float, 0)
     env_number("CHIMERA_GROUNDING_THRESHOLD", 0.8, float, 0)

@@ -172,8 +172,6 @@ def ingest(root: Path, inventory: list[dict]) -> IngestResult:
     return result
 
 
-CHUNK_FILES = 500
-
 
 def _is_big_csv(root: Path, item: dict, threshold: int) -> bool:
     if item["type"] != "csv" or item.get("scan_error") or item.get("duplicate_of"):
@@ -233,50 +231,3 @@ def _stream_one(root: Path, item: dict, folder: Path, check) -> tuple[FileStatus
     notes = ["streamed in chunks of rows"] + warnings + summarise(totals, totals["values"])
     return FileStatus(rel, name, "ok", one_line("warning: " + "; ".join(notes)), typed,
                       values), staged
-
-
-def ingest_in_chunks(root: Path, inventory: list[dict], staging: Path,
-                     chunk_files: int = CHUNK_FILES, check=None) -> tuple[list[FileStatus],
-                                                                          dict[str, list[Path]]]:
-    """Parse ``chunk_files`` files at a time and stage each chunk's rows as Parquet.
-
-    Memory then holds one chunk's rows, whatever the size of the backfill; the caller loads
-    every staged file into DuckDB in one transaction (``write_staged_metrics``), so the
-    partitions still change atomically. A CSV over ``CHIMERA_STREAM_CSV_MB`` is itself
-    parsed in chunks of rows. ``check(table, arrow_table)`` validates each chunk.
-    """
-    import pyarrow.parquet as pq
-
-    from chimera_pipeline.lib.schema import METRIC_TABLES
-    from chimera_pipeline.lib.stream_csv import stream_threshold
-    from chimera_pipeline.lib.warehouse import to_arrow
-
-    threshold = stream_threshold()
-    big = [item for item in inventory if _is_big_csv(root, item, threshold)]
-    small = [item for item in inventory if item not in big]
-    statuses: list[FileStatus] = []
-    staged: dict[str, list[Path]] = defaultdict(list)
-    for i, item in enumerate(big):
-        try:
-            status, files = _stream_one(root, item, staging / f"big_{i:05d}", check)
-        except (OSError, ValueError) as exc:
-            status, files = FileStatus(item["path"], None, "unreadable",
-                                       one_line(f"cannot read: {exc}")), {}
-        statuses.append(status)
-        for table, paths in files.items():
-            staged[table] += paths
-    for start in range(0, len(small), chunk_files):
-        result = ingest(root, small[start:start + chunk_files])
-        statuses += result.statuses
-        for table in METRIC_TABLES:
-            rows = result.tables.get(table)
-            if not rows:
-                continue
-            arrow = to_arrow(table, rows)
-            if check is not None:
-                check(table, arrow)
-            path = staging / f"{table}_{start:09d}.parquet"
-            pq.write_table(arrow, path)
-            staged[table].append(path)
-        del result
-    return statuses, staged

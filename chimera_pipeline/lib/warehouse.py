@@ -123,9 +123,10 @@ def _fault_pause(tables: Mapping[str, pa.Table]) -> None:
 
 
 def write_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
-                    rows: Sequence[Mapping[str, object]]) -> None:
-    """Replace the partitions' ``artifact_files`` rows."""
-    replace_partitions(con, partitions, {"artifact_files": to_arrow("artifact_files", rows)})
+                    rows: Sequence[Mapping[str, object]] | pa.Table) -> None:
+    """Replace the partitions' ``artifact_files`` rows (dicts, or an Arrow table of them)."""
+    table = rows if isinstance(rows, pa.Table) else to_arrow("artifact_files", rows)
+    replace_partitions(con, partitions, {"artifact_files": table})
 
 
 SCAN_STATUSES = ("unreadable", "busy")  # set by the scanner; the parser leaves these files alone

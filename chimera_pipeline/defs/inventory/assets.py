@@ -4,9 +4,11 @@ import time
 from collections import Counter
 
 import dagster as dg
+import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
+from chimera_pipeline.lib import scan_snapshot
 from chimera_pipeline.lib.scanning import inventory_row
 from chimera_pipeline.lib.settings import load_settings
 from chimera_pipeline.lib.warehouse import record_stage, write_inventory
@@ -30,21 +32,36 @@ def artifact_inventory(
             "set CHIMERA_ARTIFACT_ROOT to the folder that holds reports/ and csv_data/"
         )
     keys = set(context.partition_keys)
-    records = settings.scan()
-    selected, scanned = [r for r in records if r.partition in keys], len(records)
-    del records  # only the selected days' records are needed from here on
+    snapshot = scan_snapshot.load(settings.data_dir, context.run.tags.get(scan_snapshot.TAG),
+                                  keys)
+    if snapshot is not None:  # the launcher's scan of a moment ago: no second walk
+        selected, scanned = snapshot
+        context.log.info(f"inventory from the launcher's scan ({scanned} files)")
+    else:
+        records = settings.scan()
+        scanned = len(records)
+        selected = [inventory_row(r) for r in records if r.partition in keys]
+        del records  # only the selected days' rows are needed from here on
     with warehouse.get_connection() as con:
-        write_inventory(con, keys, [inventory_row(r) for r in selected])
+        write_inventory(con, keys, selected)
         record_stage(con, keys, "ingest", time.perf_counter() - began, context.run_id)
-    by_type = Counter(r.file_type for r in selected)
-    context.log.info(f"{len(selected)} of {scanned} scanned files fall on {len(keys)} day(s)")
+    columns = _columns(selected, ("type", "duplicate_of", "parse_error", "date_source"))
+    context.log.info(f"{len(columns['type'])} of {scanned} scanned files fall on "
+                     f"{len(keys)} day(s)")
     return dg.MaterializeResult(
         metadata={
-            "files": len(selected),
+            "files": len(columns["type"]),
             "scanned_in_tree": scanned,
-            "by_type": dict(sorted(by_type.items())),
-            "duplicates": sum(1 for r in selected if r.duplicate_of),
-            "unreadable": sum(1 for r in selected if r.scan_error),
-            "dated_by_mtime": sum(1 for r in selected if r.date_source == "mtime"),
+            "inventory_from": "launcher's scan" if snapshot is not None else "scan",
+            "by_type": dict(sorted(Counter(columns["type"]).items())),
+            "duplicates": sum(1 for d in columns["duplicate_of"] if d),
+            "unreadable": sum(1 for e in columns["parse_error"] if e),
+            "dated_by_mtime": columns["date_source"].count("mtime"),
         }
     )
+
+
+def _columns(rows: list[dict] | pa.Table, names: tuple[str, ...]) -> dict[str, list]:
+    if isinstance(rows, pa.Table):
+        return {n: rows.column(n).to_pylist() for n in names}
+    return {n: [row[n] for row in rows] for n in names}

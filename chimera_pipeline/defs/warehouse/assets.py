@@ -9,10 +9,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
-from chimera_pipeline.defs.warehouse.frames import validate
-from chimera_pipeline.lib.ingest import ingest_in_chunks
+from chimera_pipeline.defs.warehouse.frames import check_arrow
 from chimera_pipeline.lib.schema import METRIC_TABLES
 from chimera_pipeline.lib.settings import load_settings
+from chimera_pipeline.lib.staging import ingest_in_chunks
 from chimera_pipeline.lib.warehouse import read_inventory, record_stage, write_staged_metrics
 
 
@@ -40,10 +40,11 @@ def benchmark_metrics(
     with warehouse.get_connection() as con:
         inventory = read_inventory(con, keys)
     with tempfile.TemporaryDirectory(prefix="chimera_stage_", dir=settings.data_dir) as staging:
-        # parse outside the warehouse lock, a chunk of files at a time (bounded memory)
-        statuses, staged = ingest_in_chunks(
-            settings.artifact_root, inventory, Path(staging),
-            check=lambda table, rows: validate(table, rows.to_pandas()))
+        # parse outside the warehouse lock, a chunk of files at a time per worker process
+        # (bounded memory); the inventory is dropped before the DuckDB load, where memory peaks
+        statuses, staged = ingest_in_chunks(settings.artifact_root, inventory, Path(staging),
+                                            check=check_arrow)
+        del inventory
         with warehouse.get_connection() as con:
             write_staged_metrics(con, keys, staged, [vars(s) for s in statuses])
             record_stage(con, keys, "parse", time.perf_counter() - began, context.run_id)

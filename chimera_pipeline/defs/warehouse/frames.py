@@ -7,6 +7,7 @@ with the constraint that broke instead of landing bad rows.
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 from dagster_pandas import PandasColumn, create_dagster_pandas_dataframe_type
 
 
@@ -64,3 +65,17 @@ def validate(table: str, frame: pd.DataFrame) -> None:
     result = dagster_type.type_check(None, frame)
     if not result.success:
         raise dg.Failure(f"{table} rows failed {dagster_type.display_name}: {result.description}")
+
+
+class ArrowCheck:
+    """:func:`validate` for a staged chunk (a pyarrow Table). ``tables`` tells the staging
+    code which tables to hand over, so the large ``metric_values`` is never converted."""
+
+    tables = frozenset(FRAME_TYPES)
+
+    def __call__(self, table: str, rows: pa.Table) -> None:
+        if table in self.tables:
+            validate(table, rows.to_pandas())
+
+
+check_arrow = ArrowCheck()
