@@ -22,8 +22,13 @@ def test_the_benchmark_runs_at_1k(tmp_path) -> None:
     assert "| 1000 |" in result.stdout and "× floor" in result.stdout
     [row] = json.loads(out.read_text())["rows"]
     assert row["walk"]["files"] == row["floor"]["files"] == row["naive"]["files"] >= 950
-    for name in ("walk", "floor", "naive", "full", "no_change", "incremental"):
+    for name in ("walk", "floor", "naive", "typed_floor", "full", "no_change", "incremental",
+                 "run_overhead"):
         assert row[name]["seconds"] > 0 and row[name]["peak_rss_mb"] > 0
+        assert row[name]["peak_tree_rss_mb"] >= row[name]["peak_rss_mb"]
+    assert row["typed_floor"]["values"] > 10_000  # every number of the tree was tried
+    assert "1/1 run(s) succeeded" in row["run_overhead"]["output"]
+    assert "incremental" in result.stdout and "% net of the" in result.stdout
     assert "no benchmark days to run" in row["no_change"]["output"]
     assert "1 benchmark day(s) in 1 run(s)" in row["incremental"]["output"]
     assert row["added_files"] >= 9

@@ -5,8 +5,13 @@ import os
 from pathlib import Path
 
 from chimera_pipeline.lib.ingest import ingest, parse_one
-from chimera_pipeline.lib.parsers import ParseContext, parse
+from chimera_pipeline.lib.numbers import unit_from_name
+from chimera_pipeline.lib.parsers import ParseContext, parse, values
+from chimera_pipeline.lib.parsers.base import ParseError, ParseOutput
 from chimera_pipeline.lib.parsers.llm_runs import model_from_filename
+from chimera_pipeline.lib.parsers.tabular import read_csv
+from chimera_pipeline.lib.parsers.values import is_units_header
+from chimera_pipeline.lib.sample import write_corpus
 
 
 def _ctx(path: str, kind: str, text: str) -> ParseContext:
@@ -145,3 +150,41 @@ def test_files_swapped_for_links_or_fifos_after_the_inventory_are_not_read(
     assert "no longer a regular file" in status["reports/pipe.json"].parse_error
     assert status["reports/link_in.json"].parse_status == "ok"  # a link inside is followed
     assert [v["value"] for v in result.tables["metric_values"]] == [1.0]
+
+
+def _reference_csv_values(ctx: ParseContext, out: ParseOutput) -> None:
+    """The plain per-cell path (``_add`` for every cell): what ``csv_values`` must equal."""
+    header, rows = read_csv(ctx.text)
+    units: list[str] = []
+    if is_units_header(rows):
+        units, rows = [c.strip() for c in rows[0]], rows[1:]
+    lowered = [h.lower() for h in header]
+    label = next((lowered.index(c) for c in values._LABEL_COLUMNS if c in lowered), None)
+    for r, row in enumerate(rows, start=1):
+        entity = row[label] if label is not None and label < len(row) else None
+        for c, cell in enumerate(row[: len(header)]):
+            unit = (units[c] if c < len(units) and units[c] else None) or unit_from_name(
+                header[c])
+            values._add(out, ctx, f"row{r}.{header[c]}", header[c], cell, unit, entity)
+
+
+def test_the_hoisted_csv_extractor_stores_what_the_per_cell_path_does(
+        tmp_path: Path, real_corpus: Path) -> None:
+    write_corpus(tmp_path)
+    hostile = ("model,ttft_s,tokens_s,note\nm1,-1,5,x\nm2,1e309,NaN,y\nm3,\"1,024\",2e8,z\n"
+               "m4,400000000,12.5\nm5, 7 ,1_000,0.5,extra\n")
+    texts = [p.read_text(errors="replace") for root in (tmp_path, real_corpus)
+             for p in sorted(root.rglob("*.csv"))] + [hostile, "a_ms,b\nms,%\n1,2\n3,4\n"]
+    compared = 0
+    for text in texts:
+        ctx = ParseContext("x.csv", "generic_csv", "csv", "d", text)
+        fast, slow = ParseOutput(), ParseOutput()
+        try:
+            values.csv_values(ctx, fast)
+        except ParseError:
+            continue
+        _reference_csv_values(ctx, slow)
+        assert fast.rows.get("metric_values", []) == slow.rows.get("metric_values", [])
+        assert +fast.counts == +slow.counts
+        compared += len(slow.rows.get("metric_values", []))
+    assert compared > 5_000

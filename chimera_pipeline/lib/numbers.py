@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{2,3})+(?:\.\d+)?$")
+_LEADING = frozenset("0123456789+-.")
 _PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 # unit spelled in a name or a units row -> (canonical unit, factor to multiply by)
@@ -52,16 +53,19 @@ def parse_number(raw: object) -> float | None:
     ``22,80,000``); other separators are not guessed at. Non-finite values (``NaN``,
     ``1e309``) return None: they are not measurements.
     """
-    if isinstance(raw, bool) or raw is None:
+    if type(raw) is str:  # a CSV cell: most calls, so tested first
+        text = raw.strip()
+    elif isinstance(raw, bool) or raw is None:
         return None
-    if isinstance(raw, int | float):
+    elif isinstance(raw, int | float):
         try:
             value = float(raw)
         except OverflowError:  # an integer literal beyond float range (10**400)
             return None
         return value if math.isfinite(value) else None
-    text = str(raw).strip()
-    if not text or not (text[0].isdigit() or text[0] in "+-."):
+    else:
+        text = str(raw).strip()
+    if not text or not (text[0] in _LEADING or text[0].isdigit()):
         return None
     if "," in text:
         if not _GROUPED.match(text):
