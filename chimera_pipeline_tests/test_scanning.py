@@ -4,6 +4,8 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
+
 from chimera_pipeline.lib.scanning import scan_tree
 
 ROOTS = ("reports", "csv_data", "artifacts")
@@ -67,3 +69,29 @@ def test_real_corpus_duplicates(real_corpus) -> None:
         ("reports/llama3/ollama_quant_bench.csv", "csv_data/ollama_quant_bench.csv"),
         ("reports/ollama_benchmark_summary.md", "reports/llama3/ollama_benchmark_summary.md"),
     }
+
+
+def test_a_first_scan_spread_over_processes_gives_the_same_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chimera_pipeline.lib import scanning
+    from chimera_pipeline.lib.sample import write_corpus
+
+    write_corpus(tmp_path)
+    monkeypatch.setattr(scanning, "POOL_MIN_FILES", 4)  # the sample tree is small
+    monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "1")
+    serial = scan_tree(tmp_path, ROOTS, EXTS)
+    monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "2")
+    spawned: list[int] = []
+    import concurrent.futures as futures
+
+    original = futures.ProcessPoolExecutor
+
+    class CountingPool(original):
+        def __init__(self, workers: int, **kwargs: object) -> None:
+            spawned.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr(futures, "ProcessPoolExecutor", CountingPool)
+    pooled = scan_tree(tmp_path, ROOTS, EXTS)
+    assert spawned == [2] and len(serial) > 50
+    assert pooled == serial

@@ -197,6 +197,26 @@ def _from_cache(path: str, hit: dict | None, info: os.stat_result | None = None
         date_source=hit["date_source"], date_raw=hit["date_raw"], mtime_ns=info.st_mtime_ns)
 
 
+POOL_MIN_FILES = 2000  # below this, starting worker processes costs more than it saves
+
+
+def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
+    """``scan_file`` for each path, in order; a first scan of a large tree (hash, sniff and
+    date every file: Python per file) is spread over ``CHIMERA_PARSE_WORKERS`` processes."""
+    from chimera_pipeline.lib.settings import parse_workers
+
+    workers = min(parse_workers(), len(paths) // (POOL_MIN_FILES // 2))
+    if workers <= 1:
+        return [scan_file(Path(p), root) for p in paths]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: the caller may be a Dagster step process running threads (see lib/staging)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(scan_file, map(Path, paths), [root] * len(paths),
+                             chunksize=500))
+
+
 def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
               cache: Path | None = None, listing: list | None = None) -> list[FileRecord]:
     """Scan every candidate file under the artifact root and mark exact duplicates.
@@ -205,14 +225,19 @@ def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
     ``listing`` (``tree_state.listing``) saves the walk when the caller has just done it.
     """
     cached = scan_cache.load(cache)
-    records, misses, prefix = [], 0, len(str(root)) + 1
+    records: list[FileRecord | None] = []
+    missed: list[tuple[int, str]] = []
+    prefix = len(str(root)) + 1
     if listing is None:
         listing = ((path, None) for path in iter_candidate_names(root, roots, extensions))
     for path, info in listing:
         record = _from_cache(path, cached.get(path[prefix:]), info)
         if record is None:
-            record, misses = scan_file(Path(path), root), misses + 1
+            missed.append((len(records), path))
         records.append(record)
+    for (i, _), record in zip(missed, _scan_files([p for _, p in missed], root), strict=True):
+        records[i] = record
+    misses = len(missed)
     mark_duplicates(records)
     if cache is not None and (misses or len(records) != len(cached)):  # unchanged: no rewrite
         scan_cache.save(cache, [

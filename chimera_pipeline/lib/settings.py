@@ -102,6 +102,12 @@ class Settings:
         return self.data_dir / "dagster_home"
 
 
+def parse_workers() -> int:
+    """``CHIMERA_PARSE_WORKERS``: processes that hash and parse files, by default the CPUs
+    this process may run on (the work is Python, so threads would share one core)."""
+    return int(env_number("CHIMERA_PARSE_WORKERS", len(os.sched_getaffinity(0)), int, 1))
+
+
 def load_settings() -> Settings:
     """Read the ``CHIMERA_*`` variables, applying the documented defaults."""
     start = os.environ.get("CHIMERA_PARTITION_START", DEFAULT_PARTITION_START)

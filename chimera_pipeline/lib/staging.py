@@ -9,25 +9,18 @@ row with its provenance), so it runs in a process pool: threads would share one 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from chimera_pipeline.lib.ingest import FileStatus, _is_big_csv, _stream_one, ingest, one_line
+from chimera_pipeline.lib.settings import parse_workers
 
 CHUNK_FILES = 500
 # (table, pyarrow.Table) -> None, raises when the rows break a constraint. A check with a
 # ``tables`` attribute is only given those tables (the others are not read back).
 Check = Callable[[str, object], None]
-
-
-def parse_workers() -> int:
-    """``CHIMERA_PARSE_WORKERS``, by default the CPUs this process may run on."""
-    from chimera_pipeline.lib.settings import env_number
-
-    return int(env_number("CHIMERA_PARSE_WORKERS", len(os.sched_getaffinity(0)), int, 1))
 
 
 def stage_chunk(root: Path, items: list[dict], staging: Path, start: int,
