@@ -149,8 +149,9 @@ def big_csv(spec: dict) -> dict:
 
         rows = {t: sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
                 for t, paths in staged.items()}
-    return {"mb": round(target.stat().st_size / 2**20, 1), "status": statuses[0].parse_status,
-            "note": statuses[0].parse_error, "rows": rows,
+    [status] = statuses.to_pylist()
+    return {"mb": round(target.stat().st_size / 2**20, 1), "status": status["parse_status"],
+            "note": status["parse_error"], "rows": rows,
             "parse_seconds": round(time.perf_counter() - began, 2)}
 
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from chimera_pipeline.defs.warehouse.frames import check_arrow
@@ -16,6 +17,7 @@ from chimera_pipeline.lib.sample import write_corpus
 from chimera_pipeline.lib.scanning import inventory_row, scan_tree
 from chimera_pipeline.lib.settings import PROJECT_ROOT
 from chimera_pipeline.lib.staging import ingest_in_chunks
+from chimera_pipeline.lib.warehouse import read_inventory, read_inventory_table, write_inventory
 
 ROOTS, EXTS = ("reports", "csv_data", "artifacts"), ("csv", "json", "md")
 
@@ -30,9 +32,11 @@ def _rows(root, staging, monkeypatch, streamed: bool) -> tuple[dict, dict]:
     statuses, staged = ingest_in_chunks(root, inventory, staging)
     tables = {t: sorted(map(repr, pq.read_table([str(p) for p in paths]).to_pylist()))
               for t, paths in staged.items()}
-    streamed_files = sum(1 for s in statuses if "streamed" in (s.parse_error or ""))
+    rows = statuses.to_pylist()
+    streamed_files = sum(1 for s in rows if "streamed" in (s["parse_error"] or ""))
     assert (streamed_files > 5) == streamed
-    return tables, {s.path: (s.parse_status, s.rows_loaded, s.values_loaded) for s in statuses}
+    return tables, {s["path"]: (s["parse_status"], s["rows_loaded"], s["values_loaded"])
+                    for s in rows}
 
 
 def test_streamed_csv_gives_the_rows_of_a_whole_file_parse(tmp_path, monkeypatch) -> None:
@@ -77,13 +81,21 @@ def test_chunks_of_files_give_the_rows_of_one_pass(tmp_path) -> None:
     write_corpus(root)
     records = scan_tree(root, ROOTS, EXTS)
     inventory = [dict(inventory_row(r), scan_error=r.scan_error) for r in records]
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:  # the asset's columnar read
+        write_inventory(con, {r.partition for r in records}, [inventory_row(r) for r in records])
+        assert read_inventory_table(con, {r.partition for r in records}).to_pylist() == \
+            read_inventory(con, {r.partition for r in records})
+        columnar = read_inventory_table(con, {r.partition for r in records})
     results = []
-    for size, workers in ((7, 1), (10_000, 1), (7, 2)):  # the last: chunks in a process pool
-        staging = tmp_path / f"chunks_{size}_{workers}"
+    # chunks in one process, one chunk, a process pool, a pool fed from the Arrow inventory
+    for size, workers, source in ((7, 1, inventory), (10_000, 1, inventory), (7, 2, inventory),
+                                  (7, 2, columnar)):
+        staging = tmp_path / f"chunks_{len(results)}"
         staging.mkdir()
-        statuses, staged = ingest_in_chunks(root, inventory, staging, chunk_files=size,
+        statuses, staged = ingest_in_chunks(root, source, staging, chunk_files=size,
                                             check=check_arrow, workers=workers)
         assert max(len(paths) for paths in staged.values()) > 1 or size > len(inventory)
         results.append(({t: sorted(map(repr, pq.read_table([str(p) for p in ps]).to_pylist()))
-                         for t, ps in staged.items()}, statuses))
-    assert results[0] == results[1] == results[2]
+                         for t, ps in staged.items()},
+                        sorted(statuses.to_pylist(), key=lambda s: s["path"])))
+    assert results[0] == results[1] == results[2] == results[3]

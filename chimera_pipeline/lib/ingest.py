@@ -24,7 +24,7 @@ from chimera_pipeline.lib.parsers.sanity import (
 from chimera_pipeline.lib.text import decode_bytes
 
 
-@dataclass
+@dataclass(slots=True)
 class FileStatus:
     """What became of one file; written back to ``artifact_files``."""
 

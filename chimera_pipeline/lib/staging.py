@@ -9,10 +9,14 @@ row with its provenance), so it runs in a process pool: threads would share one 
 from __future__ import annotations
 
 import multiprocessing
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chimera_pipeline.lib.ingest import FileStatus, _is_big_csv, _stream_one, ingest, one_line
 from chimera_pipeline.lib.settings import parse_workers
@@ -59,50 +63,86 @@ def _stage_big(root: Path, big: list[dict], staging: Path, check: Check | None,
             staged[table] += paths
 
 
-def ingest_in_chunks(root: Path, inventory: list[dict], staging: Path,
+STATUS_SCHEMA = pa.schema([("path", pa.string()), ("parser", pa.string()),
+                           ("parse_status", pa.string()), ("parse_error", pa.string()),
+                           ("rows_loaded", pa.int64()), ("values_loaded", pa.int64())])
+
+
+def statuses_table(statuses: list[FileStatus]) -> pa.Table:
+    """Statuses as columns: 100k of them as objects cost ~60 MB of a backfill's peak."""
+    return pa.Table.from_pylist([asdict(s) for s in statuses], schema=STATUS_SCHEMA)
+
+
+def _items(inventory: list[dict] | pa.Table, start: int, count: int) -> list[dict]:
+    if isinstance(inventory, pa.Table):
+        return inventory.slice(start, count).to_pylist()
+    return inventory[start:start + count]
+
+
+def ingest_in_chunks(root: Path, inventory: list[dict] | pa.Table, staging: Path,
                      chunk_files: int = CHUNK_FILES, check: Check | None = None,
-                     workers: int | None = None) -> tuple[list[FileStatus],
-                                                          dict[str, list[Path]]]:
+                     workers: int | None = None) -> tuple[pa.Table, dict[str, list[Path]]]:
     """Parse ``chunk_files`` files at a time and stage each chunk's rows as Parquet.
 
-    With more than one chunk, chunks go to ``workers`` processes and ``check`` runs here,
-    on the staged tables it asks for, read back: a check may need Dagster, whose import
-    would cost each worker more than a chunk's parse. Results are taken in chunk order,
-    so statuses and staged files do not depend on which worker finished first.
+    ``inventory`` is dicts or, to keep a year's backfill small in memory, an Arrow table of
+    them (``read_inventory_table``): only the chunks in flight exist as dicts. With more
+    than one chunk, chunks go to ``workers`` processes, at most two per worker in flight,
+    and ``check`` runs here on the staged tables it asks for, read back: a check may need
+    Dagster, whose import would cost each worker more than a chunk's parse. Results are
+    taken in chunk order, so statuses (an Arrow table, ``STATUS_SCHEMA``) and staged files
+    do not depend on which worker finished first.
     """
     from chimera_pipeline.lib.stream_csv import stream_threshold
 
-    threshold = stream_threshold()
-    big = [item for item in inventory if _is_big_csv(root, item, threshold)]
-    small = [item for item in inventory if item not in big]
-    statuses: list[FileStatus] = []
+    threshold, total = stream_threshold(), len(inventory)
+    csvs = inventory.filter(pc.equal(inventory["type"], "csv")).to_pylist() if isinstance(
+        inventory, pa.Table) else [item for item in inventory if item["type"] == "csv"]
+    big = [item for item in csvs if _is_big_csv(root, item, threshold)]
+    big_paths = {item["path"] for item in big}
+    del csvs
+    statuses: list[pa.Table] = []
     staged: dict[str, list[Path]] = defaultdict(list)
-    _stage_big(root, big, staging, check, statuses, staged)
-    starts = range(0, len(small), chunk_files)
+    if big:
+        big_statuses: list[FileStatus] = []
+        _stage_big(root, big, staging, check, big_statuses, staged)
+        statuses.append(statuses_table(big_statuses))
+    starts = range(0, total, chunk_files)
     workers = min(workers or parse_workers(), len(starts))
-    jobs = ((root, small[s:s + chunk_files], staging, s, check) for s in starts)
+    jobs = ((root, [i for i in _items(inventory, s, chunk_files) if i["path"] not in big_paths],
+             staging, s, check if workers <= 1 else None) for s in starts)
     if workers <= 1:
-        results = (stage_chunk(*job) for job in jobs)
-        _collect(results, statuses, staged)
-        return statuses, staged
-    # spawn, not fork: the Dagster step process runs threads (and pyarrow's pool), and a
-    # forked child inherits their locks in whatever state they were
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        jobs = ((root, items, folder, s, None) for root, items, folder, s, _ in jobs)
-        _collect(pool.map(stage_chunk, *zip(*jobs, strict=True)), statuses, staged, check)
-    finally:  # on a failed check, drop the chunks not started instead of parsing them
-        pool.shutdown(cancel_futures=True)
-    return statuses, staged
+        _collect((stage_chunk(*job) for job in jobs), statuses, staged)
+    else:
+        # spawn, not fork: the Dagster step process runs threads (and pyarrow's pool), and a
+        # forked child inherits their locks in whatever state they were
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            _collect(_in_order(pool, jobs, 2 * workers), statuses, staged, check)
+        finally:  # on a failed check, drop the chunks not started instead of parsing them
+            pool.shutdown(cancel_futures=True)
+    table = pa.concat_tables(statuses) if statuses else STATUS_SCHEMA.empty_table()
+    return table, staged
 
 
-def _collect(results, statuses: list[FileStatus], staged: dict[str, list[Path]],
+def _in_order(pool: ProcessPoolExecutor, jobs, window: int):
+    """``pool.map`` with at most ``window`` chunks submitted and not yet collected:
+    ``Executor.map`` submits every job at once, which would build every chunk's dicts."""
+    pending: deque = deque()
+    for job in jobs:
+        pending.append(pool.submit(stage_chunk, *job))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _collect(results, statuses: list[pa.Table], staged: dict[str, list[Path]],
              check: Check | None = None) -> None:
     import pyarrow.parquet as pq
 
     wanted = getattr(check, "tables", None)
     for chunk_statuses, files in results:
-        statuses += chunk_statuses
+        statuses.append(statuses_table(chunk_statuses))
         for table, path in files.items():
             if check is not None and (wanted is None or table in wanted):
                 check(table, pq.read_table(path))

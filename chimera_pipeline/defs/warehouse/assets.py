@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import dagster as dg
+import pyarrow.compute as pc
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
@@ -13,7 +14,11 @@ from chimera_pipeline.defs.warehouse.frames import check_arrow
 from chimera_pipeline.lib.schema import METRIC_TABLES
 from chimera_pipeline.lib.settings import load_settings
 from chimera_pipeline.lib.staging import ingest_in_chunks
-from chimera_pipeline.lib.warehouse import read_inventory, record_stage, write_staged_metrics
+from chimera_pipeline.lib.warehouse import (
+    read_inventory_table,
+    record_stage,
+    write_staged_metrics,
+)
 
 
 def _row_counts(staged: dict[str, list[Path]]) -> dict[str, int]:
@@ -38,7 +43,7 @@ def benchmark_metrics(
     settings = load_settings()
     keys = set(context.partition_keys)
     with warehouse.get_connection() as con:
-        inventory = read_inventory(con, keys)
+        inventory = read_inventory_table(con, keys)
     with tempfile.TemporaryDirectory(prefix="chimera_stage_", dir=settings.data_dir) as staging:
         # parse outside the warehouse lock, a chunk of files at a time per worker process
         # (bounded memory); the inventory is dropped before the DuckDB load, where memory peaks
@@ -46,16 +51,17 @@ def benchmark_metrics(
                                             check=check_arrow)
         del inventory
         with warehouse.get_connection() as con:
-            write_staged_metrics(con, keys, staged, [vars(s) for s in statuses])
+            write_staged_metrics(con, keys, staged, statuses)
             record_stage(con, keys, "parse", time.perf_counter() - began, context.run_id)
         counts = _row_counts(staged)
-    outcome = Counter(s.parse_status for s in statuses)
-    for status in statuses:
-        if status.parse_status == "error":
-            context.log.warning(f"{status.path}: {status.parse_error}")
+    outcome = Counter(statuses["parse_status"].to_pylist())
+    errors = statuses.filter(pc.equal(statuses["parse_status"], "error"))
+    for path, error in zip(errors["path"].to_pylist(), errors["parse_error"].to_pylist(),
+                           strict=True):
+        context.log.warning(f"{path}: {error}")
     return dg.MaterializeResult(
         metadata={
-            "files": len(statuses),
+            "files": statuses.num_rows,
             "parse_status": dict(sorted(outcome.items())),
             **{f"rows.{t}": counts.get(t, 0) for t in METRIC_TABLES},
         }
