@@ -114,8 +114,8 @@ def _run_group(job: tuple[int, int, dt.date, dt.date, bool, str, str | None]) ->
     return ok
 
 
-def _found(settings: Settings, listing: list | None) -> tuple[list, list[dt.date]]:
-    records = settings.scan(listing)
+def _found(settings: Settings) -> tuple[list, list[dt.date]]:
+    records = settings.scan()
     return records, sorted({r.benchmark_date for r in records})
 
 
@@ -137,19 +137,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     explicit = bool(args.date or args.date_from or args.date_to)
     marker, rank = settings.scan_cache.with_suffix(".settled.json"), STAGES.index(args.until)
-    # one walk: the fingerprint, the scan and (through the snapshot) the runs all use it
-    listing = tree_state.listing(settings.artifact_root, settings.scan_roots,
-                                 settings.extensions)
+    # a streamed walk: holding the listing for the scan below would save that scan's walk
+    # but make the no-change run's memory grow with the tree
     digest = None if explicit else tree_state.fingerprint(
         settings.artifact_root, settings.scan_roots, settings.extensions,
-        salt=settings.partition_start, entries=listing)
+        salt=settings.partition_start)
     if digest and not args.force and tree_state.unchanged(marker, digest, rank,
                                                           settings.warehouse_path):
         print("chimera: nothing changed since the last run (same files, warehouse untouched); "
               "--force runs every day anyway\nchimera: no benchmark days to run")
         return 0
-    records, found = _found(settings, listing)  # before Dagster is imported: cheap no-op run
-    del listing
+    records, found = _found(settings)  # before Dagster is imported: a no-change run is cheap
     days = select_days(found, args.date or (), args.date_from, args.date_to)
     start = dt.date.fromisoformat(settings.partition_start)
     early = [d for d in days if d < start]

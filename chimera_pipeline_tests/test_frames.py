@@ -28,3 +28,4 @@ def test_a_broken_constraint_fails_naming_it(overrides: dict, needle: str) -> No
     with pytest.raises(dg.Failure, match="LlmRunsFrame") as caught:
         validate("llm_runs", _llm_runs(**overrides))
     assert needle in str(caught.value.description)
+

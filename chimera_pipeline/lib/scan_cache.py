@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import cache
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 VERSION = "1"
-_FIELDS = [("path", pa.string()), ("size_bytes", pa.int64()), ("mtime_ns", pa.int64()),
-           ("sha256", pa.string()), ("kind", pa.string()), ("benchmark_date", pa.date32()),
-           ("date_source", pa.string()), ("date_raw", pa.string())]
-SCHEMA = pa.schema(_FIELDS)
+
+
+@cache
+def schema():
+    """The cache's Arrow schema (pyarrow is imported on first use: the no-change shortcut
+    only needs ``cache_path`` and must stay at the cost of a walk)."""
+    import pyarrow as pa
+
+    return pa.schema([
+        ("path", pa.string()), ("size_bytes", pa.int64()), ("mtime_ns", pa.int64()),
+        ("sha256", pa.string()), ("kind", pa.string()), ("benchmark_date", pa.date32()),
+        ("date_source", pa.string()), ("date_raw", pa.string())])
 
 
 def cache_path(data_dir: Path, root: Path, roots: tuple[str, ...],
@@ -34,8 +40,11 @@ def load(path: Path | None) -> dict[str, dict]:
     """path -> cached fields; an unreadable or missing cache is simply empty."""
     if path is None or not path.is_file():
         return {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        table = pq.read_table(path, schema=SCHEMA)
+        table = pq.read_table(path, schema=schema())
     except (OSError, pa.ArrowException):
         return {}
     names = table.column_names
@@ -48,5 +57,8 @@ def save(path: Path | None, rows: list[dict]) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), temporary)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema()), temporary)
     os.replace(temporary, path)

@@ -17,10 +17,10 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+if TYPE_CHECKING:  # pyarrow is imported when used: a no-change run never needs it
+    import pyarrow as pa
 
 TAG = "chimera/scan_snapshot"
 _NAME = re.compile(r"^snapshot_[0-9a-f]{32}\.parquet$")
@@ -32,6 +32,8 @@ def folder(data_dir: Path) -> Path:
 
 def save(data_dir: Path, records: Sequence) -> str:
     """Write the scan's inventory rows; return the name the runs' tag carries."""
+    import pyarrow.parquet as pq
+
     from chimera_pipeline.lib.scanning import inventory_row
     from chimera_pipeline.lib.warehouse import to_arrow
 
@@ -48,6 +50,10 @@ def load(data_dir: Path, name: str | None, partitions: Iterable[str]
     snapshot (no tag, a name that is not ours, the file gone)."""
     if not name or not _NAME.match(name):
         return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     try:
         whole = pq.read_table(folder(data_dir) / name)
     except (OSError, pa.ArrowException):

@@ -174,14 +174,12 @@ def mark_duplicates(records: list[FileRecord]) -> None:
         record.duplicate_of = canonical if canonical != record.path else None
 
 
-def _from_cache(path: str, hit: dict | None, info: os.stat_result | None = None
-                ) -> FileRecord | None:
-    """The cached record when the file is a plain file with the cached size and mtime
-    (``info``: its ``lstat`` when the caller already has it)."""
+def _from_cache(path: str, hit: dict | None) -> FileRecord | None:
+    """The cached record when the file is a plain file with the cached size and mtime."""
     if hit is None:
         return None
     try:
-        info = info or os.lstat(path)  # one syscall; a symlink is never taken from the cache
+        info = os.lstat(path)  # one syscall; a symlink is never taken from the cache
     except OSError:
         return None
     if not stat.S_ISREG(info.st_mode) or (info.st_size, info.st_mtime_ns) != (
@@ -218,20 +216,17 @@ def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
 
 
 def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
-              cache: Path | None = None, listing: list | None = None) -> list[FileRecord]:
+              cache: Path | None = None) -> list[FileRecord]:
     """Scan every candidate file under the artifact root and mark exact duplicates.
 
     With ``cache`` (see :mod:`scan_cache`), files unchanged since the last scan are not read.
-    ``listing`` (``tree_state.listing``) saves the walk when the caller has just done it.
     """
     cached = scan_cache.load(cache)
     records: list[FileRecord | None] = []
     missed: list[tuple[int, str]] = []
     prefix = len(str(root)) + 1
-    if listing is None:
-        listing = ((path, None) for path in iter_candidate_names(root, roots, extensions))
-    for path, info in listing:
-        record = _from_cache(path, cached.get(path[prefix:]), info)
+    for path in iter_candidate_names(root, roots, extensions):
+        record = _from_cache(path, cached.get(path[prefix:]))
         if record is None:
             missed.append((len(records), path))
         records.append(record)

@@ -89,13 +89,11 @@ class Settings:
 
         return cache_path(self.data_dir, self.artifact_root, self.scan_roots, self.extensions)
 
-    def scan(self, listing: list | None = None):
-        """Scan the artifact root with this configuration and its cache (``listing``: a walk
-        the caller has just done, see ``tree_state.listing``)."""
+    def scan(self):
+        """Scan the artifact root with this configuration and its cache."""
         from chimera_pipeline.lib.scanning import scan_tree
 
-        return scan_tree(self.artifact_root, self.scan_roots, self.extensions, self.scan_cache,
-                         listing)
+        return scan_tree(self.artifact_root, self.scan_roots, self.extensions, self.scan_cache)
 
     @property
     def dagster_home(self) -> Path:
@@ -104,7 +102,17 @@ class Settings:
 
 def parse_workers() -> int:
     """``CHIMERA_PARSE_WORKERS``: processes that hash and parse files, by default the CPUs
-    this process may run on (the work is Python, so threads would share one core)."""
+    this process may run on (the work is Python, so threads would share one core).
+
+    1 inside a daemonic process, such as a Celery prefork child running a step: it may not
+    start children, and there the deployment spreads work over workers instead."""
+    import multiprocessing
+    import sys
+
+    billiard = sys.modules.get("billiard")
+    if multiprocessing.current_process().daemon or (
+            billiard is not None and billiard.current_process().daemon):
+        return 1
     return int(env_number("CHIMERA_PARSE_WORKERS", len(os.sched_getaffinity(0)), int, 1))
 
 

@@ -23,32 +23,18 @@ from chimera_pipeline.lib.scanning import iter_candidate_names
 VERSION = 1
 
 
-Listing = list[tuple[str, "os.stat_result | None"]]
-
-
-def listing(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]) -> Listing:
-    """Every candidate file with its ``lstat`` (None when it vanished mid-walk): one walk
-    that both the fingerprint and the scan (``scan_tree(listing=...)``) use."""
-    entries: Listing = []
-    for path in iter_candidate_names(root, roots, extensions):
-        try:
-            entries.append((path, os.lstat(path)))
-        except OSError:
-            entries.append((path, None))
-    return entries
-
-
 def fingerprint(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
-                salt: str = "", entries: Listing | None = None) -> str:
+                salt: str = "") -> str:
     """A digest of the candidate files' paths, modes, sizes and mtimes (no file is read);
     ``salt`` holds any other setting that changes which days run (the partition start)."""
     digest = hashlib.blake2b(salt.encode(), digest_size=16)
-    for path, info in entries if entries is not None else listing(root, roots, extensions):
-        if info is None:
-            digest.update(f"{path}\0gone\n".encode("utf-8", "surrogateescape"))
-        else:
+    for path in iter_candidate_names(root, roots, extensions):
+        try:
+            info = os.lstat(path)
             digest.update(f"{path}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\n"
                           .encode("utf-8", "surrogateescape"))
+        except OSError:
+            digest.update(f"{path}\0gone\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
