@@ -164,7 +164,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"chimera: {len(days) - len(todo)} day(s) unchanged since their last run "
                   "are skipped (--force runs them anyway)")
         days = [d for d in days if d.isoformat() in todo]
-    snapshot = scan_snapshot.save(settings.data_dir, records) if days else None
+    wanted = {d.isoformat() for d in days}  # duplicate links were set over the whole tree
+    snapshot = scan_snapshot.save(settings.data_dir, [
+        r for r in records if r.partition in wanted], len(records)) if days else None
     del records  # the runs read the snapshot; don't hold 100k records beside them
     try:
         return _launch(args, settings, days, digest, marker, rank, snapshot)

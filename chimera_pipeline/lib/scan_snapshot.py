@@ -30,8 +30,9 @@ def folder(data_dir: Path) -> Path:
     return data_dir / "scan_cache"
 
 
-def save(data_dir: Path, records: Sequence) -> str:
-    """Write the scan's inventory rows; return the name the runs' tag carries."""
+def save(data_dir: Path, records: Sequence, tree_files: int) -> str:
+    """Write the inventory rows of the days about to run (scanned, with duplicates marked,
+    over the whole tree); return the name the runs' tag carries."""
     import pyarrow.parquet as pq
 
     from chimera_pipeline.lib.scanning import inventory_row
@@ -39,15 +40,16 @@ def save(data_dir: Path, records: Sequence) -> str:
 
     name = f"snapshot_{uuid.uuid4().hex}.parquet"
     folder(data_dir).mkdir(parents=True, exist_ok=True)
-    pq.write_table(to_arrow("artifact_files", [inventory_row(r) for r in records]),
+    table = to_arrow("artifact_files", [inventory_row(r) for r in records])
+    pq.write_table(table.replace_schema_metadata({"tree_files": str(tree_files)}),
                    folder(data_dir) / name)
     return name
 
 
 def load(data_dir: Path, name: str | None, partitions: Iterable[str]
          ) -> tuple[pa.Table, int] | None:
-    """The partitions' rows and the tree's file count, or None when there is no usable
-    snapshot (no tag, a name that is not ours, the file gone)."""
+    """The partitions' rows and the number of files in the scanned tree, or None when there
+    is no usable snapshot (no tag, a name that is not ours, the file gone)."""
     if not name or not _NAME.match(name):
         return None
     import pyarrow as pa
@@ -59,7 +61,9 @@ def load(data_dir: Path, name: str | None, partitions: Iterable[str]
     except (OSError, pa.ArrowException):
         return None
     wanted = pa.array(sorted(set(partitions)), pa.string())
-    return whole.filter(pc.is_in(whole["partition"], value_set=wanted)), whole.num_rows
+    tree_files = int((whole.schema.metadata or {}).get(b"tree_files", whole.num_rows))
+    selected = whole.filter(pc.is_in(whole["partition"], value_set=wanted))
+    return selected.replace_schema_metadata(None), tree_files
 
 
 def remove(data_dir: Path, name: str | None) -> None:
