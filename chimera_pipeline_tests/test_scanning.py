@@ -95,3 +95,16 @@ def test_a_first_scan_spread_over_processes_gives_the_same_records(
     pooled = scan_tree(tmp_path, ROOTS, EXTS)
     assert spawned == [2] and len(serial) > 50
     assert pooled == serial
+
+
+def test_extensions_are_matched_as_os_path_splitext_sees_them(tmp_path: Path) -> None:
+    from chimera_pipeline.lib.scanning import iter_candidate_names
+
+    names = ["a.csv", ".csv", "..csv", "...csv", "x..csv", ".a.csv", "A.CSV", "a.csv.bak",
+             "a.", "a.tar.json", "b.Md", "c.mdx", ".hidden.md", "_.md", "a .csv", "noext"]
+    for name in names:
+        (tmp_path / "reports" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "reports" / name).write_text("x\n1\n")
+    found = {os.path.basename(p) for p in iter_candidate_names(tmp_path, ROOTS, EXTS)}
+    assert found == {n for n in names if os.path.splitext(n)[1].lower().lstrip(".") in EXTS}
+    assert "x..csv" in found and ".csv" not in found
