@@ -205,16 +205,12 @@ POOL_MIN_FILES = 2000  # below this, starting worker processes costs more than i
 def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
     """``scan_file`` for each path, in order; a first scan of a large tree (hash, sniff and
     date every file: Python per file) is spread over ``CHIMERA_PARSE_WORKERS`` processes."""
-    from chimera_pipeline.lib.settings import parse_workers
+    from chimera_pipeline.lib.settings import parse_workers, spawn_pool
 
     workers = min(parse_workers(), len(paths) // (POOL_MIN_FILES // 2))
     if workers <= 1:
         return [scan_file(Path(p), root) for p in paths]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn: the caller may be a Dagster step process running threads (see lib/staging)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with spawn_pool(workers) as pool:
         return list(pool.map(scan_file, map(Path, paths), [root] * len(paths),
                              chunksize=500))
 

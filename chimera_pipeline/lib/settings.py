@@ -116,6 +116,16 @@ def parse_workers() -> int:
     return int(env_number("CHIMERA_PARSE_WORKERS", len(os.sched_getaffinity(0)), int, 1))
 
 
+def spawn_pool(workers: int):
+    """A process pool whose workers start fresh (``spawn``), not forked: the caller may be a
+    Dagster step process running threads (and pyarrow's pool), and a forked child inherits
+    their locks in whatever state they were."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def load_settings() -> Settings:
     """Read the ``CHIMERA_*`` variables, applying the documented defaults."""
     start = os.environ.get("CHIMERA_PARTITION_START", DEFAULT_PARTITION_START)

@@ -8,7 +8,6 @@ row with its provenance), so it runs in a process pool: threads would share one 
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chimera_pipeline.lib.ingest import FileStatus, _is_big_csv, _stream_one, ingest, one_line
-from chimera_pipeline.lib.settings import parse_workers
+from chimera_pipeline.lib.settings import parse_workers, spawn_pool
+from chimera_pipeline.lib.warehouse import STATUS_SCHEMA
 
 CHUNK_FILES = 500
 # (table, pyarrow.Table) -> None, raises when the rows break a constraint. A check with a
@@ -63,11 +63,6 @@ def _stage_big(root: Path, big: list[dict], staging: Path, check: Check | None,
             staged[table] += paths
 
 
-STATUS_SCHEMA = pa.schema([("path", pa.string()), ("parser", pa.string()),
-                           ("parse_status", pa.string()), ("parse_error", pa.string()),
-                           ("rows_loaded", pa.int64()), ("values_loaded", pa.int64())])
-
-
 def statuses_table(statuses: list[FileStatus]) -> pa.Table:
     """Statuses as columns: 100k of them as objects cost ~60 MB of a backfill's peak."""
     return pa.Table.from_pylist([asdict(s) for s in statuses], schema=STATUS_SCHEMA)
@@ -85,7 +80,7 @@ def ingest_in_chunks(root: Path, inventory: list[dict] | pa.Table, staging: Path
     """Parse ``chunk_files`` files at a time and stage each chunk's rows as Parquet.
 
     ``inventory`` is dicts or, to keep a year's backfill small in memory, an Arrow table of
-    them (``read_inventory_table``): only the chunks in flight exist as dicts. With more
+    them (``read_inventory``): only the chunks in flight exist as dicts. With more
     than one chunk, chunks go to ``workers`` processes, at most two per worker in flight,
     and ``check`` runs here on the staged tables it asks for, read back: a check may need
     Dagster, whose import would cost each worker more than a chunk's parse. Results are
@@ -113,9 +108,7 @@ def ingest_in_chunks(root: Path, inventory: list[dict] | pa.Table, staging: Path
     if workers <= 1:
         _collect((stage_chunk(*job) for job in jobs), statuses, staged)
     else:
-        # spawn, not fork: the Dagster step process runs threads (and pyarrow's pool), and a
-        # forked child inherits their locks in whatever state they were
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = spawn_pool(workers)
         try:
             _collect(_in_order(pool, jobs, 2 * workers), statuses, staged, check)
         finally:  # on a failed check, drop the chunks not started instead of parsing them

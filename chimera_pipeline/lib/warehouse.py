@@ -132,25 +132,15 @@ def write_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
 SCAN_STATUSES = ("unreadable", "busy")  # set by the scanner; the parser leaves these files alone
 
 
-def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) -> list[dict]:
-    """The partitions' inventoried files, as dicts, in path order."""
-    ensure_schema(con)
-    rows = fetch_dicts(
-        con,
-        "SELECT path, kind, type, partition, sha256, duplicate_of, parse_status, parse_error "
-        "FROM artifact_files WHERE partition IN (SELECT unnest(?::VARCHAR[])) ORDER BY path",
-        [sorted(set(partitions))],
-    )
-    for row in rows:  # the scanner's own failure is stored as parse_status=unreadable
-        row["scan_error"] = (row["parse_error"] if row["parse_status"] in SCAN_STATUSES
-                            else None)
-    return rows
+STATUS_SCHEMA = pa.schema([("path", pa.string()), ("parser", pa.string()),
+                           ("parse_status", pa.string()), ("parse_error", pa.string()),
+                           ("rows_loaded", pa.int64()), ("values_loaded", pa.int64())])
 
 
-def read_inventory_table(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]
-                         ) -> pa.Table:
-    """:func:`read_inventory` as one Arrow table: a year's 100k inventory rows as dicts
-    would hold ~150 MB through the whole parse."""
+def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) -> pa.Table:
+    """The partitions' inventoried files in path order, as one Arrow table (a year's 100k
+    rows as dicts would hold ~150 MB through the whole parse); ``scan_error`` is the
+    scanner's own failure, stored as parse_status=unreadable/busy."""
     ensure_schema(con)
     statuses = ", ".join(f"'{s}'" for s in SCAN_STATUSES)
     return con.sql(  # sql(), not execute(): no extra copy of the rows on the way to Arrow
@@ -167,11 +157,7 @@ def write_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
     """Replace the partitions' rows in every metric table and record each file's status."""
     arrow = arrow or {name: to_arrow(name, tables.get(name, [])) for name in METRIC_TABLES}
     status_table = statuses if isinstance(statuses, pa.Table) else pa.Table.from_pylist(
-        list(statuses),
-        schema=pa.schema([("path", pa.string()), ("parser", pa.string()),
-                          ("parse_status", pa.string()), ("parse_error", pa.string()),
-                          ("rows_loaded", pa.int64()), ("values_loaded", pa.int64())]),
-    )
+        list(statuses), schema=STATUS_SCHEMA)
     con.register("file_statuses", status_table)
     try:
         replace_partitions(con, partitions, arrow, after=[(

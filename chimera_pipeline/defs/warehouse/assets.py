@@ -15,7 +15,7 @@ from chimera_pipeline.lib.schema import METRIC_TABLES
 from chimera_pipeline.lib.settings import load_settings
 from chimera_pipeline.lib.staging import ingest_in_chunks
 from chimera_pipeline.lib.warehouse import (
-    read_inventory_table,
+    read_inventory,
     record_stage,
     write_staged_metrics,
 )
@@ -43,7 +43,7 @@ def benchmark_metrics(
     settings = load_settings()
     keys = set(context.partition_keys)
     with warehouse.get_connection() as con:
-        inventory = read_inventory_table(con, keys)
+        inventory = read_inventory(con, keys)
     with tempfile.TemporaryDirectory(prefix="chimera_stage_", dir=settings.data_dir) as staging:
         # parse outside the warehouse lock, a chunk of files at a time per worker process
         # (bounded memory); the inventory is dropped before the DuckDB load, where memory peaks
