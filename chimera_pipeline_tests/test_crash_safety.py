@@ -42,14 +42,30 @@ def _kill_mid_write(env: dict[str, str], table: str, marker: Path) -> str:
 
 
 def _alive_in_group(pgid: int) -> bool:
-    """A process of the group that is not a zombie (a zombie holds no file lock, and orphans
-    may never be reaped here)."""
+    """A process of the group with a thread that has not exited.
+
+    A zombie holds no file lock, and orphans may never be reaped here, so zombies do not count.
+    But a killed multi-threaded process's leader can show ``Z`` while its other threads (DuckDB's)
+    are still exiting and the shared file table, with the warehouse lock, is still open: every
+    thread of the process must be gone or a zombie.
+    """
     for stat_file in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat_file.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
+        if int(fields[2]) == pgid and _has_live_thread(stat_file.parent):
+            return True
+    return False
+
+
+def _has_live_thread(proc_dir: Path) -> bool:
+    for task_stat in proc_dir.glob("task/[0-9]*/stat"):
+        try:
+            state = task_stat.read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state not in ("Z", "X"):
             return True
     return False
 
