@@ -40,16 +40,32 @@ def find_binary(name: str) -> str:
 
 
 def group_alive(pgid: int) -> list[int]:
-    """Processes of a group that are still running (zombies are never reaped here)."""
+    """Processes of a group with a thread still running.
+
+    Zombies do not count (orphans are never reaped here and a zombie holds no file), but a killed
+    multi-threaded process's leader shows ``Z`` while its other threads (DuckDB's, Postgres's) are
+    still exiting with the shared file table, and its locks, open: every thread must be done.
+    """
     alive = []
     for stat in glob.glob("/proc/[0-9]*/stat"):
         try:
             fields = Path(stat).read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
+        if int(fields[2]) == pgid and _has_live_thread(Path(stat).parent):
             alive.append(int(stat.split("/")[2]))
     return alive
+
+
+def _has_live_thread(proc_dir: Path) -> bool:
+    for task_stat in proc_dir.glob("task/[0-9]*/stat"):
+        try:
+            state = task_stat.read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state not in ("Z", "X"):
+            return True
+    return False
 
 
 def stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:

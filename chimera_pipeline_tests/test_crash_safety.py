@@ -14,6 +14,7 @@ import pytest
 from chimera_pipeline.lib.sample import write_corpus
 from chimera_pipeline.lib.settings import PROJECT_ROOT
 from chimera_pipeline_tests.conftest import FAST_LLM, chimera, table_snapshot
+from chimera_pipeline_tests.services import group_alive
 
 DAY = "2025-09-23"
 RUN = ["run", "--date", DAY, "--until", "benchmark_metrics"]  # in-process: fast set-up
@@ -35,39 +36,10 @@ def _kill_mid_write(env: dict[str, str], table: str, marker: Path) -> str:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 30  # the step subprocess dies a moment later than the parent
-    while _alive_in_group(proc.pid):
+    while group_alive(proc.pid):  # every thread: see group_alive
         assert time.monotonic() < deadline, "processes of the killed run survived SIGKILL"
         time.sleep(0.05)
     return marker.read_text()
-
-
-def _alive_in_group(pgid: int) -> bool:
-    """A process of the group with a thread that has not exited.
-
-    A zombie holds no file lock, and orphans may never be reaped here, so zombies do not count.
-    But a killed multi-threaded process's leader can show ``Z`` while its other threads (DuckDB's)
-    are still exiting and the shared file table, with the warehouse lock, is still open: every
-    thread of the process must be gone or a zombie.
-    """
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and _has_live_thread(stat_file.parent):
-            return True
-    return False
-
-
-def _has_live_thread(proc_dir: Path) -> bool:
-    for task_stat in proc_dir.glob("task/[0-9]*/stat"):
-        try:
-            state = task_stat.read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state not in ("Z", "X"):
-            return True
-    return False
 
 
 @pytest.fixture
