@@ -114,11 +114,6 @@ def _run_group(job: tuple[int, int, dt.date, dt.date, bool, str, str | None]) ->
     return ok
 
 
-def _found(settings: Settings) -> tuple[list, list[dt.date]]:
-    records = settings.scan()
-    return records, sorted({r.benchmark_date for r in records})
-
-
 def _reap(home: Path) -> None:
     import dagster as dg
 
@@ -129,7 +124,7 @@ def _reap(home: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from chimera_pipeline.lib.planning import select_days
+    from chimera_pipeline.lib.run_plan import plan_run
 
     if not settings.artifact_root.is_dir():
         print(f"chimera: artifact root {settings.artifact_root} does not exist; "
@@ -137,52 +132,56 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     explicit = bool(args.date or args.date_from or args.date_to)
     marker, rank = settings.scan_cache.with_suffix(".settled.json"), STAGES.index(args.until)
-    # a streamed walk: holding the listing for the scan below would save that scan's walk
-    # but make the no-change run's memory grow with the tree
-    digest = None if explicit else tree_state.fingerprint(
+    # a streamed walk, compared folder by folder with the last complete run's prints as it
+    # goes: the no-change run's memory does not grow with the tree
+    tree = None if explicit else tree_state.fingerprint(
         settings.artifact_root, settings.scan_roots, settings.extensions,
-        salt=settings.partition_start)
-    if digest and not args.force and tree_state.unchanged(marker, digest, rank,
-                                                          settings.warehouse_path):
+        salt=settings.partition_start, marker=marker)
+    if tree and not args.force and tree_state.unchanged(marker, tree.digest, rank,
+                                                        settings.warehouse_path):
         print("chimera: nothing changed since the last run (same files, warehouse untouched); "
               "--force runs every day anyway\nchimera: no benchmark days to run")
         return 0
-    records, found = _found(settings)  # before Dagster is imported: a no-change run is cheap
-    days = select_days(found, args.date or (), args.date_from, args.date_to)
-    start = dt.date.fromisoformat(settings.partition_start)
-    early = [d for d in days if d < start]
-    if early:
-        print(f"chimera: {len(early)} day(s) before CHIMERA_PARTITION_START={start} are skipped "
-              f"(earliest {early[0]}); lower CHIMERA_PARTITION_START to include them")
-    days = [d for d in days if d >= start]
-    if days and not explicit and not args.force:
-        from chimera_pipeline.lib.staleness import stale_days
-
-        todo = set(stale_days(records, settings.warehouse_path,
-                              [d.isoformat() for d in days], args.until))
-        if len(todo) < len(days):
-            print(f"chimera: {len(days) - len(todo)} day(s) unchanged since their last run "
-                  "are skipped (--force runs them anyway)")
-        days = [d for d in days if d.isoformat() in todo]
-    wanted = {d.isoformat() for d in days}  # duplicate links were set over the whole tree
-    snapshot = scan_snapshot.save(settings.data_dir, [
-        r for r in records if r.partition in wanted], len(records)) if days else None
-    del records  # the runs read the snapshot; don't hold 100k records beside them
+    plan = plan_run(settings, dates=list(args.date or ()), date_from=args.date_from,
+                    date_to=args.date_to, until=args.until, force=args.force, tree=tree,
+                    marker=marker, rank=rank)  # before Dagster is imported
+    for message in plan.messages:
+        print(f"chimera: {message}")
+    settle = None
+    if plan.prints is not None:  # settled once every run succeeds; not held through them
+        settle = (tree_state.stage_prints(marker, plan.prints),
+                  tree_state.cache_state(settings.scan_cache))
+    snapshot = scan_snapshot.save(settings.data_dir, plan.records,
+                                  plan.tree_files) if plan.days else None
+    days = plan.days
+    del plan  # the runs read the snapshot; don't hold the records beside them
     try:
-        return _launch(args, settings, days, digest, marker, rank, snapshot)
+        return _launch(args, settings, days, settle, marker, rank, snapshot)
     finally:
         scan_snapshot.remove(settings.data_dir, snapshot)
+        if settle is not None:
+            settle[0].unlink(missing_ok=True)  # settled (moved) or abandoned
+
+
+def _settle(settings: Settings, settle: tuple[Path, list | None] | None, marker: Path,
+            rank: int, ok: bool) -> None:
+    """After a command that brought every day up to date, record the tree it loaded."""
+    if settle is not None and ok:
+        tree_state.settle(marker, settle[0], settings.partition_start, rank,
+                          settings.warehouse_path, settings.scan_cache, settle[1])
+    elif not ok:
+        tree_state.forget(marker)
 
 
 def _launch(args: argparse.Namespace, settings: Settings, days: list[dt.date],
-            digest: str | None, marker: Path, rank: int, snapshot: str | None) -> int:
+            settle: tuple[Path, list | None] | None, marker: Path, rank: int,
+            snapshot: str | None) -> int:
     """Start the runs for ``days`` (one per contiguous block, or per day), report, settle."""
     from chimera_pipeline.instance import prepare_dagster_home
     from chimera_pipeline.lib.planning import contiguous_ranges
 
     if not days:
-        if digest:
-            tree_state.settle(marker, digest, rank, settings.warehouse_path)
+        _settle(settings, settle, marker, rank, ok=True)
         print("chimera: no benchmark days to run")
         return 0
     try:
@@ -203,10 +202,8 @@ def _launch(args: argparse.Namespace, settings: Settings, days: list[dt.date],
     else:
         outcomes = [_run_group(job) for job in jobs]
     failures = outcomes.count(False)
-    if digest and not failures:  # every day is now up to date: the next no-change run is cheap
-        tree_state.settle(marker, digest, rank, settings.warehouse_path)
-    else:
-        tree_state.forget(marker)
+    # every day is now up to date: the next no-change run is cheap
+    _settle(settings, settle, marker, rank, ok=not failures)
     print(f"chimera: {len(groups) - failures}/{len(groups)} run(s) succeeded in "
           f"{time.perf_counter() - began:.1f}s")
     print(f"  warehouse: {settings.warehouse_path}")

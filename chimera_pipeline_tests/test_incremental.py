@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from chimera_pipeline.lib import scan_snapshot, tree_state
+from chimera_pipeline.lib import scan_cache, scan_snapshot, tree_state
 from chimera_pipeline.lib.sample import write_corpus
 from chimera_pipeline.lib.scanning import inventory_row, scan_tree
 from chimera_pipeline.lib.settings import PROJECT_ROOT
@@ -122,14 +122,21 @@ def test_the_scan_snapshot_round_trips_and_refuses_foreign_names(tmp_path) -> No
 
 def test_the_no_change_shortcut_notices_every_kind_of_change(tmp_path) -> None:
     root, warehouse, marker = tmp_path / "artifacts", tmp_path / "w.duckdb", tmp_path / "m.json"
+    cache, start = tmp_path / "cache.parquet", "2024-01-01"
     write_corpus(root)
     duckdb.connect(str(warehouse)).close()
 
-    def digest(salt: str = "2024-01-01") -> str:
-        return tree_state.fingerprint(root, ROOTS, EXTS, salt=salt)
+    def digest(salt: str = start) -> str:
+        return tree_state.fingerprint(root, ROOTS, EXTS, salt=salt).digest
 
-    tree_state.settle(marker, digest(), 1, warehouse)
-    assert tree_state.unchanged(marker, digest(), 1, warehouse)
+    def settle() -> None:  # what `chimera run` does: the scan's own prints, settled
+        prints: list = []
+        scan_tree(root, ROOTS, EXTS, cache, prints)
+        tree_state.settle(marker, tree_state.stage_prints(marker, prints), start, 1, warehouse,
+                          cache, tree_state.cache_state(cache))
+
+    settle()
+    assert tree_state.unchanged(marker, digest(), 1, warehouse)  # the scan's prints = the walk's
     assert tree_state.unchanged(marker, digest(), 0, warehouse)  # an earlier stage is done too
     assert not tree_state.unchanged(marker, digest(), 2, warehouse)  # a later one is not
     assert not tree_state.unchanged(marker, digest("2023-01-01"), 1, warehouse)
@@ -142,10 +149,18 @@ def test_the_no_change_shortcut_notices_every_kind_of_change(tmp_path) -> None:
     (root / "reports/new_20250930.md").write_text("# new\n")
     assert not tree_state.unchanged(marker, digest(), 1, warehouse)
     (root / "reports/new_20250930.md").unlink()
+    assert tree_state.trusted(marker, start, 1, warehouse, cache)
+    assert not tree_state.trusted(marker, "2023-01-01", 1, warehouse, cache)
+    assert not tree_state.trusted(marker, start, 2, warehouse, cache)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("CREATE TABLE touched AS SELECT 1 AS x")
     assert not tree_state.unchanged(marker, digest(), 1, warehouse)
-    tree_state.settle(marker, digest(), 1, warehouse)
+    assert not tree_state.trusted(marker, start, 1, warehouse, cache)
+    settle()
     assert tree_state.unchanged(marker, digest(), 1, warehouse)
+    scan_cache.save(cache, scan_cache.load_table(cache))  # the cache rewritten by another scan
+    assert tree_state.unchanged(marker, digest(), 1, warehouse)  # the shortcut doesn't read it
+    assert not tree_state.trusted(marker, start, 1, warehouse, cache)
     tree_state.forget(marker)
     assert not tree_state.unchanged(marker, digest(), 1, warehouse)
+    assert not tree_state.prints_path(marker).exists()

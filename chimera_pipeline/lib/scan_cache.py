@@ -36,23 +36,35 @@ def cache_path(data_dir: Path, root: Path, roots: tuple[str, ...],
     return data_dir / "scan_cache" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.parquet"
 
 
-def load(path: Path | None) -> dict[str, dict]:
-    """path -> cached fields; an unreadable or missing cache is simply empty."""
+def load_table(path: Path | None):
+    """The cache as an Arrow table; None when missing or unreadable."""
     if path is None or not path.is_file():
-        return {}
+        return None
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path, schema=schema())
+        return pq.read_table(path, schema=schema())
     except (OSError, pa.ArrowException):
+        return None
+
+
+def rows_by_path(table) -> dict[str, dict]:
+    """path -> cached fields, for an Arrow table of cache rows."""
+    if table is None:
         return {}
     names = table.column_names
     columns = [table.column(name).to_pylist() for name in names]  # far faster than rows
     return {row[0]: dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)}
 
 
-def save(path: Path | None, rows: list[dict]) -> None:
+def load(path: Path | None) -> dict[str, dict]:
+    """path -> cached fields; an unreadable or missing cache is simply empty."""
+    return rows_by_path(load_table(path))
+
+
+def save(path: Path | None, rows) -> None:
+    """Replace the cache with ``rows`` (dicts, or an Arrow table of the cache's schema)."""
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,5 +72,6 @@ def save(path: Path | None, rows: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema()), temporary)
+    table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=schema())
+    pq.write_table(table, temporary)
     os.replace(temporary, path)

@@ -13,12 +13,13 @@ import datetime as dt
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from chimera_pipeline.lib import scan_cache
 from chimera_pipeline.lib.dating import date_from_mtime, date_from_path, resolve_date
+from chimera_pipeline.lib.folder_prints import FolderPrint, file_line, lstat_or_none
 from chimera_pipeline.lib.kinds import classify
 from chimera_pipeline.lib.text import decode_bytes
 
@@ -58,25 +59,41 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def iter_candidate_names(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
-                         ) -> Iterator[str]:
-    """Yield file paths (strings: a 100k-file walk should not build 300k Path objects)
-    under ``root/<r>`` for each scan root, sorted, without following folder links."""
+def iter_folders(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
+                 ) -> Iterator[tuple[str, list[str]]]:
+    """Yield ``(folder, paths)`` for each folder holding candidate files, in walk order: the
+    scan roots in their configured order, each walked top-down with sorted names, without
+    following folder links. ``folder`` is relative to ``root``; ``paths`` are full path
+    strings (a 100k-file walk should not build 300k Path objects), sorted."""
     wanted = {f".{ext}" for ext in extensions}
     real_root = root.resolve()
+    start = len(str(root)) + 1
     for top in roots:
         base = root / top
         if not base.is_dir() or not _inside(base, real_root):
             continue
         for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
             dirnames.sort()
-            prefix = dirpath + os.sep
-            for name in sorted(filenames):
-                # the extension as os.path.splitext sees it (a leading dot is part of the
-                # name), without its call per file: a third of a 100k-file walk
-                dot = name.rfind(".")
-                if dot > 0 and name[dot:].lower() in wanted and name[:dot].strip("."):
-                    yield prefix + name
+            paths = candidate_paths(dirpath, filenames, wanted)
+            if paths:
+                yield dirpath[start:].replace(os.sep, "/"), paths
+
+
+def candidate_paths(dirpath: str, filenames: list[str], wanted: set[str]) -> list[str]:
+    """The candidate files among one folder's ``filenames``, sorted, as full paths."""
+    prefix = dirpath + os.sep
+    # the extension as os.path.splitext sees it (a leading dot is part of the name), without
+    # its call per file: a third of a 100k-file walk
+    return [prefix + name for name in sorted(filenames)
+            if (dot := name.rfind(".")) > 0 and name[dot:].lower() in wanted
+            and name[:dot].strip(".")]
+
+
+def iter_candidate_names(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
+                         ) -> Iterator[str]:
+    """Every candidate file's path, in :func:`iter_folders` order."""
+    for _, paths in iter_folders(root, roots, extensions):
+        yield from paths
 
 
 def iter_candidates(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
@@ -178,25 +195,38 @@ def mark_duplicates(records: list[FileRecord]) -> None:
         record.duplicate_of = canonical if canonical != record.path else None
 
 
-def _from_cache(path: str, hit: dict | None) -> FileRecord | None:
-    """The cached record when the file is a plain file with the cached size and mtime."""
-    if hit is None:
+def _from_cache(path: str, hit: dict | None, info: os.stat_result | None) -> FileRecord | None:
+    """The cached record when the file (``info``: its ``lstat``) is a plain file with the
+    cached size and mtime; a symlink is never taken from the cache."""
+    if hit is None or info is None or not stat.S_ISREG(info.st_mode) or (
+            info.st_size, info.st_mtime_ns) != (hit["size_bytes"], hit["mtime_ns"]):
         return None
-    try:
-        info = os.lstat(path)  # one syscall; a symlink is never taken from the cache
-    except OSError:
-        return None
-    if not stat.S_ISREG(info.st_mode) or (info.st_size, info.st_mtime_ns) != (
-            hit["size_bytes"], hit["mtime_ns"]):
-        return None
-    rel = hit["path"]
+    return record_from_row(hit, path)
+
+
+def record_from_row(row: dict, path: str | None = None) -> FileRecord:
+    """A file's record from its scan cache row (the file is not looked at)."""
+    rel, ns = row["path"], row["mtime_ns"]
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    mtime = seconds + fraction * 1e-9  # exactly os.stat's st_mtime for these nanoseconds
     return FileRecord(
         path=rel, folder=rel.split("/", 1)[0],
-        file_type=os.path.splitext(path)[1].lower().lstrip("."),
-        size_bytes=info.st_size,
-        mtime=dt.datetime.fromtimestamp(info.st_mtime, tz=dt.UTC).replace(tzinfo=None),
-        sha256=hit["sha256"], kind=hit["kind"], benchmark_date=hit["benchmark_date"],
-        date_source=hit["date_source"], date_raw=hit["date_raw"], mtime_ns=info.st_mtime_ns)
+        file_type=os.path.splitext(path or rel)[1].lower().lstrip("."),
+        size_bytes=row["size_bytes"],
+        mtime=dt.datetime.fromtimestamp(mtime, tz=dt.UTC).replace(tzinfo=None),
+        sha256=row["sha256"], kind=row["kind"], benchmark_date=row["benchmark_date"],
+        date_source=row["date_source"], date_raw=row["date_raw"], mtime_ns=ns)
+
+
+def cache_row(record: FileRecord) -> dict:
+    return {"path": record.path, "size_bytes": record.size_bytes,
+            "mtime_ns": record.mtime_ns, "sha256": record.sha256, "kind": record.kind,
+            "benchmark_date": record.benchmark_date, "date_source": record.date_source,
+            "date_raw": record.date_raw}
+
+
+def cacheable(record: FileRecord) -> bool:
+    return record.scan_status == "pending" and bool(record.mtime_ns)
 
 
 POOL_MIN_FILES = 2000  # below this, starting worker processes costs more than it saves
@@ -215,32 +245,64 @@ def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
                              chunksize=500))
 
 
+def scan_listings(root: Path, listings: Iterable[tuple[str, list[str]]],
+                  cached: Mapping[str, dict]) -> tuple[list[FileRecord], list[FolderPrint]]:
+    """Describe the files of each ``(folder, paths)`` listing, and print each folder from the
+    same ``lstat`` calls (see :mod:`folder_prints`). A file whose ``lstat`` matches its cached
+    row is taken from the cache; the rest are read. A folder is clean when every file in it
+    is a plain file scanned without error and unchanged since its ``lstat``."""
+    records: list[FileRecord | None] = []
+    missed: list[tuple[int, str, os.stat_result | None, int]] = []
+    folders: list[list] = []  # [folder, digest, clean]
+    prefix = len(str(root)) + 1
+    for folder, paths in listings:
+        digest = hashlib.blake2b(digest_size=16)
+        for path in paths:
+            info = lstat_or_none(path)
+            digest.update(file_line(path, info))
+            record = _from_cache(path, cached.get(path[prefix:]), info)
+            if record is None:
+                missed.append((len(records), path, info, len(folders)))
+            records.append(record)
+        folders.append([folder, digest.hexdigest(), True])
+    scanned = _scan_files([path for _, path, _, _ in missed], root)
+    for (i, _, info, folder), record in zip(missed, scanned, strict=True):
+        records[i] = record
+        if not (cacheable(record) and info is not None and stat.S_ISREG(info.st_mode)
+                and (info.st_size, info.st_mtime_ns) == (record.size_bytes, record.mtime_ns)):
+            folders[folder][2] = False  # looked at again next time, whatever its print says
+    return records, [(folder, digest, clean) for folder, digest, clean in folders]
+
+
 def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
-              cache: Path | None = None) -> list[FileRecord]:
+              cache: Path | None = None, prints: list[FolderPrint] | None = None
+              ) -> list[FileRecord]:
     """Scan every candidate file under the artifact root and mark exact duplicates.
 
     With ``cache`` (see :mod:`scan_cache`), files unchanged since the last scan are not read.
+    ``prints``, when given, receives every folder's print, in walk order.
     """
     cached = scan_cache.load(cache)
-    records: list[FileRecord | None] = []
-    missed: list[tuple[int, str]] = []
-    prefix = len(str(root)) + 1
-    for path in iter_candidate_names(root, roots, extensions):
-        record = _from_cache(path, cached.get(path[prefix:]))
-        if record is None:
-            missed.append((len(records), path))
-        records.append(record)
-    for (i, _), record in zip(missed, _scan_files([p for _, p in missed], root), strict=True):
-        records[i] = record
-    misses = len(missed)
+    records, folders = scan_listings(root, iter_folders(root, roots, extensions), cached)
     mark_duplicates(records)
-    if cache is not None and (misses or len(records) != len(cached)):  # unchanged: no rewrite
-        scan_cache.save(cache, [
-            {"path": r.path, "size_bytes": r.size_bytes, "mtime_ns": r.mtime_ns,
-             "sha256": r.sha256, "kind": r.kind, "benchmark_date": r.benchmark_date,
-             "date_source": r.date_source, "date_raw": r.date_raw}
-            for r in records if r.scan_status == "pending" and r.mtime_ns])
+    if prints is not None:
+        prints.extend(folders)
+    if cache is not None and _cache_outdated(records, cached):  # unchanged: no rewrite
+        scan_cache.save(cache, [cache_row(r) for r in records if cacheable(r)])
     return records
+
+
+def _cache_outdated(records: list[FileRecord], cached: Mapping[str, dict]) -> bool:
+    """Whether the cacheable records are not exactly the cached rows."""
+    kept = 0
+    for record in records:
+        if cacheable(record):
+            row = cached.get(record.path)
+            if row is None or (row["size_bytes"], row["mtime_ns"], row["sha256"]) != (
+                    record.size_bytes, record.mtime_ns, record.sha256):
+                return True
+            kept += 1
+    return kept != len(cached)
 
 
 def inventory_row(record: FileRecord) -> dict:

@@ -89,11 +89,13 @@ class Settings:
 
         return cache_path(self.data_dir, self.artifact_root, self.scan_roots, self.extensions)
 
-    def scan(self):
-        """Scan the artifact root with this configuration and its cache."""
+    def scan(self, prints: list | None = None):
+        """Scan the artifact root with this configuration and its cache (``prints`` receives
+        the folder prints, see :mod:`folder_prints`)."""
         from chimera_pipeline.lib.scanning import scan_tree
 
-        return scan_tree(self.artifact_root, self.scan_roots, self.extensions, self.scan_cache)
+        return scan_tree(self.artifact_root, self.scan_roots, self.extensions, self.scan_cache,
+                         prints)
 
     @property
     def dagster_home(self) -> Path:

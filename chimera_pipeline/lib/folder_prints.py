@@ -1,0 +1,157 @@
+"""Per-folder fingerprints of the artifact tree: which folders changed since the warehouse was
+last brought up to date, so a run after a small change rescans those folders, not the tree.
+
+A folder's print is a digest of its candidate files' paths, modes, sizes and mtimes (one
+``lstat`` each, nothing read) and whether every file in it was scanned cleanly: a folder that
+holds an unreadable, busy or linked file is always looked at again. The tree's fingerprint is
+a digest of the folder prints. Prints are saved in walk order, so comparing a walk with the
+saved prints streams both and the no-change run's memory does not grow with the tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+FolderPrint = tuple[str, str, bool]  # (folder relative to the root, digest, scanned cleanly)
+
+
+def file_line(path: str, info: os.stat_result | None) -> bytes:
+    """One file's contribution to its folder's digest (``info`` None: it vanished)."""
+    text = (f"{path}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\n" if info
+            else f"{path}\0gone\n")
+    return text.encode("utf-8", "surrogateescape")
+
+
+def lstat_or_none(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def listing_digest(paths: Iterable[str]) -> str:
+    """The digest of one folder's candidate files, stat-ed now."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        digest.update(file_line(path, lstat_or_none(path)))
+    return digest.hexdigest()
+
+
+class TreeDigest:
+    """The tree's fingerprint, fed one folder print at a time in walk order; ``salt`` holds
+    any other setting that changes which days run (the partition start)."""
+
+    def __init__(self, salt: str) -> None:
+        self._digest = hashlib.blake2b(salt.encode(), digest_size=16)
+
+    def add(self, folder: str, digest: str) -> None:
+        self._digest.update(f"{folder}\0{digest}\n".encode("utf-8", "surrogateescape"))
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def tree_digest(salt: str, prints: Iterable[FolderPrint]) -> str:
+    tree = TreeDigest(salt)
+    for folder, digest, _ in prints:
+        tree.add(folder, digest)
+    return tree.hexdigest()
+
+
+def walk_order(roots: tuple[str, ...]):
+    """The sort key of :func:`scanning.iter_folders`'s order: the scan root's position, then
+    the path's components (a top-down walk with sorted names is a pre-order traversal)."""
+    tops = sorted(enumerate(roots), key=lambda item: -len(item[1]))  # the deepest root first
+
+    def key(folder: str) -> tuple[int, list[str]]:
+        for rank, top in tops:
+            if folder == top or folder.startswith(top + "/"):
+                return rank, folder[len(top):].split("/")
+        return len(roots), folder.split("/")
+    return key
+
+
+def write(path: Path, prints: Iterable[FolderPrint]) -> None:
+    """Save prints atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with temporary.open("wb") as handle:
+        handle.writelines(b"%s\0%s\0%s\0" % (folder.encode("utf-8", "surrogateescape"),
+                                             digest.encode(), b"1" if clean else b"0")
+                          for folder, digest, clean in prints)
+    os.replace(temporary, path)
+
+
+def read(path: Path) -> Iterator[FolderPrint]:
+    """Saved prints, streamed in blocks; a malformed file raises ``ValueError``.
+
+    Fields end in NUL, the one byte no path can hold (JSON lines took 0.25 s for the 39k
+    folders of a 100k-file tree; this takes a tenth of that)."""
+    rest = b""
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 16):
+            fields = (rest + block).split(b"\0")
+            rest = fields.pop()
+            usable = len(fields) - len(fields) % 3
+            rest = b"\0".join([*fields[usable:], rest]) if usable < len(fields) else rest
+            for i in range(0, usable, 3):
+                yield _parsed(fields[i], fields[i + 1], fields[i + 2])
+    if rest:
+        raise ValueError(f"{path}: truncated folder prints")
+
+
+def _parsed(folder: bytes, digest: bytes, clean: bytes) -> FolderPrint:
+    if len(digest) != 32 or clean not in (b"0", b"1"):
+        raise ValueError(f"not a folder print: {folder[:80]!r}")
+    return folder.decode("utf-8", "surrogateescape"), digest.decode("ascii"), clean == b"1"
+
+
+def changed_folders(previous: Iterator[FolderPrint], current: Iterable[tuple[str, str]],
+                    roots: tuple[str, ...]) -> set[str] | None:
+    """Folders added, removed, changed, or not clean last time, merging two walk-ordered
+    sequences. ``current`` is always consumed whole (the caller digests it as it goes).
+    None when ``previous`` is unreadable or either sequence is out of order (overlapping
+    scan roots): the caller must then compare the whole tree."""
+    key = walk_order(roots)
+    changed: set[str] = set()
+    state = {"valid": True, "last": None}
+
+    def advance() -> tuple[FolderPrint, tuple] | None:
+        if not state["valid"]:
+            return None
+        try:
+            item = next(previous, None)
+        except (OSError, ValueError, TypeError):
+            state["valid"] = False
+            return None
+        if item is None:
+            return None
+        item_key = key(item[0])
+        if state["last"] is not None and item_key <= state["last"]:
+            state["valid"] = False
+            return None
+        state["last"] = item_key
+        return item, item_key
+
+    saved, last_current = advance(), None
+    for folder, digest in current:
+        folder_key = key(folder)
+        if last_current is not None and folder_key <= last_current:
+            state["valid"] = False
+        last_current = folder_key
+        while saved is not None and saved[1] < folder_key:
+            changed.add(saved[0][0])  # removed
+            saved = advance()
+        if saved is not None and saved[1] == folder_key:
+            if saved[0][1] != digest or not saved[0][2]:
+                changed.add(folder)
+            saved = advance()
+        else:
+            changed.add(folder)  # added
+    while saved is not None:
+        changed.add(saved[0][0])
+        saved = advance()
+    return changed if state["valid"] else None
