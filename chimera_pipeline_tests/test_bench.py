@@ -31,6 +31,7 @@ def test_the_benchmark_runs_at_1k(tmp_path) -> None:
     assert "incremental" in result.stdout and "% net of the" in result.stdout
     assert "no benchmark days to run" in row["no_change"]["output"]
     assert "1 benchmark day(s) in 1 run(s)" in row["incremental"]["output"]
+    assert "1 changed folder(s) rescanned" in row["incremental"]["output"]  # not the tree
     assert row["added_files"] >= 9
     backfill = row["backfill"]
     assert backfill["days"] == 4 and backfill["runs"][1] == 1  # one run for the whole range

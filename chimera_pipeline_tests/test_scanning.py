@@ -108,3 +108,34 @@ def test_extensions_are_matched_as_os_path_splitext_sees_them(tmp_path: Path) ->
     found = {os.path.basename(p) for p in iter_candidate_names(tmp_path, ROOTS, EXTS)}
     assert found == {n for n in names if os.path.splitext(n)[1].lower().lstrip(".") in EXTS}
     assert "x..csv" in found and ".csv" not in found
+
+
+def test_the_walk_lists_what_os_walk_lists_in_the_same_order(tmp_path: Path) -> None:
+    """The scan's own walk (links told from directory entries) against os.walk without
+    following links: folder links, a link loop, dangling and file links, an unlistable
+    folder, names whose sort order differs from their path order."""
+    from chimera_pipeline.lib.scanning import _walk
+
+    base = tmp_path / "reports"
+    for folder in ("a", "a-c", "a/b", "a/b/c", "B", "z", "locked", "a.b"):
+        (base / folder).mkdir(parents=True)
+        (base / folder / "f.csv").write_text("x\n1\n")
+    (base / "a" / "to_z").symlink_to(base / "z")  # folder link: listed, not descended
+    (base / "a" / "loop").symlink_to(base / "a")
+    (base / "z" / "dangling.csv").symlink_to(base / "nowhere")
+    (base / "z" / "file_link.csv").symlink_to(base / "a" / "f.csv")
+    (tmp_path / "outside").mkdir()
+    (base / "out").symlink_to(tmp_path / "outside")
+    locked = base / "locked"
+    (locked / "inner").mkdir()
+    locked.chmod(0)
+    try:
+        ours = list(_walk(str(base)))
+        reference = []
+        for dirpath, dirnames, filenames in os.walk(str(base), followlinks=False):
+            dirnames.sort()
+            reference.append((dirpath, sorted(filenames)))
+    finally:
+        locked.chmod(0o755)
+    assert [(d, sorted(f)) for d, f in ours] == reference
+    assert any(d.endswith("/a/b/c") for d, _ in ours) and not any("to_z" in d for d, _ in ours)

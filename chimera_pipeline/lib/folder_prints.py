@@ -109,49 +109,56 @@ def _parsed(folder: bytes, digest: bytes, clean: bytes) -> FolderPrint:
     return folder.decode("utf-8", "surrogateescape"), digest.decode("ascii"), clean == b"1"
 
 
+class _Saved:
+    """The saved prints, one at a time; each one's walk-order key is worked out only when a
+    comparison needs it (folders that match the walk's, the usual case, need none)."""
+
+    def __init__(self, prints: Iterator[FolderPrint], order) -> None:
+        self._prints, self._order = prints, order
+        self.valid, self._last = True, None
+        self.advance()
+
+    def advance(self) -> None:
+        self._key = None
+        try:
+            self.item = next(self._prints, None) if self.valid else None
+        except (OSError, ValueError, TypeError):
+            self.valid, self.item = False, None
+
+    @property
+    def key(self):
+        if self._key is None:
+            self._key = self._order(self.item[0])
+            if self._last is not None and self._key <= self._last:  # not in walk order
+                self.valid = False  # the merge ends at the next advance; the answer is None
+            self._last = self._key
+        return self._key
+
+
 def changed_folders(previous: Iterator[FolderPrint], current: Iterable[tuple[str, str]],
                     roots: tuple[str, ...]) -> set[str] | None:
     """Folders added, removed, changed, or not clean last time, merging two walk-ordered
     sequences. ``current`` is always consumed whole (the caller digests it as it goes).
     None when ``previous`` is unreadable or either sequence is out of order (overlapping
     scan roots): the caller must then compare the whole tree."""
-    key = walk_order(roots)
+    order = walk_order(roots)
     changed: set[str] = set()
-    state = {"valid": True, "last": None}
-
-    def advance() -> tuple[FolderPrint, tuple] | None:
-        if not state["valid"]:
-            return None
-        try:
-            item = next(previous, None)
-        except (OSError, ValueError, TypeError):
-            state["valid"] = False
-            return None
-        if item is None:
-            return None
-        item_key = key(item[0])
-        if state["last"] is not None and item_key <= state["last"]:
-            state["valid"] = False
-            return None
-        state["last"] = item_key
-        return item, item_key
-
-    saved, last_current = advance(), None
+    saved, last, valid = _Saved(previous, order), None, True
     for folder, digest in current:
-        folder_key = key(folder)
-        if last_current is not None and folder_key <= last_current:
-            state["valid"] = False
-        last_current = folder_key
-        while saved is not None and saved[1] < folder_key:
-            changed.add(saved[0][0])  # removed
-            saved = advance()
-        if saved is not None and saved[1] == folder_key:
-            if saved[0][1] != digest or not saved[0][2]:
+        if saved.item is None or saved.item[0] != folder:
+            folder_key = order(folder)
+            valid = valid and (last is None or last < folder_key)
+            last = folder_key
+            while saved.item is not None and saved.key < folder_key:
+                changed.add(saved.item[0])  # removed
+                saved.advance()
+        if saved.item is not None and saved.item[0] == folder:
+            if saved.item[1] != digest or not saved.item[2]:
                 changed.add(folder)
-            saved = advance()
+            saved.advance()
         else:
             changed.add(folder)  # added
-    while saved is not None:
-        changed.add(saved[0][0])
-        saved = advance()
-    return changed if state["valid"] else None
+    while saved.item is not None:
+        changed.add(saved.item[0])
+        saved.advance()
+    return changed if valid and saved.valid else None

