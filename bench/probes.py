@@ -110,7 +110,7 @@ def direct_llm(spec: dict) -> dict:
     from chimera_pipeline.lib.prompts import ANALYSIS_SCHEMA
 
     model = llama_cpp.Llama(model_path=str(default_model_path(Path(spec["data_dir"]) / "models")),
-                            n_ctx=8192, seed=42, verbose=False)
+                            n_ctx=spec.get("n_ctx", 8192), seed=42, verbose=False)
     llama_cpp.llama_perf_context_reset(model._ctx.ctx)
     model.create_chat_completion(
         messages=[{"role": "system", "content": spec["system"]},

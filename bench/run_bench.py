@@ -205,22 +205,25 @@ def bench_llm(root: Path, data: Path, env: dict[str, str]) -> dict:
                                  "LIMIT 2", env)]
     runs = _chimera(["run", *sum((["--date", d] for d in days), [])], llm_env)
     listed = ", ".join(f"'{d}'" for d in days)
-    calls = [(r[0], int(r[1]), int(r[2]), float(r[3]), int(r[4])) for r in _query(
-        "SELECT partition, prompt_tokens, output_tokens, decode_tps, attempts FROM llm_calls "
-        f"WHERE partition IN ({listed}) ORDER BY 1", env)]
+    calls = [(r[0], int(r[1]), int(r[2]), float(r[3]), int(r[4]), int(r[5])) for r in _query(
+        "SELECT partition, prompt_tokens, output_tokens, decode_tps, attempts, num_ctx FROM "
+        f"llm_calls WHERE partition IN ({listed}) ORDER BY 1", env)]
     prompt = _query("SELECT system_prompt, user_prompt FROM llm_analyses WHERE partition = "
                     f"'{days[0]}'", env)[0]
+    # like for like: the first day's prompt, context window and budget, called directly
     direct = _measured([sys.executable, str(PROBES), "direct_llm", json.dumps(
         {"system": prompt[0], "user": prompt[1], "max_tokens": int(llm_env[
-            "CHIMERA_LLM_MAX_TOKENS"]), "data_dir": str(data)})])
+            "CHIMERA_LLM_MAX_TOKENS"]), "n_ctx": calls[0][5], "data_dir": str(data)})])
     direct.update(json.loads(direct.pop("output").strip().splitlines()[-1]))
     pipeline_tps = sum(c[3] for c in calls) / len(calls)
     return {"reports": len(days), "calls": len(calls), "seconds": runs["seconds"],
             "per_call": [{"day": c[0], "prompt_tokens": c[1], "output_tokens": c[2],
-                          "decode_tps": round(c[3], 2), "attempts": c[4]} for c in calls],
+                          "decode_tps": round(c[3], 2), "attempts": c[4], "num_ctx": c[5]}
+                         for c in calls],
             "pipeline_decode_tps": round(pipeline_tps, 2),
             "direct_decode_tps": round(direct["decode_tps"], 2),
-            "pipeline_vs_direct": round(pipeline_tps / direct["decode_tps"], 3)}
+            "direct_output_tokens": direct["output_tokens"],
+            "pipeline_vs_direct": round(calls[0][3] / direct["decode_tps"], 3)}
 
 
 def table(rows: list[dict]) -> str:

@@ -41,3 +41,4 @@ def test_the_benchmark_runs_at_1k(tmp_path) -> None:
     assert llm["calls"] == llm["reports"] == 2  # one call per report
     assert all(c["output_tokens"] <= 96 for c in llm["per_call"])
     assert llm["pipeline_decode_tps"] > 0 and llm["direct_decode_tps"] > 0
+    assert llm["direct_output_tokens"] > 0 and llm["per_call"][0]["num_ctx"] > 0
