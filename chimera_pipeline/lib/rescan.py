@@ -21,11 +21,11 @@ from chimera_pipeline.lib import folder_prints, scan_cache
 from chimera_pipeline.lib.folder_prints import FolderPrint
 from chimera_pipeline.lib.scanning import (
     FileRecord,
-    _cache_outdated,
-    _inside,
+    cache_outdated,
     cache_row,
     cacheable,
     candidate_paths,
+    inside_root,
     mark_duplicates,
     record_from_row,
     scan_listings,
@@ -79,7 +79,7 @@ class Rescan:
         """The cache with the changed folders' rows replaced (not rewritten when equal)."""
         import pyarrow as pa
 
-        if not _cache_outdated(self.changed_records, self.old_hits):
+        if not cache_outdated(self.changed_records, self.old_hits):
             return
         fresh = pa.Table.from_pylist([cache_row(r) for r in self.changed_records
                                       if cacheable(r)], schema=scan_cache.schema())
@@ -93,7 +93,7 @@ def _listing(root: Path, roots: tuple[str, ...], folder: str, wanted: set[str]) 
     if top is None:
         return []
     base = root / top
-    if not base.is_dir() or not _inside(base, root.resolve()):
+    if not base.is_dir() or not inside_root(base, root.resolve()):
         return []
     current = base
     for part in folder[len(top):].split("/")[1:]:

@@ -51,7 +51,7 @@ class FileRecord:
         return self.benchmark_date.isoformat()
 
 
-def _inside(path: Path, root: Path) -> bool:
+def inside_root(path: Path, root: Path) -> bool:
     try:
         path.resolve(strict=True).relative_to(root)
     except (OSError, ValueError, RuntimeError):
@@ -70,7 +70,7 @@ def iter_folders(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...]
     start = len(str(root)) + 1
     for top in roots:
         base = root / top
-        if not base.is_dir() or not _inside(base, real_root):
+        if not base.is_dir() or not inside_root(base, real_root):
             continue
         for dirpath, filenames in _walk(str(base)):
             paths = candidate_paths(dirpath, filenames, wanted)
@@ -148,7 +148,7 @@ def _hash_and_head(path: Path) -> tuple[str, bytes]:
 
 def _refusal(path: Path, root: Path, info: os.stat_result) -> str | None:
     """Why a listed path must not be opened, or None when it is safe to read."""
-    if path.is_symlink() and not _inside(path, root.resolve()):
+    if path.is_symlink() and not inside_root(path, root.resolve()):
         return "symlink points outside the artifact root (or loops); not read"
     if not stat.S_ISREG(info.st_mode):  # a FIFO would block the reader forever
         return "not a regular file (FIFO, socket or device); not read"
@@ -320,12 +320,12 @@ def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
     mark_duplicates(records)
     if prints is not None:
         prints.extend(folders)
-    if cache is not None and _cache_outdated(records, cached):  # unchanged: no rewrite
+    if cache is not None and cache_outdated(records, cached):  # unchanged: no rewrite
         scan_cache.save(cache, [cache_row(r) for r in records if cacheable(r)])
     return records
 
 
-def _cache_outdated(records: list[FileRecord], cached: Mapping[str, dict]) -> bool:
+def cache_outdated(records: list[FileRecord], cached: Mapping[str, dict]) -> bool:
     """Whether the cacheable records are not exactly the cached rows."""
     kept = 0
     for record in records:
