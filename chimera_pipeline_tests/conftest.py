@@ -88,3 +88,21 @@ def table_snapshot(warehouse: Path, exclude: tuple[str, ...] = ()) -> dict[str, 
                 for name in TABLES if name not in exclude}
     finally:
         con.close()
+
+
+@pytest.fixture
+def spawned_pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker count of every process pool started while the test runs (pools are still
+    real: ``ProcessPoolExecutor`` is only wrapped to record its size)."""
+    import concurrent.futures as futures
+
+    spawned: list[int] = []
+    original = futures.ProcessPoolExecutor
+
+    class CountingPool(original):
+        def __init__(self, workers: int, **kwargs: object) -> None:
+            spawned.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr(futures, "ProcessPoolExecutor", CountingPool)
+    return spawned

@@ -23,11 +23,10 @@ def test_parse_workers_stay_in_process_inside_a_daemonic_worker(monkeypatch) -> 
     child.join(timeout=60)
 
 
-def test_a_small_inventory_is_parsed_without_starting_a_pool(tmp_path, monkeypatch) -> None:
+def test_a_small_inventory_is_parsed_without_starting_a_pool(tmp_path, monkeypatch,
+                                                            spawned_pools) -> None:
     """An incremental run's few files parse faster in process than on freshly spawned workers;
     from ``POOL_MIN_FILES`` files the default is the pool, with the same result."""
-    import concurrent.futures as futures
-
     from chimera_pipeline.lib import staging
     from chimera_pipeline.lib.sample import write_corpus
     from chimera_pipeline.lib.scanning import inventory_row, scan_tree
@@ -37,15 +36,6 @@ def test_a_small_inventory_is_parsed_without_starting_a_pool(tmp_path, monkeypat
     inventory = [inventory_row(r) for r in scan_tree(root, ("reports", "csv_data"), ("csv",
                                                                                       "json"))]
     monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "2")
-    spawned: list[int] = []
-    original = futures.ProcessPoolExecutor
-
-    class CountingPool(original):
-        def __init__(self, workers: int, **kwargs: object) -> None:
-            spawned.append(workers)
-            super().__init__(workers, **kwargs)
-
-    monkeypatch.setattr(futures, "ProcessPoolExecutor", CountingPool)
     results = []
     for minimum in (staging.POOL_MIN_FILES, 10):
         monkeypatch.setattr(staging, "POOL_MIN_FILES", minimum)
@@ -53,5 +43,5 @@ def test_a_small_inventory_is_parsed_without_starting_a_pool(tmp_path, monkeypat
         out.mkdir()
         statuses, _ = staging.ingest_in_chunks(root, inventory, out, chunk_files=20)
         results.append(sorted(statuses.to_pylist(), key=lambda s: s["path"]))
-    assert len(inventory) > 40 and spawned == [2]  # only the second, lowered minimum
+    assert len(inventory) > 40 and spawned_pools == [2]  # only the second, lowered minimum
     assert results[0] == results[1]

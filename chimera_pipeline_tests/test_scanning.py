@@ -72,7 +72,7 @@ def test_real_corpus_duplicates(real_corpus) -> None:
 
 
 def test_a_first_scan_spread_over_processes_gives_the_same_records(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spawned_pools: list[int]) -> None:
     from chimera_pipeline.lib import scanning
     from chimera_pipeline.lib.sample import write_corpus
 
@@ -81,19 +81,8 @@ def test_a_first_scan_spread_over_processes_gives_the_same_records(
     monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "1")
     serial = scan_tree(tmp_path, ROOTS, EXTS)
     monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "2")
-    spawned: list[int] = []
-    import concurrent.futures as futures
-
-    original = futures.ProcessPoolExecutor
-
-    class CountingPool(original):
-        def __init__(self, workers: int, **kwargs: object) -> None:
-            spawned.append(workers)
-            super().__init__(workers, **kwargs)
-
-    monkeypatch.setattr(futures, "ProcessPoolExecutor", CountingPool)
     pooled = scan_tree(tmp_path, ROOTS, EXTS)
-    assert spawned == [2] and len(serial) > 50
+    assert spawned_pools == [2] and len(serial) > 50
     assert pooled == serial
 
 
