@@ -1,5 +1,5 @@
 # Shortcuts for the README's commands.
-.PHONY: setup sample test ui
+.PHONY: setup sample test test-fast ui
 
 setup:
 	bash scripts/setup.sh test
@@ -9,6 +9,9 @@ sample:
 
 test:
 	bash scripts/test.sh
+
+test-fast:
+	bash scripts/test.sh --fast
 
 ui: setup
 	.venv/bin/chimera ui

@@ -107,7 +107,7 @@ def direct_llm(spec: dict) -> dict:
     import llama_cpp
 
     from chimera_pipeline.lib.llm.embedded_backend import default_model_path
-    from chimera_pipeline.lib.prompts import ANALYSIS_SCHEMA
+    from chimera_pipeline.lib.llm.prompts import ANALYSIS_SCHEMA
 
     model = llama_cpp.Llama(model_path=str(default_model_path(Path(spec["data_dir"]) / "models")),
                             n_ctx=spec.get("n_ctx", 8192), seed=42, verbose=False)
@@ -127,9 +127,9 @@ def big_csv(spec: dict) -> dict:
     the way ``benchmark_metrics`` does (streamed in chunks, rows staged as Parquet)."""
     import tempfile
 
+    from chimera_pipeline.lib.inventory.scan import inventory_row, scan_file
+    from chimera_pipeline.lib.parsing.staging import parse_in_chunks
     from chimera_pipeline.lib.sample import generate
-    from chimera_pipeline.lib.scanning import inventory_row, scan_file
-    from chimera_pipeline.lib.staging import ingest_in_chunks
 
     sample = next(data for rel, (data, _) in sorted(generate().items())
                   if "prompt" in rel and rel.endswith(".csv") and data.count(b"\n") > 5)
@@ -144,7 +144,7 @@ def big_csv(spec: dict) -> dict:
     began = time.perf_counter()
     item = dict(inventory_row(scan_file(target, root)), scan_error=None)
     with tempfile.TemporaryDirectory() as staging:
-        statuses, staged = ingest_in_chunks(root, [item], Path(staging))
+        statuses, staged = parse_in_chunks(root, [item], Path(staging))
         import pyarrow.parquet as pq
 
         rows = {t: sum(pq.ParquetFile(p).metadata.num_rows for p in paths)

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chimera_pipeline.lib.settings import PROJECT_ROOT
+from chimera_pipeline.lib.config import PROJECT_ROOT
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ no run config of its own.
 import dagster as dg
 
 from chimera_pipeline.defs.execution.executor import chimera_executor
-from chimera_pipeline.profile import run_config_execution
+from chimera_pipeline.deployment.profile import run_config_execution
 
 benchmark_job = dg.define_asset_job(
     name="benchmark_job",

@@ -7,7 +7,7 @@ previous, finished day.
 
 import dagster as dg
 
-from chimera_pipeline.lib.settings import load_settings
+from chimera_pipeline.lib.config import load_settings
 
 benchmark_days = dg.DailyPartitionsDefinition(
     start_date=load_settings().partition_start, end_offset=1, timezone="UTC"

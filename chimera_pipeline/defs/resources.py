@@ -1,11 +1,9 @@
 """Shared resources: the DuckDB warehouse, at ``$CHIMERA_DATA_DIR/warehouse.duckdb``."""
 
-import os
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.lib.settings import load_settings
+from chimera_pipeline.lib.config import load_settings
 
 
 @dg.definitions
@@ -16,6 +14,6 @@ def resources() -> dg.Definitions:
         resources={"warehouse": DuckDBResource(
             database=str(settings.warehouse_path),
             # DuckDB's default is 80 % of RAM; a year-long backfill must stay bounded
-            connection_config={"memory_limit": os.environ.get("CHIMERA_DUCKDB_MEMORY", "512MB")},
+            connection_config={"memory_limit": settings.duckdb_memory},
         )}
     )

@@ -6,17 +6,20 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.check_window import run_window
-from chimera_pipeline.lib.checks import grounding
-from chimera_pipeline.lib.settings import env_number
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.config.docs import describe
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.checks import grounding
 
 
-@dg.asset_check(asset="llm_analysis", blocking=True, description="Share of numbers in the LLM "
-                "text that a fact backs (cited by id, or typed with a matching value and "
-                "subject). Below CHIMERA_GROUNDING_THRESHOLD (default 0.8) it fails and "
-                "benchmark_report is not materialized.")
+@dg.asset_check(asset=stages.ANALYSIS.asset, blocking=True,
+                description="Share of numbers in the LLM text that a fact backs (cited by "
+                "id, or typed with a matching value and subject). Below "
+                f"{describe('grounding_threshold')} it fails and benchmark_report is not "
+                "materialized.")
 def grounding_rate(context: dg.AssetCheckExecutionContext,
                    warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    threshold = env_number("CHIMERA_GROUNDING_THRESHOLD", 0.8, float, 0)
+    threshold = load_settings().grounding_threshold
     window = run_window(context.run.tags)
     with warehouse.get_connection() as con:
         verified, total = grounding(con, window)

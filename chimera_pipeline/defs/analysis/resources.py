@@ -4,12 +4,12 @@ import dataclasses
 
 import dagster as dg
 
-from chimera_pipeline.lib.llm.settings import LLMSettings, llm_settings_from_env
+from chimera_pipeline.lib.llm.settings import LLMSettings, llm_settings
 
 
 class LLMResource(dg.ConfigurableResource):
     """Backend, model and options for ``llm_analysis``. Unset fields fall back to the
-    ``CHIMERA_LLM_*`` / ``OLLAMA_HOST`` environment variables (see README)."""
+    ``CHIMERA_LLM_*`` / ``OLLAMA_HOST`` environment variables (docs/configuration.md)."""
 
     backend: str | None = None
     model: str | None = None
@@ -19,7 +19,7 @@ class LLMResource(dg.ConfigurableResource):
     timeout_s: float | None = None
 
     def settings(self) -> LLMSettings:
-        base = llm_settings_from_env()
+        base = llm_settings()
         overrides = {k: v for k, v in self.model_dump().items() if v is not None}
         return dataclasses.replace(base, **overrides)
 

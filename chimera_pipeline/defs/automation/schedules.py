@@ -2,17 +2,17 @@
 the whole graph for the previous day, which is finished by then."""
 
 import datetime as dt
-import os
 
 import dagster as dg
 
 from chimera_pipeline.defs.jobs import benchmark_job
+from chimera_pipeline.lib.config import load_settings
 
 
 @dg.schedule(
     cron_schedule="0 2 * * *",
     job=benchmark_job,
-    execution_timezone=os.environ.get("CHIMERA_SCHEDULE_TIMEZONE", "UTC"),
+    execution_timezone=load_settings().schedule_timezone,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="02:00 every night: the previous day's partition, every asset.",
 )

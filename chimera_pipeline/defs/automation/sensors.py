@@ -11,8 +11,8 @@ import dagster as dg
 
 from chimera_pipeline.defs.jobs import benchmark_job
 from chimera_pipeline.defs.partitions import benchmark_days
-from chimera_pipeline.lib.settings import env_number, load_settings
-from chimera_pipeline.lib.watch import detect_changes
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.incremental.watch import detect_changes
 
 
 @dg.sensor(job=benchmark_job, minimum_interval_seconds=60,
@@ -24,7 +24,7 @@ def new_artifacts(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         return dg.SensorResult(skip_reason=f"artifact root {settings.artifact_root} is missing")
     changes = detect_changes(settings.artifact_root, settings.scan_roots, settings.extensions,
                              context.cursor, time.time(),
-                             env_number("CHIMERA_SENSOR_SETTLE_SECONDS", 60.0, float, 0))
+                             settings.sensor_settle_seconds)
     valid = set(benchmark_days.get_partition_keys())
     requests = [dg.RunRequest(run_key=changes.run_key(day), partition_key=day,
                               tags={"chimera/changed_files": str(len(files))})

@@ -44,7 +44,7 @@ SCALEOUT = _scaleout()
 def _create_celery(config: dict) -> dg.Executor:
     from dagster._core.execution.retries import RetryMode
 
-    from chimera_pipeline.celery_watch import WatchedCeleryExecutor
+    from chimera_pipeline.deployment.celery_watch import WatchedCeleryExecutor
 
     return WatchedCeleryExecutor(
         broker=config.get("broker"), backend=config.get("backend"),

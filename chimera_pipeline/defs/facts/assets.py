@@ -8,11 +8,12 @@ from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.facts import compute_facts, fact_rows
-from chimera_pipeline.lib.warehouse import record_stage, replace_partitions, to_arrow
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.warehouse import record_stage, replace_partitions, to_arrow
 
 
 @daily_asset(
-    deps=["benchmark_metrics"],
+    deps=[stages.METRICS.asset],
     pool="duckdb_writer",
     group_name="facts",
     kinds={"duckdb"},
@@ -30,7 +31,7 @@ def benchmark_facts(
         for key in keys:
             rows += fact_rows(key, compute_facts(con, key))
         replace_partitions(con, keys, {"facts": to_arrow("facts", rows)})
-        record_stage(con, keys, "facts", time.perf_counter() - began, context.run_id)
+        record_stage(con, keys, stages.FACTS.label, time.perf_counter() - began, context.run_id)
     by_category = Counter(row["category"] for row in rows)
     return dg.MaterializeResult(
         metadata={"facts": len(rows), "by_category": dict(sorted(by_category.items()))}

@@ -6,11 +6,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.check_window import run_window
-from chimera_pipeline.lib.checks import days_since_latest
-from chimera_pipeline.lib.settings import env_number
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.config.docs import describe
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.checks import days_since_latest
 
 
-@dg.asset_check(asset="benchmark_facts", description="Every day with files has facts.")
+@dg.asset_check(asset=stages.FACTS.asset, description="Every day with files has facts.")
 def facts_cover_every_day(context: dg.AssetCheckExecutionContext,
                           warehouse: DuckDBResource) -> dg.AssetCheckResult:
     window = run_window(context.run.tags)
@@ -24,11 +26,11 @@ def facts_cover_every_day(context: dg.AssetCheckExecutionContext,
         "facts": facts, "days_without_facts": ", ".join(missing) or "none"})
 
 
-@dg.asset_check(asset="benchmark_facts", description="The newest benchmark day is at most "
-                "CHIMERA_FRESHNESS_DAYS (default 2) old.")
+@dg.asset_check(asset=stages.FACTS.asset, description="The newest benchmark day is at most "
+                f"{describe('freshness_days')} old.")
 def latest_partition_freshness(context: dg.AssetCheckExecutionContext,
                                warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    limit = env_number("CHIMERA_FRESHNESS_DAYS", 2, int, 0)
+    limit = load_settings().freshness_days
     with warehouse.get_connection() as con:
         age = days_since_latest(con, dt.datetime.now(dt.UTC).date())
     return dg.AssetCheckResult(passed=age is not None and age <= limit,

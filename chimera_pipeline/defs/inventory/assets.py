@@ -8,10 +8,12 @@ import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
-from chimera_pipeline.lib import scan_snapshot
-from chimera_pipeline.lib.scanning import inventory_row
-from chimera_pipeline.lib.settings import load_settings
-from chimera_pipeline.lib.warehouse import record_stage, write_inventory
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.inventory import scan_snapshot
+from chimera_pipeline.lib.inventory.records import inventory_row
+from chimera_pipeline.lib.inventory.scan import scan_configured
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.warehouse import record_stage, write_inventory
 
 
 @daily_asset(
@@ -38,13 +40,13 @@ def artifact_inventory(
         selected, scanned = snapshot
         context.log.info(f"inventory from the launcher's scan ({scanned} files)")
     else:
-        records = settings.scan()
+        records = scan_configured(settings)
         scanned = len(records)
         selected = [inventory_row(r) for r in records if r.partition in keys]
         del records  # only the selected days' rows are needed from here on
     with warehouse.get_connection() as con:
         write_inventory(con, keys, selected)
-        record_stage(con, keys, "ingest", time.perf_counter() - began, context.run_id)
+        record_stage(con, keys, stages.INVENTORY.label, time.perf_counter() - began, context.run_id)
     columns = _columns(selected, ("type", "duplicate_of", "parse_error", "date_source"))
     context.log.info(f"{len(columns['type'])} of {scanned} scanned files fall on "
                      f"{len(keys)} day(s)")

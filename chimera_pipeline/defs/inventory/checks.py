@@ -4,10 +4,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.check_window import run_window
-from chimera_pipeline.lib.checks import duplicate_rows, schema_problems
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.checks import duplicate_rows, schema_problems
 
 
-@dg.asset_check(asset="artifact_inventory", description="artifact_files has the contract's "
+@dg.asset_check(asset=stages.INVENTORY.asset, description="artifact_files has the contract's "
                 "columns and types, and each file is listed once.")
 def artifact_files_schema_and_rows(context: dg.AssetCheckExecutionContext,
                                    warehouse: DuckDBResource) -> dg.AssetCheckResult:

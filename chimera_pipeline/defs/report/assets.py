@@ -6,14 +6,15 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
+from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.report.render import render_day
 from chimera_pipeline.lib.report.rollup import write_index, write_rollup
-from chimera_pipeline.lib.settings import load_settings
-from chimera_pipeline.lib.warehouse import record_stage
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.warehouse import record_stage
 
 
 @daily_asset(
-    deps=["llm_analysis"],
+    deps=[stages.ANALYSIS.asset],
     pool="duckdb_writer",
     group_name="report",
     kinds={"markdown"},
@@ -28,7 +29,8 @@ def benchmark_report(
     keys = sorted(context.partition_keys)
     summaries = []
     with warehouse.get_connection() as con:
-        record_stage(con, keys, "report", 0.0, context.run_id)  # row exists while rendering
+        # the row exists while rendering
+        record_stage(con, keys, stages.REPORT.label, 0.0, context.run_id)
         for key in keys:
             if con.execute("SELECT count(*) FROM artifact_files WHERE partition = ?",
                            [key]).fetchone()[0]:
@@ -40,7 +42,7 @@ def benchmark_report(
                     metadata={"report": dg.MetadataValue.md(summary["markdown"]),
                               "unverified_numbers": summary["unverified"]}))
         write_rollup(con, reports_dir)
-        record_stage(con, keys, "report", time.perf_counter() - began, context.run_id)
+        record_stage(con, keys, stages.REPORT.label, time.perf_counter() - began, context.run_id)
     index = write_index(reports_dir)
     single = summaries[0]["markdown"] if len(keys) == 1 and summaries else None
     return dg.MaterializeResult(metadata={

@@ -4,10 +4,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.check_window import run_window
-from chimera_pipeline.lib.settings import load_settings
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.store import stages
 
 
-@dg.asset_check(asset="benchmark_report", description="report.md and report.json exist for "
+@dg.asset_check(asset=stages.REPORT.asset, description="report.md and report.json exist for "
                 "every day of the run that has files, and the index links them.")
 def reports_written(context: dg.AssetCheckExecutionContext,
                     warehouse: DuckDBResource) -> dg.AssetCheckResult:

@@ -1,6 +1,6 @@
 """Changes against the latest earlier partition with the same model, suite and config.
 
-Noise-aware rule (also in the README): with ``d`` the difference of the two means and
+Noise-aware rule (also in docs/pipeline.md): with ``d`` the difference of the two means and
 ``se = sqrt(s1²/n1 + s2²/n2)`` their standard error, a change is real when ``|d| > 2·se``
 and ``|d|`` is at least 2 % of the earlier mean. When either side has fewer than two
 measurements there is no spread to judge by, so the bar is 5 %. Otherwise the change is

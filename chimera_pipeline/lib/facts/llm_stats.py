@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from chimera_pipeline.lib.facts.model import PRIORITY_CONFIG, PRIORITY_MODEL, Fact
-from chimera_pipeline.lib.warehouse import fetch_dicts
+from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
 _STATS = (("mean", "avg({c})"), ("std", "stddev_samp({c})"), ("p50", "quantile_cont({c}, 0.5)"),
           ("p90", "quantile_cont({c}, 0.9)"), ("p95", "quantile_cont({c}, 0.95)"),

@@ -56,7 +56,7 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, model_path: Path, seed: int = 42) -> None:
+    def __init__(self, model_path: Path, seed: int) -> None:
         self.model_path, self.seed = model_path, seed
         self.model = model_path.name
 

@@ -1,67 +1,51 @@
-"""LLM configuration from the environment (all documented in the README)."""
+"""What the LLM step needs from the settings registry, as one value it can pass around.
+
+The defaults and limits live in the registry (``lib/config/settings.py``) only; this is the
+step's view of them, which the Dagster resource may override field by field.
+"""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chimera_pipeline.lib.settings import SettingsError, env_number
-
-
-def _env(name: str, default: str | None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
-
-
-def _number(name: str, default: str | None, kind: type = float, minimum: float | None = 0):
-    return env_number(name, kind(default) if default is not None else None, kind, minimum)
+from chimera_pipeline.lib.config import Settings, load_settings
 
 
 @dataclass(frozen=True)
 class LLMSettings:
-    backend: str = "auto"
-    model: str = "gemma3:latest"
-    host: str = "http://127.0.0.1:11434"
-    embedded_model_path: Path | None = None
-    timeout_s: float = 120.0
-    keep_alive: str = "30m"
-    num_gpu: int | None = None
-    num_ctx: int | None = None  # None: sized to the prompt
-    max_ctx: int = 8192
-    max_output_tokens: int = 800
-    retries: int = 2
-    schema_retries: int = 1
-    backoff_s: float = 1.0
-    language: str = "en"  # ISO 639-1 code the answer must be written in
+    backend: str
+    model: str
+    host: str
+    embedded_model_path: Path | None
+    timeout_s: float
+    keep_alive: str
+    num_gpu: int | None
+    num_ctx: int | None  # None: sized to the prompt
+    max_ctx: int
+    max_output_tokens: int
+    retries: int
+    schema_retries: int
+    backoff_s: float
+    language: str  # ISO 639-1 code the answer must be written in
     options: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_config(cls, settings: Settings) -> LLMSettings:
+        return cls(
+            backend=settings.llm_backend, model=settings.llm_model, host=settings.ollama_host,
+            embedded_model_path=settings.embedded_model, timeout_s=settings.llm_timeout,
+            keep_alive=settings.llm_keep_alive, num_gpu=settings.llm_num_gpu,
+            num_ctx=settings.llm_num_ctx, max_ctx=settings.llm_max_ctx,
+            max_output_tokens=settings.llm_max_tokens, retries=settings.llm_retries,
+            schema_retries=settings.llm_schema_retries, backoff_s=settings.llm_backoff,
+            language=settings.llm_language,
+            options={"temperature": settings.llm_temperature, "top_p": settings.llm_top_p,
+                     "top_k": settings.llm_top_k,
+                     "repeat_penalty": settings.llm_repeat_penalty, "seed": settings.llm_seed},
+        )
 
-def llm_settings_from_env() -> LLMSettings:
-    backend = (_env("CHIMERA_LLM_BACKEND", "auto") or "auto").lower()
-    if backend not in ("auto", "ollama", "embedded"):
-        raise SettingsError(f"CHIMERA_LLM_BACKEND={backend!r}: use auto, ollama or embedded")
-    path = _env("CHIMERA_EMBEDDED_MODEL", None)
-    return LLMSettings(
-        backend=backend,
-        model=_env("CHIMERA_LLM_MODEL", "gemma3:latest"),
-        host=_env("OLLAMA_HOST", "http://127.0.0.1:11434"),
-        embedded_model_path=Path(path) if path else None,
-        timeout_s=_number("CHIMERA_LLM_TIMEOUT", "120", float, 0.01),
-        keep_alive=_env("CHIMERA_LLM_KEEP_ALIVE", "30m"),
-        num_gpu=_number("CHIMERA_LLM_NUM_GPU", None, int, -1),
-        num_ctx=_number("CHIMERA_LLM_NUM_CTX", None, int, 256),
-        max_ctx=_number("CHIMERA_LLM_MAX_CTX", "8192", int, 256),
-        max_output_tokens=_number("CHIMERA_LLM_MAX_TOKENS", "800", int, 1),
-        retries=_number("CHIMERA_LLM_RETRIES", "2", int),
-        schema_retries=_number("CHIMERA_LLM_SCHEMA_RETRIES", "1", int),
-        backoff_s=_number("CHIMERA_LLM_BACKOFF", "1.0"),
-        language=(_env("CHIMERA_LLM_LANGUAGE", "en") or "en").lower(),
-        options={
-            "temperature": _number("CHIMERA_LLM_TEMPERATURE", "0.2"),
-            "top_p": _number("CHIMERA_LLM_TOP_P", None),
-            "top_k": _number("CHIMERA_LLM_TOP_K", None, int),
-            "repeat_penalty": _number("CHIMERA_LLM_REPEAT_PENALTY", None),
-            "seed": _number("CHIMERA_LLM_SEED", "42", int),
-        },
-    )
+
+def llm_settings() -> LLMSettings:
+    """The LLM settings of the current environment."""
+    return LLMSettings.from_config(load_settings())

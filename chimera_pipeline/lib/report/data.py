@@ -7,7 +7,8 @@ import json
 import duckdb
 
 from chimera_pipeline.lib.facts.model import PRIORITY_MODEL
-from chimera_pipeline.lib.warehouse import fetch_dicts, read_rows
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.warehouse import fetch_dicts, read_rows
 
 
 def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
@@ -47,8 +48,7 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
         "quality": [f for f in facts if f["category"] == "quality"],
         "timings": fetch_dicts(con, """
             SELECT stage, seconds, partitions_in_step FROM stage_timings WHERE partition = ?
-            ORDER BY list_position(['ingest', 'parse', 'facts', 'analysis', 'report'], stage)
-            """, [day]),
+            ORDER BY list_position(?::VARCHAR[], stage)""", [day, list(stages.LABELS)]),
     }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from chimera_pipeline.lib.prompts import PERSONA
+from chimera_pipeline.lib.llm.prompts import PERSONA
 from chimera_pipeline.lib.report import charts
 from chimera_pipeline.lib.report.data import report_data
 

@@ -1,0 +1,179 @@
+"""``chimera run``: find the days that need work, run them as Dagster runs, settle the tree.
+
+The command orchestrates; the decisions live in ``lib``: :class:`IncrementalState` says
+whether anything changed and which days are stale, and the runs take their inventory from the
+scan it just did (a scan snapshot named by a run tag).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
+from chimera_pipeline.deployment.profile import run_config_execution
+from chimera_pipeline.deployment.reaper import launcher_tags, reap_dead_runs
+from chimera_pipeline.lib.config import Settings, SettingsError
+from chimera_pipeline.lib.incremental.days import contiguous_ranges
+from chimera_pipeline.lib.incremental.state import IncrementalState
+from chimera_pipeline.lib.inventory import scan_snapshot
+from chimera_pipeline.lib.store import stages
+
+BATCH_TAG = "chimera/batch"
+
+
+def benchmark_job():
+    """The job, rebuilt from the code location (``reconstructable`` needs a module-level fn)."""
+    from chimera_pipeline.definitions import defs
+
+    return defs().resolve_job_def("benchmark_job")
+
+
+def _run_config(in_process: bool) -> dict:
+    """The profile's executor: in-process or multiprocess (local), or the Celery workers.
+    Multiprocess uses a forkserver that has already imported dagster and the definitions:
+    each step then forks in milliseconds instead of spending seconds on imports."""
+    return {"execution": run_config_execution(in_process),
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _tags(first: dt.date, last: dt.date, batch: str) -> dict[str, str]:
+    if first == last:
+        return {PARTITION_TAG: first.isoformat(), BATCH_TAG: batch}
+    return {RANGE_START: first.isoformat(), RANGE_END: last.isoformat(), BATCH_TAG: batch}
+
+
+def _follow_steps(instance, batch: str, stop: threading.Event) -> None:
+    """Print each step as it finishes, so a long run shows progress (polled once a second:
+    with several runs at once, tighter polling costs the SQLite instance more than it helps)."""
+    import dagster as dg
+
+    wanted = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    seen, run_id = 0, None
+    while not stop.wait(1.0):
+        if run_id is None:
+            runs = instance.get_runs(filters=dg.RunsFilter(tags={BATCH_TAG: batch}), limit=1)
+            run_id = runs[0].run_id if runs else None
+            continue
+        records = instance.all_logs(run_id, of_type=wanted)
+        for record in records[seen:]:
+            event = record.dagster_event
+            verb = "done" if event.event_type == dg.DagsterEventType.STEP_SUCCESS else "FAILED"
+            print(f"      step {event.step_key}: {verb}", flush=True)
+        seen = len(records)
+
+
+def _execute(first: dt.date, last: dt.date, in_process: bool, until: str,
+             snapshot: str | None = None) -> tuple[bool, str]:
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    batch = uuid.uuid4().hex
+    stop = threading.Event()
+    follower = threading.Thread(target=_follow_steps, args=(instance, batch, stop), daemon=True)
+    follower.start()
+    try:
+        result = dg.execute_job(
+            dg.reconstructable(benchmark_job), instance=instance,
+            run_config=_run_config(in_process),
+            tags={**_tags(first, last, batch), **launcher_tags(),
+                  **({scan_snapshot.TAG: snapshot} if snapshot else {})},
+            asset_selection=[dg.AssetKey(k) for k in stages.up_to(until)],
+        )
+    finally:
+        stop.set()
+        follower.join(timeout=2)
+    return result.success, result.run_id
+
+
+def _run_group(job: tuple[int, int, dt.date, dt.date, bool, str, str | None]) -> bool:
+    """Execute one block of days as one Dagster run, printing progress around it."""
+    i, total, first, last, in_process, until, snapshot = job
+    label = first.isoformat() if first == last else f"{first}..{last}"
+    print(f"[{i}/{total}] {label}", flush=True)
+    t0 = time.perf_counter()
+    ok, run_id = _execute(first, last, in_process, until, snapshot)
+    print(f"[{i}/{total}] {label}: {'ok' if ok else 'FAILED'} in "
+          f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
+    return ok
+
+
+def _reap(home: Path) -> None:
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        for run_id in reap_dead_runs(instance):
+            print(f"chimera: run {run_id[:8]} had died mid-step (process gone); marked failed "
+                  f"and its pool slots freed ({home})")
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.artifact_root.is_dir():
+        print(f"chimera: artifact root {settings.artifact_root} does not exist; "
+              "set CHIMERA_ARTIFACT_ROOT", file=sys.stderr)
+        return 2
+    explicit = bool(args.date or args.date_from or args.date_to)
+    state = IncrementalState(settings, args.until)
+    # a streamed walk, compared folder by folder with the last complete run's prints as it
+    # goes: the no-change run's memory does not grow with the tree
+    tree = None if explicit else state.fingerprint()
+    if tree and not args.force and state.unchanged(tree):
+        print("chimera: nothing changed since the last run (same files, warehouse untouched); "
+              "--force runs every day anyway\nchimera: no benchmark days to run")
+        return 0
+    plan = state.plan(dates=list(args.date or ()), date_from=args.date_from,
+                      date_to=args.date_to, force=args.force, tree=tree)  # before Dagster
+    for message in plan.messages:
+        print(f"chimera: {message}")
+    state.stage(plan)  # settled once every run succeeds; not held through them
+    snapshot = scan_snapshot.save(settings.data_dir, plan.records,
+                                  plan.tree_files) if plan.days else None
+    days = plan.days
+    del plan  # the runs read the snapshot; don't hold the records beside them
+    try:
+        return _launch(args, settings, days, state, snapshot)
+    finally:
+        scan_snapshot.remove(settings.data_dir, snapshot)
+        state.discard()
+
+
+def _launch(args: argparse.Namespace, settings: Settings, days: list[dt.date],
+            state: IncrementalState, snapshot: str | None) -> int:
+    """Start the runs for ``days`` (one per contiguous block, or per day), report, settle."""
+    from chimera_pipeline.deployment.instance import prepare_dagster_home
+
+    if not days:
+        state.finish(ok=True)
+        print("chimera: no benchmark days to run")
+        return 0
+    try:
+        home = prepare_dagster_home(settings)
+    except SettingsError as exc:
+        print(f"chimera: {exc}", file=sys.stderr)
+        return 2
+    _reap(home)
+    groups = [(d, d) for d in days] if args.per_partition else contiguous_ranges(days)
+    print(f"chimera: {len(days)} benchmark day(s) in {len(groups)} run(s); "
+          f"artifacts {settings.artifact_root}")
+    began = time.perf_counter()
+    jobs = [(i, len(groups), first, last, args.in_process, args.until, snapshot)
+            for i, (first, last) in enumerate(groups, start=1)]
+    if args.parallel > 1:
+        with ProcessPoolExecutor(args.parallel) as pool:
+            outcomes = list(pool.map(_run_group, jobs))
+    else:
+        outcomes = [_run_group(job) for job in jobs]
+    failures = outcomes.count(False)
+    state.finish(ok=not failures)  # every day now up to date: the next no-change run is cheap
+    print(f"chimera: {len(groups) - failures}/{len(groups)} run(s) succeeded in "
+          f"{time.perf_counter() - began:.1f}s")
+    print(f"  warehouse: {settings.warehouse_path}")
+    print(f"  reports:   {settings.reports_dir}")
+    print(f"  dagster:   {home} (open the UI with `make ui`)")
+    return 1 if failures else 0

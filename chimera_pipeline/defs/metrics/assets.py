@@ -1,0 +1,70 @@
+"""``benchmark_metrics``: the partition's files parsed into typed DuckDB tables."""
+
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+import pyarrow.compute as pc
+from dagster_duckdb import DuckDBResource
+
+from chimera_pipeline.defs.metrics.frames import check_arrow
+from chimera_pipeline.defs.partitions import daily_asset
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.parsing.staging import parse_in_chunks
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.schema import METRIC_TABLES
+from chimera_pipeline.lib.store.warehouse import (
+    read_inventory,
+    record_stage,
+    write_staged_metrics,
+)
+
+
+def _row_counts(staged: dict[str, list[Path]]) -> dict[str, int]:
+    import pyarrow.parquet as pq
+
+    return {t: sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+            for t, paths in staged.items()}
+
+
+@daily_asset(
+    deps=[stages.INVENTORY.asset],
+    pool="duckdb_writer",
+    group_name="warehouse",
+    kinds={"duckdb", "pandas"},
+    description="Typed, unit-normalised measurements with provenance: llm_runs, "
+    "sweep_summaries, compile_benchmarks, timing_baselines, system_telemetry, metric_values.",
+)
+def benchmark_metrics(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    began = time.perf_counter()
+    settings = load_settings()
+    keys = set(context.partition_keys)
+    with warehouse.get_connection() as con:
+        inventory = read_inventory(con, keys)
+    with tempfile.TemporaryDirectory(prefix="chimera_stage_", dir=settings.data_dir) as staging:
+        # parse outside the warehouse lock, a chunk of files at a time per worker process
+        # (bounded memory); the inventory is dropped before the DuckDB load, where memory peaks
+        statuses, staged = parse_in_chunks(settings.artifact_root, inventory, Path(staging),
+                                            check=check_arrow)
+        del inventory
+        with warehouse.get_connection() as con:
+            write_staged_metrics(con, keys, staged, statuses)
+            record_stage(con, keys, stages.METRICS.label, time.perf_counter() - began,
+                         context.run_id)
+        counts = _row_counts(staged)
+    outcome = Counter(statuses["parse_status"].to_pylist())
+    errors = statuses.filter(pc.equal(statuses["parse_status"], "error"))
+    for path, error in zip(errors["path"].to_pylist(), errors["parse_error"].to_pylist(),
+                           strict=True):
+        context.log.warning(f"{path}: {error}")
+    return dg.MaterializeResult(
+        metadata={
+            "files": statuses.num_rows,
+            "parse_status": dict(sorted(outcome.items())),
+            **{f"rows.{t}": counts.get(t, 0) for t in METRIC_TABLES},
+        }
+    )

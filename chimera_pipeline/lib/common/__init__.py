@@ -1,0 +1,1 @@
+"""Small helpers every stage shares: text decoding, one-line messages, process pools."""

@@ -1,0 +1,62 @@
+"""What every parser receives and returns.
+
+A parser gets one decoded file and returns rows for warehouse tables. It never touches
+the warehouse: the caller writes a partition's rows in one transaction, so a parser that
+raises loses only its own file (recorded with the error) and never half a partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePosixPath
+
+from chimera_pipeline.lib.parsing.parsers.errors import ParseError
+from chimera_pipeline.lib.parsing.parsers.jsonload import load_json
+
+__all__ = ["ParseContext", "ParseError", "ParseOutput", "measurement_key"]
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """One file to parse: its path, recognised kind, partition and decoded text."""
+
+    path: str
+    kind: str
+    file_type: str
+    partition: str
+    text: str
+    json_duplicates: list[str] = field(default_factory=list, compare=False)
+    first_row: int = 1  # a later chunk of a streamed CSV numbers its rows from here
+    csv_units: tuple[str, ...] = ()  # the units row seen in a streamed CSV's first chunk
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.path).stem
+
+    @cached_property
+    def json(self) -> object:
+        """The file parsed as JSON, once for the typed parser and the value extractor."""
+        return load_json(self.text, self.json_duplicates)
+
+
+@dataclass
+class ParseOutput:
+    """Rows per warehouse table produced from one file."""
+
+    rows: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    warnings: list[str] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)  # skipped values by reason, for warnings
+
+    def add(self, table: str, ctx: ParseContext, **values: object) -> None:
+        self.rows[table].append({"partition": ctx.partition, "source_file": ctx.path, **values})
+
+    def count(self, table: str) -> int:
+        return len(self.rows.get(table, ()))
+
+
+def measurement_key(*values: object) -> str:
+    """Stable hash of measured values: the same request written to two files hashes equal."""
+    return hashlib.sha1(repr(values).encode()).hexdigest()[:16]

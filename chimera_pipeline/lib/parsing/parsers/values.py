@@ -1,0 +1,148 @@
+"""Every number in a file into ``metric_values``, whatever its kind.
+
+Typed parsers cover the kinds we understand; this extractor runs on every parsed file so
+that no number found in an artifact is lost, including kinds nobody wrote a parser for.
+Each value keeps where it came from (``locator``) and is converted to a canonical unit
+from the column/key name or an explicit units row.
+"""
+
+from __future__ import annotations
+
+from chimera_pipeline.lib.parsing.numbers import (
+    is_non_finite,
+    normalise,
+    parse_number,
+    unit_from_name,
+)
+from chimera_pipeline.lib.parsing.parsers import markdown
+from chimera_pipeline.lib.parsing.parsers.base import ParseContext, ParseOutput
+from chimera_pipeline.lib.parsing.parsers.tabular import read_csv
+from chimera_pipeline.lib.parsing.sanity import (
+    MAX_SECONDS,
+    MAX_TOKENS_PER_SECOND,
+    MAX_VALUES_PER_FILE,
+    implausible,
+)
+
+_LABEL_COLUMNS = ("config_name", "model", "test name", "test_name", "kernel name", "prompt",
+                  "prompt_text", "scenario", "backend", "name", "tag")
+
+
+def _add(out: ParseOutput, ctx: ParseContext, locator: str, metric: str, raw: object,
+         unit: str | None, entity: str | None = None) -> None:
+    value = parse_number(raw)
+    if value is None:
+        if is_non_finite(raw):
+            out.counts["not_finite"] += 1
+        return
+    canonical, canonical_unit = normalise(value, unit)
+    reason = implausible(canonical, canonical_unit)
+    if reason:
+        out.counts[reason] += 1
+        return
+    out.counts["values"] += 1
+    if out.counts["values"] > MAX_VALUES_PER_FILE:
+        return
+    out.rows["metric_values"].append({
+        "partition": ctx.partition, "source_file": ctx.path, "locator": locator,
+        "metric": metric, "entity": entity, "value": canonical, "unit": canonical_unit,
+        "raw_value": str(raw), "raw_unit": unit})
+
+
+def _is_units_row(row: list[str]) -> bool:
+    filled = [cell.strip() for cell in row if cell.strip()]
+    return bool(filled) and all(parse_number(c) is None and len(c) <= 20 for c in filled)
+
+
+def is_units_header(rows: list[list[str]]) -> bool:
+    """A second header line of units (Nsight Compute writes one) under the column names."""
+    return len(rows) > 1 and _is_units_row(rows[0]) and not _is_units_row(rows[1])
+
+
+def _column_plan(name: str, unit: str | None) -> tuple[str, str | None, float, float | None,
+                                                        str | None]:
+    """What every cell of one column shares: (metric, canonical unit, factor to it, upper
+    plausibility limit or None, unit as written). Worked out once per column, not per cell:
+    a CSV's cells are most of the values in a tree."""
+    canonical, canonical_unit = normalise(1.0, unit)
+    limit = {"s": MAX_SECONDS, "tok/s": MAX_TOKENS_PER_SECOND}.get(canonical_unit)
+    return name, canonical_unit, canonical, limit, unit
+
+
+def csv_values(ctx: ParseContext, out: ParseOutput) -> None:
+    """Every numeric cell, as :func:`_add` would store it, with the per-column work hoisted
+    out of the cell loop (``test_parsers`` checks both give the same rows and counts)."""
+    header, rows = read_csv(ctx.text)
+    if not rows and ctx.first_row == 1:
+        out.warnings.append("no data rows (header only)")
+    ragged = sum(1 for row in rows if len(row) != len(header))
+    if ragged:
+        out.warnings.append(f"ragged: {ragged} row(s) do not have the header's "
+                            f"{len(header)} cells (missing cells empty, extra cells ignored)")
+    units: list[str] = list(ctx.csv_units)
+    first = ctx.first_row - (1 if units else 0)  # rows after a units row count from 1
+    if ctx.first_row == 1 and is_units_header(rows):
+        units, rows = [c.strip() for c in rows[0]], rows[1:]
+    lowered = [h.lower() for h in header]
+    label = next((lowered.index(c) for c in _LABEL_COLUMNS if c in lowered), None)
+    plans = [_column_plan(name, (units[c] if c < len(units) and units[c] else None)
+                          or unit_from_name(name)) for c, name in enumerate(header)]
+    counts, width = out.counts, len(header)
+    partition, source = ctx.partition, ctx.path
+    stored: list[dict] = []
+    for r, row in enumerate(rows, start=first):
+        entity = row[label] if label is not None and label < len(row) else None
+        for cell, (metric, unit, factor, limit, raw_unit) in zip(row[:width], plans,
+                                                                 strict=False):
+            value = parse_number(cell)
+            if value is None:
+                if is_non_finite(cell):
+                    counts["not_finite"] += 1
+                continue
+            value *= factor
+            if limit is not None and (value < 0 or value > limit):
+                counts["negative" if value < 0 else "absurd"] += 1
+                continue
+            counts["values"] += 1
+            if counts["values"] > MAX_VALUES_PER_FILE:
+                continue
+            stored.append({"partition": partition, "source_file": source,
+                           "locator": f"row{r}.{metric}", "metric": metric, "entity": entity,
+                           "value": value, "unit": unit, "raw_value": cell,
+                           "raw_unit": raw_unit})
+    if stored:
+        out.rows["metric_values"].extend(stored)
+
+
+def json_values(ctx: ParseContext, out: ParseOutput) -> None:
+    stack: list[tuple[str, str, object]] = [("", "", ctx.json)]
+    if ctx.json_duplicates:
+        out.warnings.append("duplicate key(s) " + ", ".join(map(repr, ctx.json_duplicates))
+                            + " (the last value of each is kept)")
+    while stack:
+        path, key, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), str(k), v)
+                         for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", key, v) for i, v in reversed(list(enumerate(node))))
+        elif not isinstance(node, str) or parse_number(node) is not None:
+            _add(out, ctx, path or "$", key or "$", node, unit_from_name(key))
+
+
+def markdown_values(ctx: ParseContext, out: ParseOutput) -> None:
+    for t, table in enumerate(markdown.tables(ctx.text), start=1):
+        for r, row in enumerate(table.rows, start=1):
+            entity = row[0].strip("*` ") if row else None
+            for c, cell in enumerate(row[1:], start=1):
+                split = markdown.split_value(cell)
+                if split is None or c >= len(table.header):
+                    continue
+                column = table.header[c].strip("* ")
+                unit = split[1] or unit_from_name(column)
+                _add(out, ctx, f"table{t}.row{r}.{column}", column, split[0], unit, entity)
+    for line, label, number, unit in markdown.bullets(ctx.text):
+        _add(out, ctx, f"line{line}", label, number, unit or unit_from_name(label))
+
+
+EXTRACTORS = {"csv": csv_values, "json": json_values, "md": markdown_values}

@@ -1,0 +1,179 @@
+"""Parse a backfill's files in chunks, on every core, and stage the rows as Parquet.
+
+Memory holds one chunk of files per worker, whatever the size of the backfill; the caller
+loads every staged file into DuckDB in one transaction (``write_staged_metrics``), so the
+partitions still change atomically. Parsing is pure Python (every number becomes a typed
+row with its provenance), so it runs in a process pool: threads would share one GIL.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict, deque
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from chimera_pipeline.lib.common.pools import parse_workers, spawn_pool
+from chimera_pipeline.lib.parsing import parsers
+from chimera_pipeline.lib.parsing.item import FileStatus, ParseItem
+from chimera_pipeline.lib.parsing.parse_file import max_parse_bytes, parse_file, parse_files
+from chimera_pipeline.lib.parsing.reader import RootReader
+from chimera_pipeline.lib.parsing.stream_csv import stream_threshold
+from chimera_pipeline.lib.store.schema import METRIC_TABLES
+from chimera_pipeline.lib.store.warehouse import STATUS_SCHEMA, to_arrow
+
+CHUNK_FILES = 500
+# below this many files, a pool's start (each spawned worker imports the parsers) costs more
+# than it saves
+POOL_MIN_FILES = 2500
+# (table, pyarrow.Table) -> None, raises when the rows break a constraint. A check with a
+# ``tables`` attribute is only given those tables (the others are not read back).
+Check = Callable[[str, object], None]
+
+
+def stage_chunk(root: Path, items: list[ParseItem], staging: Path, start: int,
+                check: Check | None) -> tuple[list[FileStatus], dict[str, Path]]:
+    """Parse ``items`` and write each table's rows to ``staging/<table>_<start>.parquet``."""
+    result = parse_files(root, items)
+    staged: dict[str, Path] = {}
+    for table in METRIC_TABLES:
+        rows = result.tables.get(table)
+        if not rows:
+            continue
+        arrow = to_arrow(table, rows)
+        if check is not None:
+            check(table, arrow)
+        staged[table] = staging / f"{table}_{start:09d}.parquet"
+        pq.write_table(arrow, staged[table])
+    return result.statuses, staged
+
+
+class StagedFile:
+    """Where a streamed file's rows go: one Parquet file per table and chunk of rows, in
+    the file's own folder, dropped whole if a later chunk fails."""
+
+    def __init__(self, folder: Path, check: Check | None) -> None:
+        self.folder, self.check, self.chunk = folder, check, 0
+        self.files: dict[str, list[Path]] = defaultdict(list)
+
+    def add(self, out: parsers.ParseOutput) -> None:
+        for table, rows in out.rows.items():
+            if rows:
+                arrow = to_arrow(table, rows)
+                if self.check is not None:
+                    self.check(table, arrow)
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.files[table].append(self.folder / f"{table}_{self.chunk:06d}.parquet")
+                pq.write_table(arrow, self.files[table][-1])
+        self.chunk += 1
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.files.clear()
+
+
+def _stage_big(root: Path, big: list[ParseItem], staging: Path, check: Check | None,
+               statuses: list[FileStatus], staged: dict[str, list[Path]]) -> None:
+    """CSVs over ``CHIMERA_STREAM_CSV_MB``, each parsed in chunks of rows, one at a time."""
+    reader, limit = RootReader(root), max_parse_bytes()
+    for i, item in enumerate(big):
+        sink = StagedFile(staging / f"big_{i:05d}", check)
+        statuses.append(parse_file(reader, item, sink, limit, stream=True))
+        for table, paths in sink.files.items():
+            staged[table] += paths
+
+
+def _is_big_csv(root: Path, item: ParseItem, threshold: int) -> bool:
+    if item.type != "csv" or item.scan_error or item.duplicate_of:
+        return False
+    try:
+        return (root / item.path).stat().st_size > threshold
+    except OSError:
+        return False
+
+
+def statuses_table(statuses: list[FileStatus]) -> pa.Table:
+    """Statuses as columns: a year's statuses as objects would weigh on a backfill's peak."""
+    return pa.Table.from_pylist([asdict(s) for s in statuses], schema=STATUS_SCHEMA)
+
+
+def _items(inventory: list[ParseItem] | pa.Table, start: int, count: int) -> list[ParseItem]:
+    if isinstance(inventory, pa.Table):
+        return [ParseItem.from_row(row) for row in inventory.slice(start, count).to_pylist()]
+    return inventory[start:start + count]
+
+
+def parse_in_chunks(root: Path, inventory: list[ParseItem] | pa.Table, staging: Path,
+                     chunk_files: int = CHUNK_FILES, check: Check | None = None,
+                     workers: int | None = None) -> tuple[pa.Table, dict[str, list[Path]]]:
+    """Parse ``chunk_files`` files at a time and stage each chunk's rows as Parquet.
+
+    ``inventory`` is dicts or, to keep a year's backfill small in memory, an Arrow table of
+    them (``read_inventory``): only the chunks in flight exist as dicts. With more
+    than one chunk, chunks go to ``workers`` processes (by default ``CHIMERA_PARSE_WORKERS``
+    from ``POOL_MIN_FILES`` files up, else this one), at most two per worker in flight,
+    and ``check`` runs here on the staged tables it asks for, read back: a check may need
+    Dagster, whose import would cost each worker more than a chunk's parse. Results are
+    taken in chunk order, so statuses (an Arrow table, ``STATUS_SCHEMA``) and staged files
+    do not depend on which worker finished first.
+    """
+    threshold, total = stream_threshold(), len(inventory)
+    csvs = [ParseItem.from_row(row) for row in inventory.filter(
+        pc.equal(inventory["type"], "csv")).to_pylist()] if isinstance(
+        inventory, pa.Table) else [item for item in inventory if item.type == "csv"]
+    big = [item for item in csvs if _is_big_csv(root, item, threshold)]
+    big_paths = {item.path for item in big}
+    del csvs
+    statuses: list[pa.Table] = []
+    staged: dict[str, list[Path]] = defaultdict(list)
+    if big:
+        big_statuses: list[FileStatus] = []
+        _stage_big(root, big, staging, check, big_statuses, staged)
+        statuses.append(statuses_table(big_statuses))
+    starts = range(0, total, chunk_files)
+    if workers is None:
+        workers = parse_workers() if total >= POOL_MIN_FILES else 1
+    workers = min(workers, len(starts))
+    jobs = ((root, [i for i in _items(inventory, s, chunk_files) if i.path not in big_paths],
+             staging, s, check if workers <= 1 else None) for s in starts)
+    if workers <= 1:
+        _collect((stage_chunk(*job) for job in jobs), statuses, staged)
+    else:
+        pool = spawn_pool(workers)
+        try:
+            _collect(_in_order(pool, jobs, 2 * workers), statuses, staged, check)
+        finally:  # on a failed check, drop the chunks not started instead of parsing them
+            pool.shutdown(cancel_futures=True)
+    table = pa.concat_tables(statuses) if statuses else STATUS_SCHEMA.empty_table()
+    return table, staged
+
+
+def _in_order(pool: ProcessPoolExecutor, jobs, window: int):
+    """``pool.map`` with at most ``window`` chunks submitted and not yet collected:
+    ``Executor.map`` submits every job at once, which would build every chunk's dicts."""
+    pending: deque = deque()
+    for job in jobs:
+        pending.append(pool.submit(stage_chunk, *job))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _collect(results, statuses: list[pa.Table], staged: dict[str, list[Path]],
+             check: Check | None = None) -> None:
+    import pyarrow.parquet as pq
+
+    wanted = getattr(check, "tables", None)
+    for chunk_statuses, files in results:
+        statuses.append(statuses_table(chunk_statuses))
+        for table, path in files.items():
+            if check is not None and (wanted is None or table in wanted):
+                check(table, pq.read_table(path))
+            staged[table].append(path)

@@ -1,0 +1,2 @@
+"""The DuckDB warehouse: its contract (tables, stage names), partitioned reads and writes,
+and the queries behind the asset checks."""

@@ -1,0 +1,70 @@
+"""SQL behind the asset checks (Dagster-free, so they can be tested on any warehouse)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from chimera_pipeline.lib.store.schema import TABLES
+
+NON_NEGATIVE = {
+    "llm_runs": ("ttft_s", "decode_tps", "prefill_tps", "e2e_tps", "load_s", "prompt_eval_s",
+                 "eval_s", "total_s"),
+    "compile_benchmarks": ("compile_time_s", "mean_ms", "std_ms", "min_ms", "max_ms"),
+    "timing_baselines": ("mean_ms", "stdev_ms", "min_ms", "max_ms", "p50_ms", "p95_ms", "p99_ms"),
+    "llm_calls": ("ttft_s", "decode_tps", "prefill_tps", "load_s", "prompt_eval_s", "eval_s",
+                  "total_s"),
+}
+
+
+def schema_problems(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> list[str]:
+    """Columns missing from, or typed differently than, the warehouse contract."""
+    problems = []
+    for table in tables:
+        actual = dict(con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+            [table]).fetchall())
+        for column, typ, _ in TABLES[table]:
+            if actual.get(column) != typ:
+                problems.append(f"{table}.{column}: expected {typ}, found {actual.get(column)}")
+    return problems
+
+
+def negative_values(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> dict[str, int]:
+    counts = {}
+    for table, columns in NON_NEGATIVE.items():
+        condition = " OR ".join(f"{c} < 0" for c in columns)
+        counts[table] = con.execute(
+            f"SELECT count(*) FROM {table} WHERE partition BETWEEN ? AND ? AND ({condition})",
+            list(window)).fetchone()[0]
+    return counts
+
+
+def error_rate(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> tuple[int, int]:
+    """(failed, total) LLM request rows in the window."""
+    return con.execute("SELECT count(*) FILTER (WHERE NOT ok), count(*) FROM llm_runs "
+                       "WHERE partition BETWEEN ? AND ?", list(window)).fetchone()
+
+
+def duplicate_rows(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> tuple[int, int]:
+    """(catalog rows listed twice, exact-duplicate files) in the window."""
+    twice = con.execute("""SELECT count(*) FROM (SELECT path FROM artifact_files
+                           WHERE partition BETWEEN ? AND ? GROUP BY path HAVING count(*) > 1)""",
+                        list(window)).fetchone()[0]
+    copies = con.execute("SELECT count(*) FROM artifact_files WHERE partition BETWEEN ? AND ? "
+                         "AND duplicate_of IS NOT NULL", list(window)).fetchone()[0]
+    return twice, copies
+
+
+def days_since_latest(con: duckdb.DuckDBPyConnection, today: dt.date) -> int | None:
+    latest = con.execute("SELECT max(benchmark_date) FROM artifact_files").fetchone()[0]
+    return None if latest is None else (today - latest).days
+
+
+def grounding(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> tuple[int, int]:
+    """(verified, total) numbers in the LLM text in the window."""
+    total, verified = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE verified) FROM report_claims "
+        "WHERE partition BETWEEN ? AND ?", list(window)).fetchone()
+    return verified, total

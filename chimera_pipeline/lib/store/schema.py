@@ -1,0 +1,284 @@
+"""The warehouse contract: table names, columns and types.
+
+Users query these tables directly, so names are stable. One list of columns per table drives
+the DDL, the Arrow schema used to hand rows to DuckDB, and the table reference in
+``docs/warehouse-tables.md``, so the three cannot drift apart. Every table carries
+``partition`` (the benchmark date as ``YYYY-MM-DD``) because materializing a partition
+replaces exactly those rows.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+Column = tuple[str, str, str]  # name, DuckDB type, description
+
+_ARROW = {
+    "VARCHAR": pa.string(), "DOUBLE": pa.float64(), "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(), "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us"),
+}
+
+TABLES: dict[str, list[Column]] = {
+    "artifact_files": [
+        ("partition", "VARCHAR", "benchmark date partition, YYYY-MM-DD"),
+        ("path", "VARCHAR", "path relative to the artifact root"),
+        ("folder", "VARCHAR", "top-level folder: reports, csv_data or artifacts"),
+        ("type", "VARCHAR", "file extension: csv, json or md"),
+        ("kind", "VARCHAR", "recognised artifact kind (docs/pipeline.md)"),
+        ("size_bytes", "BIGINT", "file size"),
+        ("mtime", "TIMESTAMP", "modification time, UTC"),
+        ("sha256", "VARCHAR", "content hash; NULL when the file could not be read"),
+        ("benchmark_date", "DATE", "the day the benchmark ran"),
+        ("date_source", "VARCHAR", "path, content or mtime"),
+        ("date_raw", "VARCHAR", "the stamp the date was read from"),
+        ("duplicate_of", "VARCHAR", "path of the identical file this one copies"),
+        ("parser", "VARCHAR", "parser that read the file"),
+        ("parse_status", "VARCHAR", "ok, duplicate, error, unreadable or pending"),
+        ("parse_error", "VARCHAR", "why the file did not parse"),
+        ("rows_loaded", "BIGINT", "typed rows written from this file"),
+        ("values_loaded", "BIGINT", "metric_values rows written from this file"),
+    ],
+    "llm_runs": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("run_id", "VARCHAR", "source_file#row"),
+        ("source_file", "VARCHAR", "artifact path"),
+        ("source_row", "BIGINT", "1-based data row or list index in the source"),
+        ("suite", "VARCHAR", "baseline, param_tuning, quant_bench, prompt_suite or banter"),
+        ("model", "VARCHAR", "Ollama model name, from content or file name"),
+        ("quant", "VARCHAR", "quantisation tag (q4_0, q5_K_M, qat...)"),
+        ("config_name", "VARCHAR", "parameter-sweep configuration label"),
+        ("num_gpu", "BIGINT", "Ollama num_gpu option"),
+        ("num_ctx", "BIGINT", "Ollama num_ctx option"),
+        ("temperature", "DOUBLE", "sampling temperature"),
+        ("top_p", "DOUBLE", "top_p option"),
+        ("top_k", "BIGINT", "top_k option"),
+        ("repeat_penalty", "DOUBLE", "repeat_penalty option"),
+        ("options_json", "VARCHAR", "all request options as written"),
+        ("prompt_id", "VARCHAR", "prompt index or test name"),
+        ("prompt_text", "VARCHAR", "prompt text"),
+        ("started_at", "VARCHAR", "request timestamp as written"),
+        ("ttft_s", "DOUBLE", "time to first token, seconds"),
+        ("decode_tps", "DOUBLE", "decode tokens/s = eval_count / eval_duration"),
+        ("prefill_tps", "DOUBLE", "prefill tokens/s = prompt_eval_count / prompt_eval_duration"),
+        ("e2e_tps", "DOUBLE", "output tokens / whole generation time (tools that only give that)"),
+        ("load_s", "DOUBLE", "model load duration, seconds"),
+        ("prompt_eval_s", "DOUBLE", "prompt evaluation duration, seconds"),
+        ("eval_s", "DOUBLE", "decode duration, seconds"),
+        ("total_s", "DOUBLE", "total request duration, seconds, when the file gives it"),
+        ("prompt_tokens", "BIGINT", "prompt_eval_count"),
+        ("output_tokens", "BIGINT", "eval_count"),
+        ("response_chars", "BIGINT", "response length in characters"),
+        ("error", "VARCHAR", "error text; failed and timed-out rows keep it"),
+        ("ok", "BOOLEAN", "true when the request produced a measurement"),
+        ("measurement_key", "VARCHAR", "hash of the measured values; equal rows in two files"),
+    ],
+    "sweep_summaries": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("source_file", "VARCHAR", "artifact path"),
+        ("source_row", "BIGINT", "1-based data row"),
+        ("model", "VARCHAR", "model, from the file name when the content lacks it"),
+        ("config_name", "VARCHAR", "configuration label"),
+        ("num_gpu", "BIGINT", "num_gpu"),
+        ("num_ctx", "BIGINT", "num_ctx"),
+        ("temperature", "DOUBLE", "temperature"),
+        ("mean_tokens_s", "DOUBLE", "mean decode tokens/s as the tool summarised it"),
+        ("mean_ttft_s", "DOUBLE", "mean TTFT, seconds"),
+        ("mean_load_s", "DOUBLE", "mean load time, seconds"),
+        ("mean_prompt_eval_s", "DOUBLE", "mean prompt-eval time, seconds"),
+        ("mean_eval_s", "DOUBLE", "mean eval time, seconds"),
+    ],
+    "compile_benchmarks": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("source_file", "VARCHAR", "artifact path"),
+        ("bench_id", "VARCHAR", "benchmark name: file stem without its time stamp"),
+        ("model_name", "VARCHAR", "network benchmarked (conv, mlp, transformer)"),
+        ("device", "VARCHAR", "cpu or cuda"),
+        ("dtype", "VARCHAR", "tensor dtype"),
+        ("batch_size", "BIGINT", "batch size"),
+        ("runs", "BIGINT", "timed runs"),
+        ("warmup_runs", "BIGINT", "warm-up runs"),
+        ("backend", "VARCHAR", "eager, jit, torch_compile, onnx, tensorrt..."),
+        ("compiler", "VARCHAR", "compilation backend reported"),
+        ("success", "BOOLEAN", "compilation succeeded (NULL: nothing to compile)"),
+        ("compile_time_s", "DOUBLE", "compile time, seconds; NULL when not compiled"),
+        ("mean_ms", "DOUBLE", "mean latency, ms; NULL when the backend failed"),
+        ("std_ms", "DOUBLE", "latency std, ms"),
+        ("min_ms", "DOUBLE", "min latency, ms"),
+        ("max_ms", "DOUBLE", "max latency, ms"),
+        ("error", "VARCHAR", "compilation error"),
+        ("ok", "BOOLEAN", "the backend produced a latency measurement"),
+        ("generated_at", "VARCHAR", "generated_at as written"),
+    ],
+    "timing_baselines": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("source_file", "VARCHAR", "artifact path"),
+        ("test_name", "VARCHAR", "baseline or kernel name"),
+        ("scope", "VARCHAR", "overall, run or kernel"),
+        ("run_index", "BIGINT", "run number within the baseline (scope=run)"),
+        ("samples", "BIGINT", "samples behind the statistics"),
+        ("mean_ms", "DOUBLE", "mean, ms"),
+        ("stdev_ms", "DOUBLE", "standard deviation, ms"),
+        ("min_ms", "DOUBLE", "minimum, ms"),
+        ("max_ms", "DOUBLE", "maximum, ms"),
+        ("p50_ms", "DOUBLE", "median, ms"),
+        ("p95_ms", "DOUBLE", "95th percentile, ms"),
+        ("p99_ms", "DOUBLE", "99th percentile, ms"),
+        ("cv_percent", "DOUBLE", "coefficient of variation, %"),
+        ("outliers", "BIGINT", "outliers detected"),
+        ("gpu_name", "VARCHAR", "GPU of the environment"),
+    ],
+    "system_telemetry": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("source_file", "VARCHAR", "artifact path"),
+        ("sample_index", "BIGINT", "sample number in the file"),
+        ("sampled_at", "VARCHAR", "sample time as written"),
+        ("cpu_percent", "DOUBLE", "CPU utilisation, %"),
+        ("memory_percent", "DOUBLE", "memory utilisation, %"),
+        ("memory_used_gb", "DOUBLE", "memory used, GB"),
+        ("memory_total_gb", "DOUBLE", "memory total, GB"),
+        ("disk_usage_percent", "DOUBLE", "disk usage, %"),
+        ("gpu_id", "BIGINT", "GPU index; NULL when the sample has no GPU data"),
+        ("gpu_name", "VARCHAR", "GPU name"),
+        ("gpu_temperature_c", "DOUBLE", "GPU temperature, °C"),
+        ("gpu_power_w", "DOUBLE", "GPU power draw, W"),
+        ("gpu_utilization_percent", "DOUBLE", "GPU utilisation, %"),
+        ("gpu_memory_used_mb", "DOUBLE", "GPU memory used, MB"),
+        ("gpu_memory_total_mb", "DOUBLE", "GPU memory total, MB"),
+        ("ollama_process_count", "BIGINT", "Ollama processes seen"),
+    ],
+    "metric_values": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("source_file", "VARCHAR", "artifact path"),
+        ("locator", "VARCHAR", "JSON key path, CSV row.column or Markdown table.row.column"),
+        ("metric", "VARCHAR", "key or column name"),
+        ("entity", "VARCHAR", "row label (model, config, backend...) when there is one"),
+        ("value", "DOUBLE", "value in the canonical unit"),
+        ("unit", "VARCHAR", "canonical unit: s, B, tok/s, %, Hz... or as written"),
+        ("raw_value", "VARCHAR", "the text as written"),
+        ("raw_unit", "VARCHAR", "the unit as written or implied by the name"),
+    ],
+    "facts": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("fact_id", "VARCHAR", "F1, F2... in priority order; what the LLM cites as {F1}"),
+        ("fact_key", "VARCHAR", "stable key, e.g. llm.gemma3:latest.baseline.decode_tps.mean"),
+        ("label", "VARCHAR", "what the number is"),
+        ("value", "DOUBLE", "the number (NULL for a label-only fact)"),
+        ("text_value", "VARCHAR", "text value: best config name, date, verdict..."),
+        ("unit", "VARCHAR", "tok/s, s, ms, %, files, requests, count, bytes"),
+        ("category", "VARCHAR", "performance, sweep, compile, inventory, quality, change"),
+        ("subject", "VARCHAR", "model / config / backend the number is about"),
+        ("metric", "VARCHAR", "metric name"),
+        ("priority", "BIGINT", "lower = more important; prompts are trimmed from the top number"),
+        ("display", "VARCHAR", "the value as the report prints it"),
+        ("provenance", "VARCHAR", "table and filter the value was computed from"),
+    ],
+    "llm_calls": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("call_id", "VARCHAR", "unique id of the call"),
+        ("started_at", "TIMESTAMP", "UTC start of the request"),
+        ("backend", "VARCHAR", "ollama or embedded"),
+        ("model", "VARCHAR", "model name (or GGUF file for embedded)"),
+        ("options_json", "VARCHAR", "options actually sent (num_ctx, temperature, ...)"),
+        ("num_ctx", "BIGINT", "context window sent"),
+        ("max_output_tokens", "BIGINT", "answer budget (num_predict / max_tokens)"),
+        ("prompt_tokens", "BIGINT", "prompt tokens as the backend counted them"),
+        ("prompt_tokens_estimated", "BIGINT", "prompt tokens measured before sending"),
+        ("output_tokens", "BIGINT", "generated tokens"),
+        ("ttft_s", "DOUBLE", "client-side time to first non-empty chunk, s"),
+        ("decode_tps", "DOUBLE", "output tokens / eval duration"),
+        ("prefill_tps", "DOUBLE", "prompt tokens / prompt-eval duration"),
+        ("load_s", "DOUBLE", "model load duration, s"),
+        ("prompt_eval_s", "DOUBLE", "prompt evaluation duration, s"),
+        ("eval_s", "DOUBLE", "generation duration, s"),
+        ("total_s", "DOUBLE", "total request duration, s"),
+        ("attempts", "BIGINT", "tries including retries"),
+        ("status", "VARCHAR", "ok or failed"),
+        ("error", "VARCHAR", "last error, if any"),
+        ("facts_trimmed", "BIGINT", "facts left out of the prompt to fit num_ctx"),
+    ],
+    "llm_analyses": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("call_id", "VARCHAR", "llm_calls row"),
+        ("backend", "VARCHAR", "ollama or embedded"),
+        ("model", "VARCHAR", "model"),
+        ("system_prompt", "VARCHAR", "persona prompt sent as the system message"),
+        ("user_prompt", "VARCHAR", "user message (facts with ids)"),
+        ("raw_response", "VARCHAR", "the model's text as received"),
+        ("analysis_json", "VARCHAR", "parsed sections (summary, findings, recommendations)"),
+        ("parse_note", "VARCHAR", "how the response was parsed (schema, lenient, fallback)"),
+        ("facts_in_prompt", "BIGINT", "facts the prompt carried"),
+        ("trimmed_fact_ids", "VARCHAR", "facts left out to fit, lowest priority first"),
+    ],
+    "report_claims": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("claim_id", "BIGINT", "order of the number in the LLM text"),
+        ("section", "VARCHAR", "summary, findings, recommendations..."),
+        ("sentence", "VARCHAR", "the sentence the number stands in"),
+        ("text", "VARCHAR", "the number as the LLM wrote it"),
+        ("value", "DOUBLE", "its value"),
+        ("unit", "VARCHAR", "its unit, if written"),
+        ("fact_id", "VARCHAR", "the fact it matched, or NULL"),
+        ("verified", "BOOLEAN", "true when a fact with that value and subject exists"),
+        ("reason", "VARCHAR", "why it was or was not verified"),
+    ],
+    "stage_timings": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("stage", "VARCHAR", "ingest, parse, facts, analysis, report"),
+        ("seconds", "DOUBLE", "duration of the step that produced this partition"),
+        ("partitions_in_step", "BIGINT", "days that step covered (a backfill range)"),
+        ("run_id", "VARCHAR", "Dagster run id"),
+    ],
+}
+
+METRIC_TABLES = ("llm_runs", "sweep_summaries", "compile_benchmarks", "timing_baselines",
+                 "system_telemetry", "metric_values")
+
+
+def create_statements() -> list[str]:
+    """DDL for every table, idempotent."""
+    return [
+        f"CREATE TABLE IF NOT EXISTS {name} ("
+        + ", ".join(f'"{col}" {typ}' for col, typ, _ in columns) + ")"
+        for name, columns in TABLES.items()
+    ]
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    """The Arrow schema rows for ``table`` are converted to before they reach DuckDB."""
+    return pa.schema([(col, _ARROW[typ]) for col, typ, _ in TABLES[table]])
+
+
+def column_names(table: str) -> list[str]:
+    return [col for col, _, _ in TABLES[table]]
+
+
+def markdown_reference() -> str:
+    """The table reference, generated so it cannot drift from the DDL."""
+    parts = []
+    for name, columns in TABLES.items():
+        rows = "\n".join(f"| `{col}` | {typ} | {desc} |" for col, typ, desc in columns)
+        parts.append(f"#### `{name}`\n\n| column | type | meaning |\n|---|---|---|\n{rows}\n")
+    return "\n".join(parts)
+
+
+TABLES_PAGE_HEADER = """# Warehouse tables
+
+`$CHIMERA_DATA_DIR/warehouse.duckdb`. Every table has `partition` (the benchmark day,
+`YYYY-MM-DD`): materializing a partition replaces exactly those rows, in one transaction. Open
+it read-only while no run is writing: `duckdb -readonly data/warehouse.duckdb`, or
+`chimera query "SELECT ..."` (which says so when a run holds the file).
+
+This page is generated from `chimera_pipeline/lib/store/schema.py`
+(`python -m chimera_pipeline.lib.store.schema`); a test fails when it is out of date.
+"""
+
+
+def markdown_page() -> str:
+    """``docs/warehouse-tables.md``."""
+    return TABLES_PAGE_HEADER + "\n" + markdown_reference()
+
+
+if __name__ == "__main__":
+    from chimera_pipeline.lib.config import PROJECT_ROOT
+
+    (PROJECT_ROOT / "docs" / "warehouse-tables.md").write_text(markdown_page())

@@ -1,0 +1,205 @@
+"""Partitioned writes to the DuckDB warehouse: delete-then-insert, one transaction.
+
+Rows travel as Arrow tables (zero-copy into DuckDB). A partition's rows in every table
+are replaced inside a single transaction, so a crash or a concurrent reader sees either
+the old partition or the new one, never half. Callers keep connections short (open,
+write, close): DuckDB lets only one process hold the file for writing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.store.schema import (
+    METRIC_TABLES,
+    arrow_schema,
+    column_names,
+    create_statements,
+)
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse file is locked by a writer; the message says so and what to do."""
+
+
+def connect_read_only(path: Path, attempts: int = 5, delay_s: float = 0.2
+                      ) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for reading while runs may be writing it.
+
+    DuckDB lets one process write a file and no other process open it meanwhile, not even
+    to read. A reader therefore retries briefly with backoff, then raises
+    :class:`WarehouseBusy` with a one-line explanation instead of DuckDB's lock error.
+    Reading never changes the file, so a refused reader cannot corrupt anything.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"no warehouse at {path}; run `chimera run` first")
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            holder = re.search(r"PID (\d+)", str(exc))
+            if attempt + 1 == attempts:
+                raise WarehouseBusy(
+                    f"the warehouse {path} is being written by a running materialization"
+                    f"{f' (pid {holder.group(1)})' if holder else ''}; try again in a few "
+                    "seconds, or read a copy of the file") from None
+            time.sleep(delay_s * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> list[dict]:
+    """Run a query and return its rows as dicts keyed by column name."""
+    cursor = con.execute(sql, params) if params is not None else con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in create_statements():
+        con.execute(statement)
+
+
+def to_arrow(table: str, rows: Sequence[Mapping[str, object]]) -> pa.Table:
+    """Rows (dicts) -> Arrow table with the warehouse schema; unknown keys are an error."""
+    names = set(column_names(table))
+    for row in rows[:1]:
+        extra = set(row) - names
+        if extra:
+            raise KeyError(f"{table}: columns not in the warehouse contract: {sorted(extra)}")
+    return pa.Table.from_pylist(list(rows), schema=arrow_schema(table))
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
+             data: pa.Table | list[str]) -> None:
+    """Delete the partitions' rows, insert ``data``: an Arrow table or staged Parquet files."""
+    con.execute(f"DELETE FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
+                [partitions])
+    if isinstance(data, list):
+        if data:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [data])
+        return
+    if data.num_rows:
+        con.register("incoming_rows", data)
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
+        finally:
+            con.unregister("incoming_rows")
+
+
+def replace_partitions(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
+                       tables: Mapping[str, pa.Table | list[str]],
+                       after: Iterable[tuple[str, list]] = ()) -> None:
+    """Replace ``partitions`` in each given table, then run ``after`` statements; atomic."""
+    keys = sorted(set(partitions))
+    ensure_schema(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, data in tables.items():
+            _replace(con, table, keys, data)
+        for sql, params in after:
+            con.execute(sql, params)
+        _fault_pause(tables)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _fault_pause(tables: Mapping[str, pa.Table]) -> None:
+    """Fault injection for the crash-safety test: with ``CHIMERA_FAULT_PAUSE_IN_WRITE`` set
+    to ``<table>:<marker file>``, a write to that table stops just before COMMIT (its
+    deletes and inserts done), touches the marker and waits there to be killed."""
+    spec = load_settings().fault_pause_in_write
+    if not spec:
+        return
+    table, _, marker = spec.partition(":")
+    if table in tables:
+        Path(marker).write_text(str(os.getpid()))
+        time.sleep(600)
+
+
+def write_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
+                    rows: Sequence[Mapping[str, object]] | pa.Table) -> None:
+    """Replace the partitions' ``artifact_files`` rows (dicts, or an Arrow table of them)."""
+    table = rows if isinstance(rows, pa.Table) else to_arrow("artifact_files", rows)
+    replace_partitions(con, partitions, {"artifact_files": table})
+
+
+SCAN_STATUSES = ("unreadable", "busy")  # set by the scanner; the parser leaves these files alone
+
+
+STATUS_SCHEMA = pa.schema([("path", pa.string()), ("parser", pa.string()),
+                           ("parse_status", pa.string()), ("parse_error", pa.string()),
+                           ("rows_loaded", pa.int64()), ("values_loaded", pa.int64())])
+
+
+def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) -> pa.Table:
+    """The partitions' inventoried files in path order, as one Arrow table (a year's rows as
+    dicts would be held through the whole parse); ``scan_error`` is the
+    scanner's own failure, stored as parse_status=unreadable/busy."""
+    ensure_schema(con)
+    statuses = ", ".join(f"'{s}'" for s in SCAN_STATUSES)
+    return con.sql(  # sql(), not execute(): no extra copy of the rows on the way to Arrow
+        "SELECT path, kind, type, partition, sha256, duplicate_of, parse_status, parse_error, "
+        f"CASE WHEN parse_status IN ({statuses}) THEN parse_error END AS scan_error "
+        "FROM artifact_files WHERE partition IN (SELECT unnest(?::VARCHAR[])) ORDER BY path",
+        params=[sorted(set(partitions))]).to_arrow_table()
+
+
+def write_staged_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
+                         staged: Mapping[str, Sequence[Path]], statuses: pa.Table) -> None:
+    """Replace the partitions' rows in every metric table with the staged Parquet files
+    (DuckDB streams them in: a year-long backfill never holds its rows in Python memory) and
+    record each file's parse status in ``artifact_files``, in one transaction."""
+    tables = {table: [str(p) for p in staged.get(table, ())] for table in METRIC_TABLES}
+    con.register("file_statuses", statuses)
+    try:
+        replace_partitions(con, partitions, tables, after=[(
+            "UPDATE artifact_files AS f SET parser = s.parser, parse_status = s.parse_status, "
+            "parse_error = s.parse_error, rows_loaded = s.rows_loaded, "
+            "values_loaded = s.values_loaded FROM file_statuses AS s "
+            "WHERE f.path = s.path AND f.partition IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(set(partitions))],
+        )])
+    finally:
+        con.unregister("file_statuses")
+
+
+def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stage: str,
+                 seconds: float, run_id: str) -> None:
+    """Replace the partitions' timing for one stage (the Workflow Summary reads these)."""
+    keys = sorted(set(partitions))
+    ensure_schema(con)
+    rows = [{"partition": k, "stage": stage, "seconds": seconds, "partitions_in_step": len(keys),
+             "run_id": run_id} for k in keys]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM stage_timings WHERE stage = ? AND partition IN "
+                    "(SELECT unnest(?::VARCHAR[]))", [stage, keys])
+        if rows:
+            con.register("stage_rows", to_arrow("stage_timings", rows))
+            con.execute("INSERT INTO stage_timings BY NAME SELECT * FROM stage_rows")
+            con.unregister("stage_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def read_rows(con: duckdb.DuckDBPyConnection, table: str, partitions: Iterable[str],
+              order: str = "partition") -> list[dict]:
+    """A table's rows for the partitions, as dicts (reports and the LLM step read these)."""
+    ensure_schema(con)
+    return fetch_dicts(
+        con, f"SELECT * FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[])) "
+        f"ORDER BY partition, {order}", [sorted(set(partitions))])

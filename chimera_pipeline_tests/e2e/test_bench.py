@@ -1,0 +1,42 @@
+"""The benchmark runs end to end at the 1k size (a smoke test: timings are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from chimera_pipeline.lib.config import PROJECT_ROOT
+from chimera_pipeline_tests.support import clean_env
+
+
+def test_the_benchmark_runs_at_1k(tmp_path) -> None:
+    out = tmp_path / "bench.json"
+    env = clean_env()
+    result = subprocess.run([sys.executable, "bench/run_bench.py", "--sizes", "1000", "--out",
+                             str(out), "--backfill-days", "4"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                            text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "| 1000 |" in result.stdout and "× floor" in result.stdout
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["walk"]["files"] == row["floor"]["files"] == row["naive"]["files"] >= 950
+    for name in ("walk", "floor", "naive", "typed_floor", "full", "no_change", "incremental",
+                 "run_overhead"):
+        assert row[name]["seconds"] > 0 and row[name]["peak_rss_mb"] > 0
+        assert row[name]["peak_tree_rss_mb"] >= row[name]["peak_rss_mb"]
+    assert row["typed_floor"]["values"] > 10_000  # every number of the tree was tried
+    assert "1/1 run(s) succeeded" in row["run_overhead"]["output"]
+    assert "incremental" in result.stdout and "% net of the" in result.stdout
+    assert "no benchmark days to run" in row["no_change"]["output"]
+    assert "1 benchmark day(s) in 1 run(s)" in row["incremental"]["output"]
+    assert "1 changed folder(s) rescanned" in row["incremental"]["output"]  # not the tree
+    assert row["added_files"] >= 9
+    backfill = row["backfill"]
+    assert backfill["days"] == 4 and backfill["runs"][1] == 1  # one run for the whole range
+    assert backfill["runs"][0] >= 4  # one per calendar day of the range
+    assert f"in {backfill['runs'][0]} run(s)" in backfill["per_partition"]["output"]
+    llm = row["llm"]
+    assert llm["calls"] == llm["reports"] == 2  # one call per report
+    assert all(c["output_tokens"] <= 96 for c in llm["per_call"])
+    assert llm["pipeline_decode_tps"] > 0 and llm["direct_decode_tps"] > 0
+    assert llm["direct_output_tokens"] > 0 and llm["per_call"][0]["num_ctx"] > 0

@@ -1,0 +1,92 @@
+"""The grounding of the LLM text, end to end: unverified numbers marked and counted, a failed call, the blocking check."""
+
+import json
+
+import duckdb
+
+from chimera_pipeline.lib.llm.claims import UNVERIFIED_MARK
+from chimera_pipeline_tests.fake_ollama import FakeOllama
+from chimera_pipeline_tests.support import chimera, mtime_day
+
+
+def test_invented_numbers_are_marked_in_the_report_and_counted(real_corpus, tmp_path) -> None:
+    """An Ollama answer (served by the test server) with true and invented numbers."""
+    answer = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s; gemma3 at 14.1 tok/s.",
+              "performance_analysis": "The P90 of 20.123456 was the worst.",
+              "key_findings": ["Cited: {F1}."], "recommendations": ["Measure again."]}
+    today = mtime_day(real_corpus)  # the day of the real corpus's undated gemma3 files
+    with FakeOllama(answer=answer) as server:
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+               "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url}
+        result = chimera(["run", "--date", today, "--in-process"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        claims = {t: (v, f) for t, v, f in con.execute(
+            "SELECT text, verified, fact_id FROM report_claims").fetchall()}
+        call = con.execute("SELECT backend, model, output_tokens FROM llm_calls").fetchall()
+    assert claims["102.2"][0] is True and claims["14.1"][0] is False
+    assert claims["20.123456"][0] is False and claims["{F1}"][0] is True
+    assert call == [("ollama", "gemma3:latest", 96)]  # the server stops at num_predict
+    report = (tmp_path / "reports" / today / "report.md").read_text()
+    assert f"14.1 tok/s{UNVERIFIED_MARK}" in report and f"20.123456{UNVERIFIED_MARK}" in report
+    assert "102.2 tok/s;" in report
+    assert "2 unverified" in report and "**Backend:** ollama" in report
+    document = json.loads((tmp_path / "reports" / today / "report.json").read_text())
+    assert document["unverified"] == 2
+    _assert_report_in_dagster_metadata(tmp_path / "dagster_home", today)
+
+
+def test_a_failed_llm_call_fails_loudly_and_leaves_no_half_report(real_corpus, tmp_path) -> None:
+    today = mtime_day(real_corpus)
+    with FakeOllama(models=("llama3:70b",)) as server:  # gemma3:latest is not pulled there
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+               "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url}
+        result = chimera(["run", "--date", today, "--in-process"], env)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "ollama pull gemma3:latest" in output and server.url in output
+    assert not (tmp_path / "reports" / today / "report.md").exists()
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM facts").fetchone()[0] > 100
+        assert con.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 0
+
+
+def test_a_failing_grounding_check_blocks_the_report(real_corpus, tmp_path) -> None:
+    """Half the numbers invented, default threshold 0.8: benchmark_report does not run."""
+    answer = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s; gemma3 at 14.1 tok/s.",
+              "key_findings": ["P90 was 20.123456."], "recommendations": ["{F1}"]}
+    today = mtime_day(real_corpus)
+    with FakeOllama(answer=answer) as server:
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+               "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url,
+               "CHIMERA_GROUNDING_THRESHOLD": "0.8"}
+        result = chimera(["run", "--date", today, "--in-process"], env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert not (tmp_path / "reports" / today / "report.md").exists()
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "dagster_home"))) as inst:
+        check = inst.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("llm_analysis"), "grounding_rate")])
+        evaluation = next(iter(check.values())).event.dagster_event.event_specific_data
+        assert evaluation.passed is False
+        assert "the report is not published" in evaluation.description
+        assert inst.get_latest_materialization_event(dg.AssetKey("benchmark_report")) is None
+
+
+def _assert_report_in_dagster_metadata(home, day) -> None:
+    """The run went through the instance, and the report reads in the UI (asset metadata)."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("benchmark_report"))
+        materialization = event.asset_materialization
+        assert materialization.partition == day
+        assert materialization.metadata["report"].value.startswith("# Technical Report")
+        checks = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("benchmark_report"), "reports_written")])
+        assert next(iter(checks.values())).event.dagster_event.event_specific_data.passed
+

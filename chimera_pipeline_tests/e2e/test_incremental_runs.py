@@ -1,0 +1,66 @@
+"""A re-run of chimera does only the days that changed (real runs)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from chimera_pipeline.lib.config import PROJECT_ROOT
+from chimera_pipeline.lib.sample import write_corpus
+from chimera_pipeline_tests.support import chimera, clean_env
+
+
+def test_a_rerun_does_only_the_days_that_changed(tmp_path) -> None:
+    root = tmp_path / "artifacts"
+    write_corpus(root)
+    env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(tmp_path / "data")}
+    run = ["run", "--until", "benchmark_metrics"]
+    first = chimera(run, env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    again = chimera(run, env)
+    assert again.returncode == 0 and "no benchmark days to run" in again.stdout
+    assert "nothing changed since the last run" in again.stdout  # the walk-only shortcut
+    # ...and costs about a walk: neither pyarrow nor duckdb (~0.3 s, ~70 MB) is imported
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; from chimera_pipeline.cli import main; "
+         "code = main(['run', '--until', 'benchmark_metrics']); "
+         "print(code, sorted(m for m in ('pyarrow', 'duckdb', 'dagster') if m in sys.modules))"],
+        env=clean_env(env, fast_llm=False),
+        capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
+    assert "nothing changed" in probe.stdout and probe.stdout.splitlines()[-1] == "0 []", (
+        probe.stdout + probe.stderr)
+    # the warehouse written behind chimera's back: no shortcut, the full comparison decides
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb")) as con:
+        con.execute("DELETE FROM stage_timings WHERE partition = '2025-09-22'")
+    compared = chimera(run, env)
+    assert "nothing changed" not in compared.stdout
+    assert "unchanged since their last run are skipped" in compared.stdout
+    assert "1 benchmark day(s) in 1 run(s)" in compared.stdout and "] 2025-09-22: ok" in \
+        compared.stdout
+    (root / "reports/late_20250925.md").write_text("# Late\n- Throughput: 12.5 tok/s\n")
+    incremental = chimera(run, env)
+    assert incremental.returncode == 0, incremental.stdout + incremental.stderr
+    assert "1 benchmark day(s) in 1 run(s)" in incremental.stdout
+    assert "] 2025-09-25: ok" in incremental.stdout
+    # the run took its inventory from the launcher's scan, which is gone once it finished
+    assert _inventory_source(tmp_path / "data" / "dagster_home") == "launcher's scan"
+    assert not list((tmp_path / "data" / "scan_cache").glob("snapshot_*"))
+    forced = chimera([*run, "--force"], env)
+    assert forced.returncode == 0 and "skipped" not in forced.stdout
+
+
+def _inventory_source(home: Path) -> str:
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            event = instance.get_latest_materialization_event(dg.AssetKey("artifact_inventory"))
+    finally:
+        del os.environ["DAGSTER_HOME"]
+    return event.asset_materialization.metadata["inventory_from"].value
+

@@ -1,0 +1,73 @@
+"""Facts: statistics against an independent computation, the change rule, real-corpus facts."""
+
+import statistics
+
+import duckdb
+import pytest
+
+from chimera_pipeline.lib.facts import compute_facts
+from chimera_pipeline.lib.facts.changes import classify
+from chimera_pipeline.lib.store.warehouse import ensure_schema, replace_partitions, to_arrow
+
+
+def _run(partition, row, tps, ok=True, config="g1", model="m:1"):
+    return {"partition": partition, "run_id": f"f#{row}", "source_file": "f", "source_row": row,
+            "suite": "param_tuning", "model": model, "config_name": config,
+            "decode_tps": tps if ok else None, "ttft_s": 0.1 if ok else None, "ok": ok,
+            "error": None if ok else "timed out", "measurement_key": f"{partition}{row}"}
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect(":memory:")
+    ensure_schema(connection)
+    yield connection
+    connection.close()
+
+
+def test_model_statistics_match_an_independent_computation(con) -> None:
+    values = [100.0, 102.0, 98.0, 110.0, 90.0]
+    rows = [_run("2025-10-02", i, v) for i, v in enumerate(values)] + [_run("2025-10-02", 9, 0, ok=False)]
+    replace_partitions(con, ["2025-10-02"], {"llm_runs": to_arrow("llm_runs", rows)})
+    facts = {f.key: f for f in compute_facts(con, "2025-10-02")}
+    prefix = "llm.m:1.param_tuning"
+    assert facts[f"{prefix}.requests"].value == 6
+    assert facts[f"{prefix}.error_rate"].value == pytest.approx(100 / 6)
+    assert facts[f"{prefix}.decode_tps.mean"].value == pytest.approx(statistics.mean(values))
+    assert facts[f"{prefix}.decode_tps.std"].value == pytest.approx(statistics.stdev(values))
+    assert facts[f"{prefix}.decode_tps.p50"].value == pytest.approx(statistics.median(values))
+    assert facts[f"{prefix}.decode_tps.p90"].value == pytest.approx(
+        statistics.quantiles(values, n=10, method="inclusive")[8])
+    assert facts[f"{prefix}.decode_tps.min"].value == 90.0
+    assert facts["sweep.m:1.best_config"].text == "g1"
+    ids = [f.fact_id for f in compute_facts(con, "2025-10-02")]
+    assert ids == [f"F{i}" for i in range(1, len(ids) + 1)]
+
+
+def test_duplicated_measurements_count_once(con) -> None:
+    rows = [_run("2025-10-02", 1, 100.0), {**_run("2025-10-02", 2, 100.0), "source_file": "g",
+                                           "measurement_key": "2025-10-021"}]
+    replace_partitions(con, ["2025-10-02"], {"llm_runs": to_arrow("llm_runs", rows)})
+    facts = {f.key: f for f in compute_facts(con, "2025-10-02")}
+    assert facts["llm.m:1.param_tuning.requests"].value == 1
+
+
+def test_change_rule_is_noise_aware() -> None:
+    assert classify(100.0, 1.0, 5, 103.0, 1.0, 5)[1] == "changed"  # 3 % and > 2 se
+    assert classify(100.0, 10.0, 5, 103.0, 10.0, 5)[1] == "within noise"  # 3 % but < 2 se
+    assert classify(100.0, 0.1, 5, 101.0, 0.1, 5)[1] == "within noise"  # > 2 se but < 2 %
+    assert classify(100.0, None, 1, 104.0, None, 1)[1] == "within noise"  # n = 1: 5 % bar
+    assert classify(100.0, None, 1, 94.0, None, 1) == (pytest.approx(-6.0), "changed")
+
+
+def test_regressions_against_earlier_partitions(con) -> None:
+    earlier = [_run("2025-10-01", i, v) for i, v in enumerate([100.0, 101.0, 99.0])]
+    later = [_run("2025-10-05", i, v) for i, v in enumerate([90.0, 91.0, 89.0])]
+    replace_partitions(con, ["2025-10-01", "2025-10-05"],
+                       {"llm_runs": to_arrow("llm_runs", earlier + later)})
+    change = {f.key: f for f in compute_facts(con, "2025-10-05")}[
+        "change.m:1.param_tuning.all.decode_tps.pct"]
+    assert change.text == "regression" and change.value == pytest.approx(-10.0)
+    assert "2025-10-01" in change.label
+
+

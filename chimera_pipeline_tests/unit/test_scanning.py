@@ -1,0 +1,128 @@
+"""The scanner: roots and extensions, symlinks that leave the root, duplicates, hashing."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from chimera_pipeline.lib.inventory.scan import scan_tree
+from chimera_pipeline_tests.support import EXTS, ROOTS
+
+
+def _write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_roots_and_extensions_are_respected(tmp_path: Path) -> None:
+    _write(tmp_path, "reports/a.csv", "x\n1\n")
+    _write(tmp_path, "reports/notes.txt", "ignored")
+    _write(tmp_path, "elsewhere/b.csv", "x\n1\n")
+    _write(tmp_path, "csv_data/c.json", "{}")
+    paths = [r.path for r in scan_tree(tmp_path, ROOTS, EXTS)]
+    assert paths == ["reports/a.csv", "csv_data/c.json"]
+    only_json = [r.path for r in scan_tree(tmp_path, ("csv_data",), ("json",))]
+    assert only_json == ["csv_data/c.json"]
+
+
+def test_symlink_out_of_the_root_is_listed_but_never_read(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "secret"
+    secret = _write(outside, "passwords.csv", "user,password\nroot,hunter2\n")
+    (root / "reports").mkdir(parents=True)
+    os.symlink(secret, root / "reports/leak.csv")
+    os.symlink(outside, root / "reports/linked_dir")  # folder links are not followed
+    _write(root, "reports/ok.csv", "x\n1\n")
+    records = {r.path: r for r in scan_tree(root, ROOTS, EXTS)}
+    assert set(records) == {"reports/leak.csv", "reports/ok.csv"}
+    leak = records["reports/leak.csv"]
+    assert leak.sha256 is None and "outside the artifact root" in leak.scan_error
+    assert records["reports/ok.csv"].sha256 == hashlib.sha256(b"x\n1\n").hexdigest()
+
+
+def test_symlink_loop_does_not_hang_or_crash(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    os.symlink(tmp_path / "reports/loop.csv", tmp_path / "reports/loop.csv")
+    records = scan_tree(tmp_path, ROOTS, EXTS)
+    assert [r.scan_error is not None for r in records] == [True]
+
+
+def test_exact_duplicates_point_at_the_first_path(tmp_path: Path) -> None:
+    for rel in ("reports/llama3/x.csv", "csv_data/x.csv", "reports/y.csv"):
+        _write(tmp_path, rel, "a,b\n1,2\n")
+    _write(tmp_path, "reports/z.csv", "a,b\n3,4\n")
+    dup = {r.path: r.duplicate_of for r in scan_tree(tmp_path, ROOTS, EXTS)}
+    assert dup == {"csv_data/x.csv": None, "reports/llama3/x.csv": "csv_data/x.csv",
+                   "reports/y.csv": "csv_data/x.csv", "reports/z.csv": None}
+
+
+def test_real_corpus_duplicates(real_corpus) -> None:
+    records = scan_tree(real_corpus, ROOTS, EXTS)
+    pairs = {(r.path, r.duplicate_of) for r in records if r.duplicate_of}
+    assert pairs == {
+        ("reports/llama3/ollama_param_tuning.csv", "csv_data/ollama_param_tuning.csv"),
+        ("reports/llama3/ollama_param_tuning_summary.csv", "csv_data/ollama_param_tuning_summary.csv"),
+        ("reports/llama3/ollama_quant_bench.csv", "csv_data/ollama_quant_bench.csv"),
+        ("reports/ollama_benchmark_summary.md", "reports/llama3/ollama_benchmark_summary.md"),
+    }
+
+
+def test_a_first_scan_spread_over_processes_gives_the_same_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spawned_pools: list[int]) -> None:
+    from chimera_pipeline.lib.inventory import scan as scanning
+    from chimera_pipeline.lib.sample import write_corpus
+
+    write_corpus(tmp_path)
+    monkeypatch.setattr(scanning, "POOL_MIN_FILES", 4)  # the sample tree is small
+    monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "1")
+    serial = scan_tree(tmp_path, ROOTS, EXTS)
+    monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "2")
+    pooled = scan_tree(tmp_path, ROOTS, EXTS)
+    assert spawned_pools == [2] and len(serial) > 50
+    assert pooled == serial
+
+
+def test_extensions_are_matched_as_os_path_splitext_sees_them(tmp_path: Path) -> None:
+    from chimera_pipeline.lib.inventory.walk import iter_candidate_names
+
+    names = ["a.csv", ".csv", "..csv", "...csv", "x..csv", ".a.csv", "A.CSV", "a.csv.bak",
+             "a.", "a.tar.json", "b.Md", "c.mdx", ".hidden.md", "_.md", "a .csv", "noext"]
+    for name in names:
+        (tmp_path / "reports" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "reports" / name).write_text("x\n1\n")
+    found = {os.path.basename(p) for p in iter_candidate_names(tmp_path, ROOTS, EXTS)}
+    assert found == {n for n in names if os.path.splitext(n)[1].lower().lstrip(".") in EXTS}
+    assert "x..csv" in found and ".csv" not in found
+
+
+def test_the_walk_lists_what_os_walk_lists_in_the_same_order(tmp_path: Path) -> None:
+    """The scan's own walk (links told from directory entries) against os.walk without
+    following links: folder links, a link loop, dangling and file links, an unlistable
+    folder, names whose sort order differs from their path order."""
+    from chimera_pipeline.lib.inventory.walk import _walk
+
+    base = tmp_path / "reports"
+    for folder in ("a", "a-c", "a/b", "a/b/c", "B", "z", "locked", "a.b"):
+        (base / folder).mkdir(parents=True)
+        (base / folder / "f.csv").write_text("x\n1\n")
+    (base / "a" / "to_z").symlink_to(base / "z")  # folder link: listed, not descended
+    (base / "a" / "loop").symlink_to(base / "a")
+    (base / "z" / "dangling.csv").symlink_to(base / "nowhere")
+    (base / "z" / "file_link.csv").symlink_to(base / "a" / "f.csv")
+    (tmp_path / "outside").mkdir()
+    (base / "out").symlink_to(tmp_path / "outside")
+    locked = base / "locked"
+    (locked / "inner").mkdir()
+    locked.chmod(0)
+    try:
+        ours = list(_walk(str(base)))
+        reference = []
+        for dirpath, dirnames, filenames in os.walk(str(base), followlinks=False):
+            dirnames.sort()
+            reference.append((dirpath, sorted(filenames)))
+    finally:
+        locked.chmod(0o755)
+    assert [(d, sorted(f)) for d, f in ours] == reference
+    assert any(d.endswith("/a/b/c") for d, _ in ours) and not any("to_z" in d for d, _ in ours)
