@@ -25,6 +25,7 @@ VOLATILE = {
 }
 VOLATILE_KEYS = {"seconds", "run_id", "call_id", "started_at", "ttft_s", "decode_tps",
                  "prefill_tps", "load_s", "prompt_eval_s", "eval_s", "total_s", "timings"}
+SIGNIFICANT = 9  # DuckDB aggregates in parallel: a std's last digits vary from run to run
 TIMED_ROWS = re.compile(r"^\| (ingest|parse|facts|analysis|report|embedded|ollama) \|.*$", re.M)
 
 
@@ -40,13 +41,19 @@ def tables(warehouse: Path) -> dict[str, list[tuple]]:
                 "ORDER BY ordinal_position", [name]).fetchall()]
             kept = [c for c in columns if c not in VOLATILE.get(name, ())]
             rows = con.execute(f"SELECT {', '.join(kept)} FROM {name}").fetchall()
-            out[name] = sorted(rows, key=repr)
+            out[name] = sorted((tuple(_round(v) for v in row) for row in rows), key=repr)
         return out
     finally:
         con.close()
 
 
+def _round(value: object) -> object:
+    return float(f"{value:.{SIGNIFICANT}g}") if isinstance(value, float) else value
+
+
 def _strip(value: object) -> object:
+    if isinstance(value, float):
+        return _round(value)
     if isinstance(value, dict):
         return {k: _strip(v) for k, v in value.items() if k not in VOLATILE_KEYS}
     if isinstance(value, list):
