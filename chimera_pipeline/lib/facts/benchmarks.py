@@ -4,34 +4,65 @@ from __future__ import annotations
 
 import duckdb
 
+from chimera_pipeline.lib.facts.changes import classify
 from chimera_pipeline.lib.facts.llm_stats import RUNS_SQL
-from chimera_pipeline.lib.facts.model import PRIORITY_COMPILE, PRIORITY_HEADLINE, Fact
+from chimera_pipeline.lib.facts.model import PRIORITY_COMPILE, PRIORITY_HEADLINE, Fact, shorten
 
 
 def sweep_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
-    """For each parameter sweep (model), the config with the highest mean decode tokens/s."""
+    """For each parameter sweep (model): the config with the highest mean decode tokens/s and
+    its gain over the sweep's baseline config, judged by the noise-aware rule.
+
+    The baseline is a config named ``baseline`` or ``default`` when there is one, else the
+    sweep's first config in file order: sweep tools start from the settings they vary."""
     rows = con.execute(f"""
         WITH runs AS ({RUNS_SQL}),
         per_config AS (
-            SELECT model, config_name, avg(decode_tps) AS tps, count(*) AS n
+            SELECT model, config_name, avg(decode_tps) AS tps, stddev_samp(decode_tps) AS sd,
+                   count(decode_tps) AS n,
+                   min(source_file || lpad(source_row::VARCHAR, 12, '0')) AS first_seen,
+                   bool_or(lower(config_name) SIMILAR TO '.*(baseline|default).*') AS named
             FROM runs WHERE suite = 'param_tuning' AND ok AND config_name IS NOT NULL
-            GROUP BY ALL)
-        SELECT model, arg_max(config_name, tps), max(tps), count(*) FROM per_config
-        GROUP BY model ORDER BY model
+              AND decode_tps IS NOT NULL
+            GROUP BY ALL),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY model ORDER BY tps DESC, config_name)
+                          AS best_rank,
+                      row_number() OVER (PARTITION BY model ORDER BY named DESC, first_seen)
+                          AS base_rank,
+                      count(*) OVER (PARTITION BY model) AS configs
+            FROM per_config)
+        SELECT b.model, b.config_name, b.tps, b.sd, b.n, b.configs,
+               z.config_name, z.tps, z.sd, z.n
+        FROM ranked b JOIN ranked z ON b.model IS NOT DISTINCT FROM z.model AND z.base_rank = 1
+        WHERE b.best_rank = 1 ORDER BY b.model
     """, {"partition": partition}).fetchall()
     facts = []
-    for model, config, tps, configs in rows:
+    for model, config, tps, sd, n, configs, base, base_tps, base_sd, base_n in rows:
         model = model or "unknown model"
         where = (f"llm_runs WHERE partition='{partition}' AND suite='param_tuning' "
                  f"AND model='{model}'")
-        facts.append(Fact(f"sweep.{model}.best_config", f"{model} sweep: best config", None, None,
-                          "sweep", PRIORITY_HEADLINE, where, model, "best_config", text=config))
-        facts.append(Fact(f"sweep.{model}.best_decode_tps",
-                          f"{model} sweep: best config {config} mean decode tokens/s", tps,
-                          "tok/s", "sweep", PRIORITY_HEADLINE, where, f"{model} {config}",
-                          "decode_tps"))
-        facts.append(Fact(f"sweep.{model}.configs", f"{model} sweep: configs measured", configs,
-                          "count", "sweep", PRIORITY_HEADLINE + 5, where, model, "configs"))
+
+        def add(key: str, label: str, value: float | None, unit: str | None, subject: str,
+                metric: str, text: str | None = None, bump: int = 0, model: str = model,
+                where: str = where) -> None:
+            facts.append(Fact(f"sweep.{model}.{key}", f"{model} sweep: {label}", value, unit,
+                              "sweep", PRIORITY_HEADLINE + bump, where, subject, metric,
+                              text=text, context="param_tuning"))
+
+        add("best_config", "best config", None, None, model, "best_config", text=config)
+        add("best_decode_tps", f"best config {config} mean decode tokens/s", tps, "tok/s",
+            f"{model} {config}", "decode_tps")
+        add("configs", "configs measured", configs, "count", model, "configs", bump=5)
+        if base != config:
+            relative, verdict = classify(base_tps, base_sd, base_n, tps, sd, n)
+            add("baseline_config", "baseline config", None, None, model, "baseline_config",
+                text=base, bump=5)
+            add("baseline_decode_tps", f"baseline config {base} mean decode tokens/s",
+                base_tps, "tok/s", f"{model} {base}", "decode_tps", bump=5)
+            add("gain_pct", f"best config {config} decode tokens/s over baseline {base}",
+                relative, "%", f"{model} {config}", "gain_pct",
+                text="gain" if verdict == "changed" else "within noise")
     return facts
 
 
@@ -47,12 +78,39 @@ def compile_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
                  f"AND backend='{backend}'")
         if compile_s is not None:
             facts.append(Fact(f"{key}.compile_time_s", f"{subject}: compile time", compile_s, "s",
-                              "compile", PRIORITY_COMPILE, where, subject, "compile_time_s"))
+                              "compile", PRIORITY_COMPILE, where, subject, "compile_time_s",
+                              context=bench))
         if ok:
             facts.append(Fact(f"{key}.mean_ms", f"{subject}: mean latency", mean_ms, "ms",
-                              "compile", PRIORITY_COMPILE, where, subject, "mean_ms"))
+                              "compile", PRIORITY_COMPILE, where, subject, "mean_ms",
+                              context=bench))
         else:
             facts.append(Fact(f"{key}.failed", f"{subject}: failed, no latency measured", None,
                               None, "compile", PRIORITY_COMPILE, where, subject, "status",
-                              text=f"failed: {(error or 'no measurement')[:120]}"))
+                              text=f"failed: {shorten(error or 'no measurement')}",
+                              context=bench))
+    return facts
+
+
+def timing_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
+    """Per timing baseline (test name): mean latency and its coefficient of variation over
+    the day's files of that baseline (scope ``overall`` rows)."""
+    rows = con.execute("""
+        SELECT test_name, avg(mean_ms), avg(cv_percent), count(*)
+        FROM timing_baselines WHERE partition = ? AND scope = 'overall' AND mean_ms IS NOT NULL
+        GROUP BY test_name ORDER BY test_name""", [partition]).fetchall()
+    facts = []
+    for test, mean_ms, cv, files in rows:
+        where = (f"timing_baselines WHERE partition='{partition}' AND scope='overall' "
+                 f"AND test_name='{test}'")
+        facts.append(Fact(f"timing.{test}.mean_ms", f"{test}: mean latency", mean_ms, "ms",
+                          "timing", PRIORITY_COMPILE, where, test, "mean_ms",
+                          context="timing baselines"))
+        if cv is not None:
+            facts.append(Fact(f"timing.{test}.cv_percent", f"{test}: coefficient of variation",
+                              cv, "%", "timing", PRIORITY_COMPILE, where, test, "cv_percent",
+                              context="timing baselines"))
+        facts.append(Fact(f"timing.{test}.files", f"{test}: baseline files", files, "files",
+                          "timing", PRIORITY_COMPILE + 5, where, test, "files",
+                          context="timing baselines"))
     return facts

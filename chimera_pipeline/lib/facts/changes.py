@@ -50,8 +50,8 @@ def classify(prev_mean: float, prev_sd: float | None, prev_n: int, mean: float,
 
 def change_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
     facts = []
-    for column, label, higher_is_better in (("decode_tps", "decode tokens/s", True),
-                                            ("ttft_s", "TTFT", False)):
+    for column, label, unit, higher_is_better in (("decode_tps", "decode tokens/s", "tok/s", True),
+                                                  ("ttft_s", "TTFT", "s", False)):
         for model, suite, config, prev_day, pm, psd, pn, m, sd, n in con.execute(
                 _SQL.format(c=column), {"partition": partition}).fetchall():
             relative, verdict = classify(pm, psd, pn, m, sd, n)
@@ -62,9 +62,17 @@ def change_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
             key = f"change.{model}.{suite}.{config}.{column}"
             where = (f"llm_runs WHERE partition IN ('{prev_day}','{partition}') AND model='{model}'"
                      f" AND suite='{suite}'")
+            priority = PRIORITY_CHANGE + (0 if config == "all" else 40)
+            subject = model if config == "all" else f"{model} {config}"
             facts.append(Fact(f"{key}.pct", f"{scope}: {label} change vs {prev_day} ({verdict})",
-                              relative, "%", "change",
-                              PRIORITY_CHANGE + (0 if config == "all" else 40), where,
-                              model if config == "all" else f"{model} {config}", column,
-                              text=verdict))
+                              relative, "%", "change", priority, where, subject, column,
+                              text=verdict, context=suite))
+            # the two means compared, so a sentence about the change can cite both; the
+            # previous one carries its day
+            facts.append(Fact(f"{key}.previous", f"{scope}: mean {label} on {prev_day}", pm,
+                              unit, "change", priority + 1, where, subject, f"{column}.previous",
+                              text=str(prev_day), context=suite))
+            facts.append(Fact(f"{key}.current", f"{scope}: mean {label} on this day", m, unit,
+                              "change", priority + 1, where, subject, f"{column}.current",
+                              context=suite))
     return facts

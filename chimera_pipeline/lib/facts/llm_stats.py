@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from chimera_pipeline.lib.facts.model import PRIORITY_CONFIG, PRIORITY_MODEL, Fact
+from chimera_pipeline.lib.facts.model import PRIORITY_CONFIG, PRIORITY_MODEL, Fact, shorten
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
 _STATS = (("mean", "avg({c})"), ("std", "stddev_samp({c})"), ("p50", "quantile_cont({c}, 0.5)"),
@@ -38,7 +38,9 @@ def stats_rows(con: duckdb.DuckDBPyConnection, partition: str) -> list[dict]:
         WITH runs AS ({RUNS_SQL})
         SELECT coalesce(model, 'unknown model') AS model, suite,
                coalesce(config_name, 'all') AS config, GROUPING(config_name) AS whole_suite,
-               count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed, {_select_list()}
+               count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed,
+               mode(error) FILTER (WHERE NOT ok) AS top_error,
+               {_select_list()}
         FROM runs
         GROUP BY GROUPING SETS ((model, suite), (model, suite, config_name))
         ORDER BY model, suite, config
@@ -60,15 +62,23 @@ def llm_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
         priority = PRIORITY_MODEL if whole else PRIORITY_CONFIG
         subject = row["model"] if whole else f"{row['model']} {row['config']}"
 
+        context = row["suite"] if whole else None
+
         def add(metric: str, label: str, value: float | None, unit: str, p: int = priority,
                 key: str = key, scope: str = scope, where: str = where,
-                subject: str = subject) -> None:
+                subject: str = subject, context: str | None = context) -> None:
             if value is not None:
                 facts.append(Fact(f"{key}.{metric}", f"{scope}: {label}", float(value), unit,
-                                  "performance", p, where, subject, metric))
+                                  "performance", p, where, subject, metric, context=context))
 
         add("requests", "requests", row["requests"], "requests")
         add("error_rate", "error rate", 100.0 * row["failed"] / row["requests"], "%")
+        if whole and row["failed"]:
+            add("failed", "failed requests", row["failed"], "requests")
+            facts.append(Fact(f"{key}.top_error", f"{scope}: most common error", None, None,
+                              "performance", priority, f"{where} AND NOT ok", subject,
+                              "top_error", text=shorten(row["top_error"] or "no error text"),
+                              context=context))
         for column, label, unit in _METRICS:
             for name, _ in _STATS:
                 add(f"{column}.{name}", f"{label} {name}", row[f"{column}_{name}"], unit,

@@ -34,6 +34,9 @@ class Fact:
     metric: str | None = None
     text: str | None = None
     fact_id: str | None = None
+    # the group the subject is compared within (a suite, a benchmark, a document); None when
+    # the fact is not one of several comparable subjects
+    context: str | None = None
 
     def __post_init__(self) -> None:
         # DuckDB sums in parallel, so the last bits of an average depend on thread timing;
@@ -48,18 +51,31 @@ class Fact:
         return format_value(self.value, self.unit)
 
 
-def format_value(value: float, unit: str | None) -> str:
+def format_number(value: float, unit: str | None) -> str:
+    """The number as the report prints it, without its unit."""
     if unit in ("count", "files", "requests", "bytes", None) and float(value).is_integer():
-        text = f"{int(value):,}"
-    elif unit == "%" or abs(value) >= 100:
-        text = f"{value:.1f}"
-    elif abs(value) >= 1:
-        text = f"{value:.2f}"
-    else:
-        text = f"{value:.3f}"
+        return f"{int(value):,}"
+    if unit == "%" or abs(value) >= 100:
+        return f"{value:.1f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def format_value(value: float, unit: str | None) -> str:
     suffix = {None: "", "count": "", "requests": " requests", "files": " files", "%": "%",
               "bytes": " bytes"}.get(unit, f" {unit}")
-    return text + suffix
+    if value == 1 and unit in ("requests", "files", "bytes"):
+        suffix = suffix[:-1]  # 1 file, not 1 files
+    return format_number(value, unit) + suffix
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """An error or note as a fact's text: one line, cut at a word before ``limit``."""
+    line = " ".join(str(text).split())
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0].rstrip(" .,;:") + "…"
 
 
 def assign_ids(facts: list[Fact]) -> list[Fact]:

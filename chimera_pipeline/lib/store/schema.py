@@ -165,12 +165,24 @@ TABLES: dict[str, list[Column]] = {
         ("value", "DOUBLE", "the number (NULL for a label-only fact)"),
         ("text_value", "VARCHAR", "text value: best config name, date, verdict..."),
         ("unit", "VARCHAR", "tok/s, s, ms, %, files, requests, count, bytes"),
-        ("category", "VARCHAR", "performance, sweep, compile, inventory, quality, change"),
+        ("category", "VARCHAR",
+         "performance, sweep, compile, timing, document, inventory, quality, change"),
         ("subject", "VARCHAR", "model / config / backend the number is about"),
+        ("context", "VARCHAR", "what the subject is compared within: suite, benchmark, document"),
         ("metric", "VARCHAR", "metric name"),
         ("priority", "BIGINT", "lower = more important; prompts are trimmed from the top number"),
         ("display", "VARCHAR", "the value as the report prints it"),
         ("provenance", "VARCHAR", "table and filter the value was computed from"),
+    ],
+    "findings": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("rank", "BIGINT", "order in the report: summary sentences, findings, recommendations"),
+        ("role", "VARCHAR", "summary, finding or recommendation"),
+        ("kind", "VARCHAR", "the rule behind a finding: change, errors, sweep_gain, ranking..."),
+        ("template", "VARCHAR", "the sentence with {F12} where a fact's value stands"),
+        ("text", "VARCHAR", "the sentence with every value filled in from facts"),
+        ("fact_ids", "VARCHAR", "the facts it cites, comma-separated"),
+        ("subjects", "VARCHAR", "the models, configs or backends it is about"),
     ],
     "llm_calls": [
         ("partition", "VARCHAR", "benchmark date partition"),
@@ -194,7 +206,8 @@ TABLES: dict[str, list[Column]] = {
         ("attempts", "BIGINT", "tries including retries"),
         ("status", "VARCHAR", "ok or failed"),
         ("error", "VARCHAR", "last error, if any"),
-        ("facts_trimmed", "BIGINT", "facts left out of the prompt to fit num_ctx"),
+        ("facts_trimmed", "BIGINT", "findings left out of the prompt to fit num_ctx"),
+        ("prompt_format", "VARCHAR", "chat (a chat template) or completion (a base model)"),
     ],
     "llm_analyses": [
         ("partition", "VARCHAR", "benchmark date partition"),
@@ -202,12 +215,15 @@ TABLES: dict[str, list[Column]] = {
         ("backend", "VARCHAR", "ollama or embedded"),
         ("model", "VARCHAR", "model"),
         ("system_prompt", "VARCHAR", "persona prompt sent as the system message"),
-        ("user_prompt", "VARCHAR", "user message (facts with ids)"),
+        ("user_prompt", "VARCHAR", "user message, or the whole completion prompt"),
         ("raw_response", "VARCHAR", "the model's text as received"),
-        ("analysis_json", "VARCHAR", "parsed sections (summary, findings, recommendations)"),
-        ("parse_note", "VARCHAR", "how the response was parsed (schema, lenient, fallback)"),
-        ("facts_in_prompt", "BIGINT", "facts the prompt carried"),
-        ("trimmed_fact_ids", "VARCHAR", "facts left out to fit, lowest priority first"),
+        ("analysis_json", "VARCHAR", "the parsed sections (raw) and what the gate published"),
+        ("parse_note", "VARCHAR", "how the response was parsed (json, completion, fallback)"),
+        ("facts_in_prompt", "BIGINT", "findings the prompt carried"),
+        ("trimmed_fact_ids", "VARCHAR", "findings left out to fit num_ctx, lowest ranked first"),
+        ("prompt_format", "VARCHAR", "chat or completion, as detected for the model"),
+        ("gate", "VARCHAR", "accepted, or rejected: the reason (the report then has no narrative)"),
+        ("dropped_json", "VARCHAR", "sentences left out of the narrative, with the reason"),
     ],
     "report_claims": [
         ("partition", "VARCHAR", "benchmark date partition"),
@@ -220,6 +236,7 @@ TABLES: dict[str, list[Column]] = {
         ("fact_id", "VARCHAR", "the fact it matched, or NULL"),
         ("verified", "BOOLEAN", "true when a fact with that value and subject exists"),
         ("reason", "VARCHAR", "why it was or was not verified"),
+        ("published", "BOOLEAN", "its sentence is in the published narrative"),
     ],
     "stage_timings": [
         ("partition", "VARCHAR", "benchmark date partition"),
@@ -235,12 +252,15 @@ METRIC_TABLES = ("llm_runs", "sweep_summaries", "compile_benchmarks", "timing_ba
 
 
 def create_statements() -> list[str]:
-    """DDL for every table, idempotent."""
-    return [
-        f"CREATE TABLE IF NOT EXISTS {name} ("
-        + ", ".join(f'"{col}" {typ}' for col, typ, _ in columns) + ")"
-        for name, columns in TABLES.items()
-    ]
+    """DDL for every table, idempotent; a warehouse written by an older version gets the
+    columns added since (NULL in its old rows) instead of failing the next insert."""
+    statements = []
+    for name, columns in TABLES.items():
+        statements.append(f"CREATE TABLE IF NOT EXISTS {name} ("
+                          + ", ".join(f'"{col}" {typ}' for col, typ, _ in columns) + ")")
+        statements += [f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{col}" {typ}'
+                       for col, typ, _ in columns]
+    return statements
 
 
 def arrow_schema(table: str) -> pa.Schema:

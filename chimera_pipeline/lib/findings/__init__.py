@@ -1,0 +1,69 @@
+"""The findings engine: the day's facts ranked into findings and recommendations, with no LLM.
+
+Every sentence a report leads with comes from here: a template filled from facts, each number
+a citation (``model.py``), chosen by rules over the facts' generic shape (``rules.py``). The
+LLM only narrates these findings, behind a gate (``lib/llm/gate.py``); when it is rejected or
+absent, this text stands alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chimera_pipeline.lib.findings.model import Finding, Findings, cited, render
+from chimera_pipeline.lib.findings.rules import RULES, FactIndex
+
+SUMMARY_FINDINGS = 2
+UNNAMED = "unknown model"
+
+
+def day_models(facts: list[dict]) -> list[str]:
+    """The models the day measured, in the order their facts rank."""
+    names = [f["subject"] for f in facts
+             if f.get("metric") == "requests" and f.get("context")]
+    names += [f["subject"] for f in facts if f.get("metric") == "best_config"]
+    return [n for n in dict.fromkeys(names) if n and n != UNNAMED]
+
+
+def _opening(day: str, facts: list[dict]) -> str:
+    models = day_models(facts)
+    contexts = sorted({f["context"] for f in facts
+                       if f.get("metric") == "requests" and f.get("context")})
+    where = f" ({', '.join(contexts)})" if contexts else ""
+    if len(models) > 1:
+        return f"Measured on {day}: {', '.join(models[:-1])} and {models[-1]}{where}."
+    if models:
+        return f"Measured on {day}: {models[0]}{where}."
+    if contexts:
+        return f"LLM requests without a model name were measured on {day}{where}."
+    return f"No LLM model was measured on {day}."
+
+
+def derive(day: str, facts: list[dict]) -> Findings:
+    """Findings (most important first), their recommendations, and the summary sentences."""
+    index = FactIndex(facts)
+    found = [finding for rule in RULES for finding in rule(index)]
+    found.sort(key=lambda f: (-f.score, f.kind, f.template))
+    recommendations = list(dict.fromkeys(f.recommendation for f in found if f.recommendation))
+    found = [f for f in found if f.template]  # some rules add a recommendation only
+    leading = [f.template for f in found if f.kind != "inventory"][:SUMMARY_FINDINGS]
+    if len(leading) < SUMMARY_FINDINGS:
+        leading += [f.template for f in found if f.kind == "inventory"][
+            :SUMMARY_FINDINGS - len(leading)]
+    return Findings(found, recommendations, [_opening(day, facts), *leading])
+
+
+def finding_rows(day: str, result: Findings, facts: Mapping[str, Mapping]) -> list[dict]:
+    """``findings`` table rows: the summary, each finding and each recommendation, in order."""
+    rows = []
+    items = ([("summary", None, t, ()) for t in result.summary]
+             + [("finding", f.kind, f.template, f.subjects) for f in result.findings]
+             + [("recommendation", None, t, ()) for t in result.recommendations])
+    for rank, (role, kind, template, subjects) in enumerate(items, start=1):
+        rows.append({"partition": day, "rank": rank, "role": role, "kind": kind,
+                     "template": template, "text": render(template, facts),
+                     "fact_ids": ",".join(cited(template)), "subjects": ",".join(subjects)})
+    return rows
+
+
+__all__ = ["Finding", "Findings", "cited", "day_models", "derive", "finding_rows", "render"]

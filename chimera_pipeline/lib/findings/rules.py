@@ -1,0 +1,258 @@
+"""The rules that turn a day's facts into findings, each tied to the recommendation it leads to.
+
+Every rule reads the facts' generic shape (subject, context, metric, value, unit, text), so
+facts from a new file format flow in as soon as they carry those fields. A rule stays silent
+when there is nothing to say: a change inside the noise band, a sweep whose best config is its
+baseline, a day with no failures. Scores order the findings: regressions and failures first,
+then gains and rankings, then data quality, then what the inventory holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from chimera_pipeline.lib.findings.model import Finding
+
+Fact = dict
+LABELS = {"decode_tps": "decode throughput", "ttft_s": "time to first token"}
+SOURCES = {"path": "path", "content": "content", "mtime": "modification time"}
+
+
+class FactIndex:
+    """The day's facts, looked up by key or grouped by (context, metric)."""
+
+    def __init__(self, facts: list[Fact]) -> None:
+        self.facts = facts
+        self.by_key = {f["fact_key"]: f for f in facts}
+
+    def key(self, key: str) -> Fact | None:
+        return self.by_key.get(key)
+
+    def where(self, **wanted: object) -> list[Fact]:
+        return [f for f in self.facts if all(f.get(k) == v for k, v in wanted.items())]
+
+    def grouped(self, metric: str, category: str) -> dict[str, list[Fact]]:
+        groups: dict[str, list[Fact]] = defaultdict(list)
+        for fact in self.where(metric=metric, category=category):
+            if fact.get("context") and fact.get("value") is not None:
+                groups[fact["context"]].append(fact)
+        return dict(sorted(groups.items()))
+
+
+def c(fact: Fact, bare: bool = False) -> str:
+    """A fact's citation placeholder."""
+    return "{" + fact["fact_id"] + (":n}" if bare else "}")
+
+
+def changes(facts: FactIndex) -> Iterator[Finding]:
+    """Changes against the last comparable day that pass the noise-aware rule."""
+    for pct in facts.where(category="change", unit="%"):
+        verdict = pct.get("text_value")
+        if verdict not in ("improvement", "regression") or pct["subject"].endswith(" default"):
+            continue  # a suite without configs: its one "default" config is the suite
+        stem = pct["fact_key"].removesuffix(".pct")
+        before, now = facts.key(f"{stem}.previous"), facts.key(f"{stem}.current")
+        what = LABELS.get(pct["metric"], pct["metric"])
+        where = f" in {pct['context']}" if pct.get("context") else ""
+        day = before["text_value"] if before else "the last comparable day"
+        span = f" (from {c(before)} to {c(now)})" if before and now else ""
+        yield Finding(
+            "change", (90 if verdict == "regression" else 70) + min(abs(pct["value"]), 100) / 10,
+            f"The {what} of {pct['subject']}{where} changed by {c(pct)} against {day}{span}, "
+            f"{'a regression' if verdict == 'regression' else 'an improvement'} beyond the "
+            "noise band.", (pct["subject"],),
+            f"Investigate the {what} regression of {pct['subject']}{where} since {day}: "
+            f"{c(pct)}." if verdict == "regression" else None)
+
+
+def rankings(facts: FactIndex) -> Iterator[Finding]:
+    """The fastest and slowest subject of each comparison: models by decode throughput,
+    backends by compile-benchmark latency, timing baselines by latency."""
+    for context, group in facts.grouped("decode_tps.mean", "performance").items():
+        ranked = sorted(group, key=lambda f: (-f["value"], f["subject"]))
+        top, low = ranked[0], ranked[-1]
+        if len(ranked) == 1:
+            requests = facts.key(top["fact_key"].replace(".decode_tps.mean", ".requests"))
+            count = f" over {c(requests, bare=True)} requests" if requests else ""
+            yield Finding("ranking", 55, f"{top['subject']} decoded at {c(top)} on average in "
+                          f"{context}{count}.", (top["subject"],))
+            continue
+        yield Finding("ranking", 60, f"In {context}, {top['subject']} decoded fastest at "
+                      f"{c(top)} on average and {low['subject']} slowest at {c(low)}.",
+                      (top["subject"], low["subject"]))
+    for context, group in facts.grouped("mean_ms", "compile").items():
+        if len(group) < 2:
+            continue
+        ranked = sorted(group, key=lambda f: (f["value"], f["subject"]))
+        best, worst = ranked[0], ranked[-1]
+        backend = best["subject"].removeprefix(f"{context} ")
+        yield Finding("ranking", 50, f"On {context}, {backend} had the lowest mean latency of "
+                      f"the backends that ran, {c(best)}, and "
+                      f"{worst['subject'].removeprefix(f'{context} ')} the highest, {c(worst)}.",
+                      (best["subject"], worst["subject"]),
+                      f"Use {backend} for {context}: its mean latency, {c(best)}, is the lowest "
+                      f"measured.")
+    for context, group in facts.grouped("mean_ms", "timing").items():
+        ranked = sorted(group, key=lambda f: (f["value"], f["subject"]))
+        best, worst = ranked[0], ranked[-1]
+        if len(ranked) > 1:
+            yield Finding("ranking", 45, f"Of the {context}, {best['subject']} had the lowest "
+                          f"mean latency, {c(best)}, and {worst['subject']} the highest, "
+                          f"{c(worst)}.", (best["subject"], worst["subject"]))
+        spread = max(facts.where(metric="cv_percent", context=context),
+                     key=lambda f: (f["value"] or 0, f["subject"]), default=None)
+        if spread is not None and (spread["value"] or 0) > 10:
+            yield Finding("variability", 47, f"{spread['subject']} varied most of the "
+                          f"{context}: its latency has a coefficient of variation of "
+                          f"{c(spread)}.", (spread["subject"],),
+                          f"Stabilise {spread['subject']} (warm-up runs, a quiet machine) "
+                          f"before comparing it: its latency varies by {c(spread)}.")
+
+
+def sweeps(facts: FactIndex) -> Iterator[Finding]:
+    """The best config of each parameter sweep, against the sweep's baseline config."""
+    for best in facts.where(category="sweep", metric="best_config"):
+        model = best["subject"]
+        tps = facts.key(f"sweep.{model}.best_decode_tps")
+        configs = facts.key(f"sweep.{model}.configs")
+        gain = facts.key(f"sweep.{model}.gain_pct")
+        base = facts.key(f"sweep.{model}.baseline_config")
+        base_tps = facts.key(f"sweep.{model}.baseline_decode_tps")
+        swept = f"the {c(configs, bare=True)} configs swept" if configs else "the configs swept"
+        if gain and gain["text_value"] == "gain" and gain["value"] > 0 and base and base_tps:
+            yield Finding(
+                "sweep_gain", 75 + min(gain["value"], 100) / 10,
+                f"Of {swept} for {model}, {best['text_value']} decoded fastest at {c(tps)}, "
+                f"{c(gain)} above the baseline config {base['text_value']} ({c(base_tps)}).",
+                (model,), f"Use {best['text_value']} for {model}: {c(gain)} more decode "
+                f"tokens/s than the baseline config {base['text_value']}.")
+        elif tps is not None:
+            what = ("its baseline config" if base is None
+                    else f"within the noise of the baseline config {base['text_value']}")
+            yield Finding("sweep_flat", 40, f"Of {swept} for {model}, the fastest, "
+                          f"{best['text_value']} at {c(tps)}, is {what}: tuning these settings "
+                          f"gave no measurable gain.", (model,))
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def failures(facts: FactIndex) -> Iterator[Finding]:
+    """Requests that failed, with their most common error; backends that failed to compile.
+    Models that failed the same way in the same suite share one recommendation."""
+    same_cause: dict[tuple[str, str], list[Fact]] = defaultdict(list)
+    for rate in facts.where(metric="error_rate"):
+        if not rate.get("context") or not rate["value"]:
+            continue
+        stem = rate["fact_key"].removesuffix(".error_rate")
+        failed, total = facts.key(f"{stem}.failed"), facts.key(f"{stem}.requests")
+        top = facts.key(f"{stem}.top_error")
+        error = top["text_value"] if top else "no error text"
+        count = (f"{c(failed, bare=True)} of the {c(total, bare=True)} requests"
+                 if failed and total else "Requests")
+        same_cause[(rate["context"], error)].append(rate)
+        yield Finding(
+            "errors", 70 + rate["value"] / 10,
+            f"{count} to {rate['subject']} in {rate['context']} failed ({c(rate)}); the most "
+            f"common error was \"{error}\".", (rate["subject"],))
+    for (context, error), rates in sorted(same_cause.items()):
+        models = _joined([r["subject"] for r in rates])
+        shares = _joined([c(r) for r in rates])
+        whose = "its" if len(rates) == 1 else "their"
+        # a recommendation only, ranked with its worst finding
+        yield Finding("errors", 70 + max(r["value"] for r in rates) / 10, "",
+                      tuple(r["subject"] for r in rates),
+                      f"Rerun {context} for {models} once \"{error}\" is fixed: {shares} of "
+                      f"{whose} requests failed.")
+    broken: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for fact in facts.where(category="compile", metric="status"):
+        backend = fact["subject"].removeprefix(f"{fact['context']} ")
+        reason = (fact.get("text_value") or "failed").removeprefix("failed: ")
+        broken[(backend, reason)].append(fact["context"])
+    for (backend, reason), benches in sorted(broken.items()):
+        names = _joined(sorted(benches))
+        yield Finding("compile_failure", 72, f"The {backend} backend failed on {names}, so it "
+                      f"has no latency there: {reason}.", (backend,),
+                      f"Install or fix what the {backend} backend needs ({reason}) and rerun "
+                      f"{names}.")
+
+
+def quality(facts: FactIndex) -> Iterator[Finding]:
+    """Parse failures, duplicates, files dated by mtime, missing telemetry."""
+    failed, example = facts.key("quality.parse_failures"), facts.key(
+        "quality.parse_failure_example")
+    if failed and failed["value"] and example:
+        path, _, reason = example["text_value"].partition(": ")
+        yield Finding("quality", 65, f"{c(failed, bare=True)} file(s) of the day failed to "
+                      f"parse, for example {path} ({reason.rstrip('.')}).", (),
+                      f"Fix or remove {path}, which failed to parse.")
+    copies, example = facts.key("quality.duplicates"), facts.key("quality.duplicate_example")
+    if copies and copies["value"] and example:
+        yield Finding("quality", 45, f"{c(copies, bare=True)} file(s) are exact copies of "
+                      f"other files (for example {example['text_value']}); each is counted "
+                      f"once.", (), f"Remove the {c(copies, bare=True)} duplicate file(s) so "
+                      f"that the tree holds each measurement once.")
+    undated = facts.key("quality.dated_by_mtime")
+    if undated and undated["value"]:
+        yield Finding("quality", 44, f"{c(undated, bare=True)} file(s) carry no date in their "
+                      f"name or content and were dated by their modification time.", (),
+                      f"Put a date stamp (YYYYMMDD) in the names of the "
+                      f"{c(undated, bare=True)} file(s) dated only by modification time: a copy "
+                      f"or a checkout moves them to another day.")
+    for unnamed in facts.where(subject="unknown model", metric="requests"):
+        if unnamed.get("context"):
+            yield Finding("quality", 43, f"{c(unnamed)} in {unnamed['context']} name no model, "
+                          "so they cannot be compared with other days or models.", (),
+                          f"Record the model's name in the {unnamed['context']} result files "
+                          f"(the {c(unnamed)} of this day have none).")
+    telemetry = facts.key("quality.missing_telemetry")
+    if telemetry:
+        yield Finding("quality", 42, f"No GPU telemetry was recorded beside the day's LLM "
+                      f"requests ({telemetry['text_value']}).", (),
+                      "Record GPU telemetry while the benchmarks run, so throughput can be "
+                      "read against GPU load and temperature.")
+
+
+def inventory(facts: FactIndex) -> Iterator[Finding]:
+    """What the day's files are, where their dates came from, what they held."""
+    files, size = facts.key("inventory.files"), facts.key("inventory.bytes")
+    if files is None:
+        return
+    kinds = ", ".join(f"{c(f, bare=True)} {f['fact_key'].rsplit('.', 1)[1].upper()}"
+                      for f in facts.facts if f["fact_key"].startswith("inventory.type."))
+    yield Finding("inventory", 20, f"This day has {c(files)} ({c(size)}): {kinds}.")
+    sources = [f for f in facts.facts if f["fact_key"].startswith("inventory.dated_by.")]
+    if sources:
+        dated = _joined([f"from their {SOURCES.get(source, source)} for "
+                         f"{c(f, bare=True)}" for f in sources
+                         for source in [f["fact_key"].rsplit(".", 1)[1]]])
+        by_content = facts.key("inventory.dated_by.content")
+        yield Finding("inventory", 15, f"The files' benchmark dates were read {dated}.", (),
+                      f"Put the benchmark date in the names of the {c(by_content, bare=True)} "
+                      "file(s) dated from their content, so their day does not depend on which "
+                      "date their text mentions first." if by_content else None)
+    values, typed = facts.key("inventory.values"), facts.key("inventory.typed_rows")
+    if values and typed:
+        yield Finding("inventory", 18, f"The day's files gave {c(typed, bare=True)} typed "
+                      f"measurement rows and {c(values, bare=True)} numbers in metric_values.")
+
+
+def documents(facts: FactIndex) -> Iterator[Finding]:
+    """Write-ups and untyped files: how many numbers they state that nothing measured backs."""
+    typed = facts.key("inventory.typed_rows")
+    paths = []
+    for stated in facts.where(category="document", metric="values"):
+        path = stated["subject"]
+        paths.append(path)
+        yield Finding("document", 30, f"{path} states {c(stated, bare=True)} numbers that no "
+                      "typed parser reads; they are kept in metric_values, unchecked.", (path,))
+    if paths and typed is not None and typed["value"] == 0:
+        yield Finding("document", 30, "", tuple(paths),  # a recommendation only
+                      f"Keep the measurement files behind {_joined(paths)} beside "
+                      f"{'it' if len(paths) == 1 else 'them'}: this day has no typed "
+                      "measurement to check their numbers against.")
+
+
+RULES = (changes, failures, sweeps, rankings, quality, documents, inventory)
