@@ -1,7 +1,8 @@
 """A local HTTP server that speaks Ollama's protocol, for testing the Ollama backend.
 
-It serves ``/api/tags``, ``/api/version``, streaming ``/api/chat`` and ``/api/generate``
-as NDJSON, with the response shapes of a real Ollama server and the timings of the reference
+It serves ``/api/tags``, ``/api/version``, ``/api/show`` (with gemma3's chat template, or none
+for a base model: ``template=""``), streaming ``/api/chat`` and ``/api/generate`` as NDJSON,
+with the response shapes of a real Ollama server and the timings of the reference
 run record (``shared/reference/original_agent_run/metrics.json``: load 258.0459 ms, prompt
 eval 79.5971 ms, eval 9204.4071 ms for 1005 tokens, total 10527.3571 ms). Each chat request
 takes the next behaviour from ``script``: ``ok``, ``500``, ``404``, ``hang``, ``cut``,
@@ -24,28 +25,35 @@ REFERENCE = {"load_duration": 258_045_900, "prompt_eval_duration": 79_597_100,
              "total_duration": 10_527_357_100}
 
 GOOD_ANSWER = {
-    "executive_summary": "gemma3:latest decodes at {F1} on this day.",
+    "executive_summary": "gemma3:latest was the only model measured on this day, and its "
+                         "requests all completed; throughput held steady across the suite.",
     "performance_analysis": "Throughput was stable.",
-    "key_findings": ["The best config is {F2}."],
-    "recommendations": ["Keep num_ctx sized to the prompt."],
 }
 
 GERMAN_ANSWER = {
-    "executive_summary": "Das Modell gemma3:latest erreicht an diesem Tag {F1}. Die Leistung war "
-                         "über alle Durchläufe hinweg stabil und gut.",
+    "executive_summary": "Das Modell gemma3:latest war an diesem Tag das einzige gemessene "
+                         "Modell. Die Leistung war über alle Durchläufe hinweg stabil und gut.",
     "performance_analysis": "Der Durchsatz blieb stabil, die Latenz schwankte kaum.",
-    "key_findings": ["Die beste Konfiguration ist {F2}."],
-    "recommendations": ["Die Kontextgröße sollte an die Eingabe angepasst werden."],
 }
+
+# gemma3's chat template as Ollama's /api/show returns it (abridged to its structure)
+GEMMA3_TEMPLATE = (
+    "{{- range $i, $_ := .Messages }}{{- $last := eq (len (slice $.Messages $i)) 1 }}"
+    "{{- if or (eq .Role \"user\") (eq .Role \"system\") }}<start_of_turn>user\n"
+    "{{ .Content }}<end_of_turn>\n{{ if $last }}<start_of_turn>model\n{{ end }}"
+    "{{- else if eq .Role \"assistant\" }}<start_of_turn>model\n{{ .Content }}"
+    "{{ if not $last }}<end_of_turn>\n{{ end }}{{- end }}{{- end }}")
 
 
 class FakeOllama:
     """Start with ``with FakeOllama() as server:``; ``server.url`` is the OLLAMA_HOST."""
 
     def __init__(self, models: tuple[str, ...] = ("gemma3:latest",), answer: object = None,
-                 hang_s: float = 5.0) -> None:
-        self.models, self.hang_s = models, hang_s
-        self.answer = json.dumps(answer if answer is not None else GOOD_ANSWER)
+                 hang_s: float = 5.0, template: str = GEMMA3_TEMPLATE) -> None:
+        self.models, self.hang_s, self.template = models, hang_s, template
+        answer = answer if answer is not None else GOOD_ANSWER
+        self.answer = answer if isinstance(answer, str) else json.dumps(answer)
+        self.answers: list[str] = []  # per request, in order, before ``answer``
         self.script: list[str] = []
         self.requests: list[dict] = []
         self.arrivals: list[float] = []
@@ -98,12 +106,22 @@ class FakeOllama:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+                model = body.get("model")
+                if self.path == "/api/show":  # a look-up, not a request to the model
+                    if model not in fake.models:
+                        return self._json(404, {"error": f'model "{model}" not found'})
+                    return self._json(200, {
+                        "modelfile": f"FROM {model}", "parameters": "stop \"<end_of_turn>\"",
+                        "template": fake.template, "capabilities": ["completion"],
+                        "details": {"parent_model": "", "format": "gguf", "family": "gemma3",
+                                    "families": ["gemma3"], "parameter_size": "4.3B",
+                                    "quantization_level": "Q4_K_M"},
+                        "model_info": {"general.architecture": "gemma3"}})
                 fake.requests.append({"path": self.path, **body,
                                       "authorization": self.headers.get("Authorization")})
                 fake.arrivals.append(time.monotonic())
                 if self.path not in ("/api/chat", "/api/generate"):
                     return self._json(404, {"error": "not found"})
-                model = body.get("model")
                 if model not in fake.models:
                     return self._json(404, {"error": f'model "{model}" not found, try pulling it first'})
                 behaviour = fake.next_behaviour()
@@ -114,8 +132,9 @@ class FakeOllama:
                 if behaviour == "hang":
                     time.sleep(fake.hang_s)
                     return self._json(200, {})
+                answer = fake.answers.pop(0) if fake.answers else fake.answer
                 text = {"badjson": '{"summary": 42, "findings": "none"}', "empty": "",
-                        "german": json.dumps(GERMAN_ANSWER)}.get(behaviour, fake.answer)
+                        "german": json.dumps(GERMAN_ANSWER)}.get(behaviour, answer)
                 self._stream(model, self.path == "/api/chat", text, cut=behaviour == "cut",
                              prompt=body)
 

@@ -15,11 +15,9 @@ from chimera_pipeline.lib.config import PROJECT_ROOT
 from chimera_pipeline.lib.config.settings import defaults
 
 # The embedded model is real in the tests; a small answer budget and context keep CI fast.
-# Its 270M narrative is rarely grounded: reports are published with the numbers marked (the
-# blocking grounding check has its own test, with the default threshold).
+# The gate keeps what it writes honest, so the grounding check holds at its default.
 FAST_LLM = {"CHIMERA_LLM_BACKEND": "embedded", "CHIMERA_LLM_MAX_TOKENS": "96",
-            "CHIMERA_LLM_MAX_CTX": "2048", "CHIMERA_LLM_SCHEMA_RETRIES": "0",
-            "CHIMERA_GROUNDING_THRESHOLD": "0"}
+            "CHIMERA_LLM_MAX_CTX": "2048", "CHIMERA_LLM_SCHEMA_RETRIES": "0"}
 # the default scan roots and extensions, as the registry declares them
 ROOTS: tuple[str, ...] = defaults()["scan_roots"]
 EXTS: tuple[str, ...] = defaults()["extensions"]

@@ -9,7 +9,4 @@ bash scripts/setup.sh embedded
 export CHIMERA_LLM_MAX_TOKENS="${CHIMERA_LLM_MAX_TOKENS:-192}"
 export CHIMERA_LLM_MAX_CTX="${CHIMERA_LLM_MAX_CTX:-3072}"
 export CHIMERA_LLM_SCHEMA_RETRIES="${CHIMERA_LLM_SCHEMA_RETRIES:-0}"
-# The 270M demo model's narrative is rarely grounded; publish its reports with every
-# unverified number marked instead of blocking them (the default threshold is 0.8).
-export CHIMERA_GROUNDING_THRESHOLD="${CHIMERA_GROUNDING_THRESHOLD:-0}"
 exec .venv/bin/chimera run "$@"

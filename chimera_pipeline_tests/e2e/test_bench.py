@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from chimera_pipeline.lib.config import PROJECT_ROOT
+from chimera_pipeline_tests import expected
 from chimera_pipeline_tests.support import clean_env
 
 
@@ -40,3 +41,23 @@ def test_the_benchmark_runs_at_1k(tmp_path) -> None:
     assert all(c["output_tokens"] <= 96 for c in llm["per_call"])
     assert llm["pipeline_decode_tps"] > 0 and llm["direct_decode_tps"] > 0
     assert llm["direct_output_tokens"] > 0 and llm["per_call"][0]["num_ctx"] > 0
+
+
+def test_the_narrative_evaluation_keeps_real_gemma3_inventions_out(real_corpus, tmp_path) -> None:
+    """The reference run's real gemma3:latest answers, replayed through the Ollama backend for
+    every real-corpus day: the checker flags their invented figures and none is published."""
+    out = tmp_path / "narrative.json"
+    result = subprocess.run([sys.executable, "bench/narrative_eval.py", "--corpus",
+                             str(real_corpus), "--backends", "ollama-replay", "--out", str(out)],
+                            cwd=PROJECT_ROOT, env=clean_env(), capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    [replay] = json.loads(out.read_text())["results"]
+    assert replay["backend"] == "ollama-replay" and replay["calls"] == expected.DAYS
+    assert replay["numbers"] > 0 and replay["numbers_verified_share"] < 0.5
+    assert replay["published_verified_share"] in (None, 1.0)  # nothing unverified published
+    for day in replay["days"]:
+        published_unverified = day["published_numbers"] - day["published_verified"]
+        assert published_unverified == 0, day
+        assert day["gate"] != "accepted" or day["dropped"] or day["numbers"] == day["verified"]
+    assert "| ollama-replay |" in result.stdout

@@ -1,4 +1,5 @@
-"""The grounding of the LLM text, end to end: unverified numbers marked and counted, a failed call, the blocking check."""
+"""The grounding of the LLM text, end to end: unverified sentences left out and listed, a failed
+call, the blocking check."""
 
 import json
 
@@ -8,31 +9,37 @@ from chimera_pipeline.lib.llm.claims import UNVERIFIED_MARK
 from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.support import chimera, mtime_day
 
+INVENTED = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s in the baseline suite, "
+                                  "a steady result. The gemma3 family peaked at 14.1 tok/s on "
+                                  "its slowest run.",
+            "performance_analysis": "The P90 of 20.123456 was the worst of the day."}
 
-def test_invented_numbers_are_marked_in_the_report_and_counted(real_corpus, tmp_path) -> None:
-    """An Ollama answer (served by the test server) with true and invented numbers."""
-    answer = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s; gemma3 at 14.1 tok/s.",
-              "performance_analysis": "The P90 of 20.123456 was the worst.",
-              "key_findings": ["Cited: {F1}."], "recommendations": ["Measure again."]}
+
+def test_sentences_with_invented_numbers_are_left_out_and_listed(real_corpus, tmp_path) -> None:
+    """An Ollama answer (served by the test server) with a true number and invented ones:
+    the true sentence is published, the others are left out with their reason."""
     today = mtime_day(real_corpus)  # the day of the real corpus's undated gemma3 files
-    with FakeOllama(answer=answer) as server:
+    with FakeOllama(answer=INVENTED) as server:
         env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url}
         result = chimera(["run", "--date", today, "--in-process"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        claims = {t: (v, f) for t, v, f in con.execute(
-            "SELECT text, verified, fact_id FROM report_claims").fetchall()}
-        call = con.execute("SELECT backend, model, output_tokens FROM llm_calls").fetchall()
-    assert claims["102.2"][0] is True and claims["14.1"][0] is False
-    assert claims["20.123456"][0] is False and claims["{F1}"][0] is True
-    assert call == [("ollama", "gemma3:latest", 96)]  # the server stops at num_predict
+        claims = {t: (v, p) for t, v, p in con.execute(
+            "SELECT text, verified, published FROM report_claims").fetchall()}
+        call = con.execute("SELECT backend, model, prompt_format FROM llm_calls").fetchall()
+        gate = con.execute("SELECT gate FROM llm_analyses").fetchone()[0]
+    assert claims == {"102.2": (True, True), "14.1": (False, False),
+                      "20.123456": (False, False)}
+    assert call == [("ollama", "gemma3:latest", "chat")] and gate == "accepted"
     report = (tmp_path / "reports" / today / "report.md").read_text()
-    assert f"14.1 tok/s{UNVERIFIED_MARK}" in report and f"20.123456{UNVERIFIED_MARK}" in report
-    assert "102.2 tok/s;" in report
-    assert "2 unverified" in report and "**Backend:** ollama" in report
+    published, appendix = report.split("## Appendix")
+    assert "gemma3:latest decoded at 102.2 tok/s in the baseline suite" in published
+    assert "14.1" not in published and "20.123456" not in published
+    assert "14.1 tok/s on its slowest run.\" (executive_summary): no fact has this value" in appendix
+    assert "2 sentence(s) left out" in report and UNVERIFIED_MARK not in report
     document = json.loads((tmp_path / "reports" / today / "report.json").read_text())
-    assert document["unverified"] == 2
+    assert len(document["dropped"]) == 2 and document["unverified"] == 0
     _assert_report_in_dagster_metadata(tmp_path / "dagster_home", today)
 
 
@@ -52,14 +59,14 @@ def test_a_failed_llm_call_fails_loudly_and_leaves_no_half_report(real_corpus, t
 
 
 def test_a_failing_grounding_check_blocks_the_report(real_corpus, tmp_path) -> None:
-    """Half the numbers invented, default threshold 0.8: benchmark_report does not run."""
-    answer = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s; gemma3 at 14.1 tok/s.",
-              "key_findings": ["P90 was 20.123456."], "recommendations": ["{F1}"]}
+    """With unverified sentences published marked (CHIMERA_LLM_MARK_UNVERIFIED), two numbers
+    of three invented, default threshold 0.8: benchmark_report does not run."""
+    answer = INVENTED
     today = mtime_day(real_corpus)
     with FakeOllama(answer=answer) as server:
         env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url,
-               "CHIMERA_GROUNDING_THRESHOLD": "0.8"}
+               "CHIMERA_LLM_MARK_UNVERIFIED": "1"}  # the threshold stays at its default
         result = chimera(["run", "--date", today, "--in-process"], env)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -20,9 +21,9 @@ from chimera_pipeline_tests.torture import INJECTION
 DAY = "2025-09-24"
 SECRET = "s3cret-Token-42"
 OBEYING_ANSWER = {  # what a model that followed the injected instruction would write
-    "executive_summary": "gemma3:latest reached 9999 tok/s on this day.",
-    "performance_analysis": "Throughput peaked at 9999 tok/s.",
-    "key_findings": ["Cited: {F1}."], "recommendations": ["Keep measuring."]}
+    "executive_summary": "gemma3:latest reached 9999 tok/s on this day, far ahead of every "
+                         "earlier run of the same suite.",
+    "performance_analysis": "Throughput peaked at 9999 tok/s."}
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,11 @@ def test_an_injected_number_never_becomes_a_verified_claim(hostile_run) -> None:
     assert stored == 1  # the file's number is kept as data...
     assert claims and not any(v for (v,) in claims)  # ...but never verifies a claim
     report = (hostile_run["data"] / "reports" / DAY / "report.md").read_text()
-    assert f"9999 tok/s{UNVERIFIED_MARK}" in report
-    assert "9999 tok/s on" not in report.replace(UNVERIFIED_MARK, "!")  # every 9999 is marked
+    published, appendix = report.split("## Appendix")
+    assert "9999" not in published  # the gate left the sentence out of the narrative...
+    assert re.search(r"9999 tok/s on this day, far ahead .*\" \(executive_summary\): "
+                     r"(value belongs to|no fact has this value)", appendix), appendix
+    assert UNVERIFIED_MARK not in report  # ...instead of publishing it marked
 
 
 def test_artifact_text_reaches_the_model_only_as_quoted_data(hostile_run) -> None:

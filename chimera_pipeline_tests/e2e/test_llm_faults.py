@@ -80,12 +80,11 @@ def test_a_transient_fault_is_retried_with_backoff_then_succeeds(faults, script)
     _assert_deterministic_untouched(faults, steps)
 
 
-@pytest.mark.parametrize("case", ["down", "not_pulled", "hang", "german", "cut", "500"])
+@pytest.mark.parametrize("case", ["down", "not_pulled", "hang", "cut", "500"])
 def test_a_lasting_fault_fails_llm_analysis_alone_and_says_what_to_do(faults, case) -> None:
     models = ("llama3:70b",) if case == "not_pulled" else ("gemma3:latest",)
     fixes = {"down": "ollama serve", "not_pulled": "ollama pull gemma3:latest",
-             "hang": "CHIMERA_LLM_TIMEOUT", "german": "CHIMERA_LLM_LANGUAGE",
-             "cut": "check the server", "500": "server's log"}
+             "hang": "CHIMERA_LLM_TIMEOUT", "cut": "check the server", "500": "server's log"}
     report = Path(faults["base"]) / "reports" / DAY / "report.md"
     report.unlink(missing_ok=True)  # an earlier case's report; this run must not write one
     with FakeOllama(models=models, hang_s=3) as server:
@@ -107,3 +106,18 @@ def test_a_lasting_fault_fails_llm_analysis_alone_and_says_what_to_do(faults, ca
     assert not report.exists()
 
 
+
+
+def test_an_answer_that_stays_in_the_wrong_language_is_rejected_not_published(faults) -> None:
+    """The model answers in German every time: the call succeeded, so the step does too, but
+    the gate rejects the narrative; the report keeps its findings and says why."""
+    with FakeOllama() as server:
+        server.script = ["german"] * 3
+        result, steps = _run(faults, server.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert steps["llm_analysis"] == "SUCCESS" and steps["benchmark_report"] == "SUCCESS"
+    assert _attempts(faults) == 2  # one retry (CHIMERA_LLM_SCHEMA_RETRIES=1), then judged
+    report = (Path(faults["base"]) / "reports" / DAY / "report.md").read_text()
+    assert "**Narrative:** narrative rejected: written in 'de', not 'en'" in report
+    assert "Das Modell" not in report.split("## Appendix")[0]
+    assert "narrative rejected: written in 'de'" in result.stdout + result.stderr

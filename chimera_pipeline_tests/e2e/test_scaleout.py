@@ -24,12 +24,11 @@ from dagster._core.instance.ref import InstanceRef
 from chimera_pipeline.lib.config import PROJECT_ROOT
 from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.services import Postgres, Redis, Worker, group_alive
-from chimera_pipeline_tests.support import chimera, clean_env, table_snapshot
+from chimera_pipeline_tests.support import LLM_TABLES, chimera, clean_env, table_snapshot
 
 pytestmark = pytest.mark.slow
 DAYS = ("2025-09-28", "2025-10-03")  # two real-corpus days (2 and 6 files)
 WRITERS = ("artifact_inventory", "benchmark_metrics", "benchmark_facts", "benchmark_report")
-LLM_TABLES = ("llm_calls", "llm_analyses", "report_claims", "stage_timings")
 # a step's worker is given up after 4 s of silence; a queue with no listener after 20 s
 # (long enough for a replacement worker to boot on a busy 2-core CI machine)
 LOST_AFTER_S, NO_WORKER_AFTER_S = 4, 20

@@ -11,8 +11,8 @@ from chimera_pipeline.lib.llm.settings import LLMSettings
 from chimera_pipeline.lib.llm.types import LLMError
 from chimera_pipeline_tests.fake_ollama import REFERENCE, FakeOllama
 
-PLAN = PromptPlan("persona", "facts: F1 | x = 1", num_ctx=2048, prompt_tokens=40,
-                  included=["F1"])
+PLAN = PromptPlan("persona", "Findings: gemma3:latest decoded at 102.2 tok/s.", num_ctx=2048,
+                  prompt_tokens=40, included=["gemma3:latest decoded at 102.2 tok/s."])
 # the registry's defaults, with fast retries and the options the reference answer was sent
 SETTINGS = dataclasses.replace(
     LLMSettings.from_config(load_settings({})), backend="ollama", retries=2, schema_retries=1,
@@ -28,14 +28,14 @@ def test_normal_answer_streams_with_client_ttft_and_server_timings() -> None:
     with FakeOllama() as server:
         result, sections, note = call(_backend(server), PLAN, SETTINGS)
         sent = server.requests[-1]
-    assert note == "json" and sections["key_findings"] == ["The best config is {F2}."]
+    assert note == "json" and sections["performance_analysis"] == "Throughput was stable."
     assert result.attempts == 1 and result.ttft_s is not None and result.ttft_s > 0
     assert result.output_tokens == 1005
     assert result.eval_s == pytest.approx(REFERENCE["eval_duration"] / 1e9)
     assert result.decode_tps == pytest.approx(1005 / 9.2044071)  # 109.19 tok/s as in the record
     assert result.load_s == pytest.approx(0.2580459)
-    assert sent["stream"] is True and sent["format"]["required"] == [
-        "executive_summary", "key_findings", "recommendations"]
+    assert sent["path"] == "/api/chat" and sent["stream"] is True
+    assert sent["format"]["required"] == ["executive_summary"]
     assert sent["messages"][0] == {"role": "system", "content": "persona"}
     assert sent["options"] == {"temperature": 0.2, "top_p": 0.9, "seed": 42, "num_ctx": 2048,
                                "num_predict": 3000, "num_gpu": 80}
@@ -78,7 +78,7 @@ def test_stream_cut_in_the_middle_is_retried() -> None:
     with FakeOllama() as server:
         server.script = ["cut"]
         result, sections, _ = call(_backend(server), PLAN, SETTINGS)
-    assert result.attempts == 2 and sections["recommendations"]
+    assert result.attempts == 2 and sections["performance_analysis"]
 
 
 def test_stream_cut_every_time_fails_without_a_result() -> None:
@@ -96,7 +96,8 @@ def test_json_not_matching_the_schema_is_retried_then_kept_leniently() -> None:
         server.script = ["badjson", "badjson"]
         result, sections, note = call(_backend(server), PLAN, SETTINGS)
     assert "not matching the schema" in note and result.attempts == 2
-    assert sections["key_findings"] == [] and isinstance(sections["executive_summary"], str)
+    assert sections["performance_analysis"] == "" and isinstance(sections["executive_summary"],
+                                                                   str)
 
 
 def test_empty_answer_is_retried() -> None:
@@ -142,3 +143,26 @@ def test_an_answer_that_hits_the_token_budget_is_never_silently_cut() -> None:
                                dataclasses.replace(SETTINGS, max_output_tokens=500))
     assert result.output_tokens == 500
     assert "reached the 500-token budget" in note and "CHIMERA_LLM_MAX_TOKENS" in note
+
+
+def test_the_prompt_form_follows_the_models_template_and_a_base_model_gets_raw_text() -> None:
+    """Ollama's /api/show tells a chat model (a template) from a base model (none); the base
+    model is sent the completion prompt raw to /api/generate, with its stop sequences, and
+    its answer continues the primer."""
+    from chimera_pipeline.lib.llm.narration import plan_prompt
+    from chimera_pipeline.lib.llm.types import COMPLETION
+
+    with FakeOllama() as server:
+        assert _backend(server).prompt_format() == "chat"
+    answer = "gemma3:latest was the only model measured, and every request completed."
+    with FakeOllama(template="", answer=answer) as server:
+        backend = _backend(server)
+        assert backend.prompt_format() == COMPLETION
+        plan = plan_prompt("2025-10-08", ["gemma3:latest decoded at 102.2 tok/s."], SETTINGS,
+                           len, COMPLETION)
+        result, sections, note = call(backend, plan, SETTINGS)
+        sent = server.requests[-1]
+    assert sent["path"] == "/api/generate" and sent["raw"] is True
+    assert sent["prompt"] == plan.prompt and sent["prompt"].endswith("On 2025-10-08,")
+    assert sent["options"]["stop"] == plan.stop and "format" not in sent
+    assert note == "completion" and sections["executive_summary"] == f"On 2025-10-08, {answer}"

@@ -32,9 +32,9 @@ GPU_TAGS = {
     # Once more if the step itself was lost (its worker died): an LLM error has already been
     # retried inside the step and fails with allow_retries=False.
     retry_policy=dg.RetryPolicy(max_retries=1, delay=1),
-    description="The narrative, written by the LLM from the day's facts (Ollama, or the "
-    "embedded gemma3 model), with every number checked. Tables: llm_calls, llm_analyses, "
-    "report_claims.",
+    description="The narrative: the LLM (Ollama, or the embedded gemma3 model) words the "
+    "day's top findings; a gate publishes only what parses, reads as a summary and states "
+    "numbers the facts back. Tables: llm_calls, llm_analyses, report_claims.",
 )
 def llm_analysis(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, llm: LLMResource
@@ -43,8 +43,9 @@ def llm_analysis(
     keys = sorted(context.partition_keys)
     with warehouse.get_connection() as con:
         facts = read_rows(con, "facts", keys, order="priority, fact_key")
+        findings = read_rows(con, "findings", keys, order="rank")
     try:
-        rows = analyse_days(keys, facts, llm.settings(), load_settings().models_dir,
+        rows = analyse_days(keys, facts, findings, llm.settings(), load_settings().models_dir,
                             log=context.log.warning)
     except DayFailed as exc:
         raise dg.Failure(str(exc), allow_retries=False) from None

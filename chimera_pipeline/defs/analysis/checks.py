@@ -27,8 +27,9 @@ def grounding_rate(context: dg.AssetCheckExecutionContext,
     return dg.AssetCheckResult(
         passed=rate >= threshold, severity=dg.AssetCheckSeverity.ERROR,
         description=None if rate >= threshold else
-        f"only {verified} of {total} numbers in the LLM text are backed by facts "
-        f"({rate:.0%} < {threshold:.0%}); the report is not published. Lower "
+        f"only {verified} of {total} numbers in the published LLM text are backed by facts "
+        f"({rate:.0%} < {threshold:.0%}); the report is not published. Unset "
+        "CHIMERA_LLM_MARK_UNVERIFIED (the gate then leaves such sentences out), lower "
         "CHIMERA_GROUNDING_THRESHOLD or use a stronger model.",
         metadata={"grounding_rate": rate, "numbers": total, "verified": verified,
                   "unverified": total - verified, "threshold": threshold,

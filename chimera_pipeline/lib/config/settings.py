@@ -189,9 +189,13 @@ class Settings:
     llm_backoff: float = setting(
         1.0, "float", "first backoff between retries, seconds (doubles each time)", "llm",
         minimum=0)
+    llm_mark_unverified: bool = setting(
+        False, "bool", "publish a narrative sentence whose number no fact backs, marked "
+        "`[⚠ unverified]`, instead of leaving it out (the grounding check then counts it)",
+        "llm", shown="unset")
     llm_language: str = setting(
-        "en", "str", "the language the answer must be in (ISO 639-1); another language is "
-        "retried, then fails the step", "llm")
+        "en", "str", "the language the answer must be in (ISO 639-1); an answer in another "
+        "language is retried, then rejected by the gate", "llm")
 
     # -- deployment profiles
     profile: str = setting(

@@ -41,6 +41,11 @@ class Claim:
     reason: str
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a text as the checker splits them (a decimal point ends none)."""
+    return [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+
+
 def _tolerance(text: str) -> float:
     decimals = len(text.split(".", 1)[1]) if "." in text else 0
     return 0.5 * 10 ** (-decimals) + 1e-9

@@ -13,7 +13,14 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from chimera_pipeline.lib.llm.types import LLMError, LLMRequest, LLMResult, RetryableLLMError
+from chimera_pipeline.lib.llm.types import (
+    CHAT,
+    COMPLETION,
+    LLMError,
+    LLMRequest,
+    LLMResult,
+    RetryableLLMError,
+)
 
 
 def default_model_path(models_dir: Path) -> Path:
@@ -64,6 +71,13 @@ class EmbeddedBackend:
     def where(self) -> str:
         return f"embedded model {self.model_path}"
 
+    def prompt_format(self) -> str:
+        """``chat`` when the GGUF carries a chat template, else ``completion``: without one,
+        llama.cpp falls back to a generic chat format the model was never trained on."""
+        model, _ = _load_vocab(str(self.model_path))
+        return CHAT if model.metadata.get("tokenizer.chat_template") else COMPLETION
+
+
     def generate(self, request: LLMRequest) -> LLMResult:
         import llama_cpp
 
@@ -78,15 +92,22 @@ class EmbeddedBackend:
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         began = time.perf_counter()
         ttft, parts = None, []
+        seed = options.get("seed", self.seed)
         try:
-            stream = llm.create_chat_completion(
-                messages=[{"role": "system", "content": request.system},
-                          {"role": "user", "content": request.user}],
-                stream=True, max_tokens=request.max_tokens, seed=options.get("seed", self.seed),
-                response_format=({"type": "json_object", "schema": request.schema}
-                                 if request.schema else None), **sampling)
-            for chunk in stream:
-                content = chunk["choices"][0]["delta"].get("content")
+            if request.prompt is not None:
+                stream = llm.create_completion(
+                    request.prompt, stream=True, max_tokens=request.max_tokens, seed=seed,
+                    stop=request.stop or None, **sampling)
+                pieces = (chunk["choices"][0].get("text") for chunk in stream)
+            else:
+                stream = llm.create_chat_completion(
+                    messages=[{"role": "system", "content": request.system},
+                              {"role": "user", "content": request.user}],
+                    stream=True, max_tokens=request.max_tokens, seed=seed,
+                    response_format=({"type": "json_object", "schema": request.schema}
+                                     if request.schema else None), **sampling)
+                pieces = (chunk["choices"][0]["delta"].get("content") for chunk in stream)
+            for content in pieces:
                 if content:
                     ttft = ttft if ttft is not None else time.perf_counter() - began
                     parts.append(content)

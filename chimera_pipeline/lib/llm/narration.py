@@ -1,10 +1,12 @@
-"""The LLM step without Dagster: choose a backend, fit the prompt, call, parse, check.
+"""The LLM step without Dagster: choose a backend, fit the prompt, call, parse.
 
-One call per report. The prompt's tokens are counted before sending (with the gemma3
-tokenizer when the embedded extra is installed, else a conservative 3 characters per
-token) and ``num_ctx`` is sized to hold the prompt plus the answer budget. When even the
-largest allowed context cannot hold every fact, the lowest-priority facts are left out,
-on purpose, and the report says which: nothing is ever truncated silently.
+One call per report: the model narrates the day's top findings, in the prompt form it was
+trained on (chat or completion, see ``prompts.py``). The prompt's tokens are counted before
+sending (with the gemma3 tokenizer when the embedded extra is installed, else a conservative
+3 characters per token) and ``num_ctx`` is sized to hold the prompt plus the answer budget.
+When even the largest allowed context cannot hold every finding, the lowest-ranked ones are
+left out, on purpose, and the report says so. What the model wrote is then checked by the
+gate (``gate.py``) before anything of it is published.
 """
 
 from __future__ import annotations
@@ -23,14 +25,28 @@ from chimera_pipeline.lib.llm.embedded_backend import (
 )
 from chimera_pipeline.lib.llm.language import wrong_language
 from chimera_pipeline.lib.llm.ollama_backend import OllamaBackend
-from chimera_pipeline.lib.llm.prompts import ANALYSIS_SCHEMA, PERSONA, fact_line, user_prompt
+from chimera_pipeline.lib.llm.prompts import (
+    NARRATIVE_SCHEMA,
+    PERSONA,
+    STOP_SEQUENCES,
+    chat_user_prompt,
+    completion_primer,
+    completion_prompt,
+    finding_line,
+)
 from chimera_pipeline.lib.llm.settings import LLMSettings
-from chimera_pipeline.lib.llm.types import LLMError, LLMRequest, LLMResult, RetryableLLMError
+from chimera_pipeline.lib.llm.types import (
+    CHAT,
+    LLMError,
+    LLMRequest,
+    LLMResult,
+    RetryableLLMError,
+)
 
 CHAT_OVERHEAD_TOKENS = 32
 MARGIN_TOKENS = 64
-MAX_ITEMS = 8
-SECTIONS = ("executive_summary", "performance_analysis", "key_findings", "recommendations")
+TOP_FINDINGS = 8  # the findings the model narrates: the day's most important
+SECTIONS = ("executive_summary", "performance_analysis")
 
 
 @dataclass
@@ -39,8 +55,17 @@ class PromptPlan:
     user: str
     num_ctx: int
     prompt_tokens: int
-    included: list[str]
-    trimmed: list[str] = field(default_factory=list)
+    included: list[str]  # the findings narrated (their text)
+    trimmed: list[str] = field(default_factory=list)  # left out to fit num_ctx
+    prompt_format: str = CHAT
+    prompt: str | None = None  # the whole text, for the completion form
+    stop: list[str] = field(default_factory=list)
+    primer: str = ""  # the answer's first words, written into the completion prompt
+
+    @property
+    def sent(self) -> str:
+        """Everything the model was given, to tell an echo from an answer."""
+        return self.prompt if self.prompt is not None else f"{self.system}\n{self.user}"
 
 
 def choose_backend(settings: LLMSettings, models_dir: Path):
@@ -64,15 +89,24 @@ def token_counter(settings: LLMSettings, models_dir: Path):
     return lambda text: count_tokens(path, text)
 
 
-def plan_prompt(day: str, facts: list[dict], settings: LLMSettings, count) -> PromptPlan:
-    """Fit as many facts (in priority order) as the context allows; size num_ctx to fit."""
-    lines = [fact_line(f["fact_id"], f["label"], f["display"]) for f in facts]
+def plan_prompt(day: str, findings: list[str], settings: LLMSettings, count,
+                prompt_format: str = CHAT) -> PromptPlan:
+    """Fit as many of the top findings (in rank order) as the context allows; size num_ctx
+    to hold the prompt and the answer budget."""
+    top = findings[:TOP_FINDINGS]
+    lines = [finding_line(t) for t in top]
     budget = settings.max_output_tokens + MARGIN_TOKENS + CHAT_OVERHEAD_TOKENS
     limit = settings.num_ctx or settings.max_ctx
-    system_tokens = count(PERSONA)
+
+    def text(n: int) -> tuple[str, str, str | None]:
+        if prompt_format == CHAT:
+            return PERSONA, chat_user_prompt(day, lines[:n]), None
+        prompt = completion_prompt(day, lines[:n])
+        return "", prompt, prompt
 
     def tokens(n: int) -> int:
-        return system_tokens + count(user_prompt(day, lines[:n]))
+        system, user, _ = text(n)
+        return count(system) + count(user)
 
     keep = len(lines)
     if tokens(keep) + budget > limit:
@@ -85,32 +119,34 @@ def plan_prompt(day: str, facts: list[dict], settings: LLMSettings, count) -> Pr
             raise LLMError(f"even an empty prompt does not fit num_ctx={limit} with "
                            f"{settings.max_output_tokens} answer tokens; raise CHIMERA_LLM_MAX_CTX")
     prompt_tokens = tokens(keep)
-    needed = prompt_tokens + budget
-    num_ctx = settings.num_ctx or min(limit, max(2048, math.ceil(needed / 512) * 512))
-    return PromptPlan(PERSONA, user_prompt(day, lines[:keep]), num_ctx, prompt_tokens,
-                      [f["fact_id"] for f in facts[:keep]], [f["fact_id"] for f in facts[keep:]])
+    num_ctx = settings.num_ctx or min(limit, max(2048, math.ceil((prompt_tokens + budget)
+                                                                  / 512) * 512))
+    system, user, prompt = text(keep)
+    return PromptPlan(system, user, num_ctx, prompt_tokens, top[:keep], top[keep:],
+                      prompt_format, prompt, STOP_SEQUENCES if prompt else [],
+                      completion_primer(day) if prompt else "")
 
 
 def parse_analysis(text: str) -> tuple[dict, str, bool]:
-    """Lenient: JSON, else the first {...} block, else the text as the summary.
-    Returns (sections, note, matched_schema)."""
-    candidates = [text]
+    """Lenient: JSON, else the first {...} block, else a truncated JSON answer closed, else
+    the text as the summary. Returns (sections, note, matched_schema); the note says which."""
     block = re.search(r"\{.*\}", text, re.S)
-    if block:
-        candidates.append(block.group(0))
     start = text.find("{")
-    if start >= 0:  # an answer cut at the token budget: close what is open
-        candidates.append(repair_truncated_json(text[start:]))
-    for candidate in candidates:
+    candidates = [(text, "json"), (block.group(0) if block else None, "json inside text"),
+                  (repair_truncated_json(text[start:]) if start >= 0 else None,
+                   "truncated JSON, closed")]
+    for candidate, how in candidates:
+        if candidate is None:
+            continue
         try:
             data = json.loads(candidate)
         except ValueError:
             continue
         if isinstance(data, dict):
             sections, ok = _coerce(data)
-            return sections, "json" if ok else "json, not matching the schema; coerced", ok
-    return ({"executive_summary": text.strip(), "performance_analysis": "", "key_findings": [],
-             "recommendations": []}, "not JSON; the text is kept as the summary", False)
+            return sections, how if ok else f"{how}, not matching the schema; coerced", ok
+    return ({"executive_summary": text.strip(), "performance_analysis": ""},
+            "not JSON; the text is kept as the summary", False)
 
 
 def repair_truncated_json(text: str) -> str:
@@ -133,31 +169,36 @@ def repair_truncated_json(text: str) -> str:
 
 
 def _coerce(data: dict) -> tuple[dict, bool]:
-    ok = all(k in data for k in ANALYSIS_SCHEMA["required"])
+    ok = all(k in data for k in NARRATIVE_SCHEMA["required"])
     out = {}
     for key in SECTIONS:
         value = data.get(key)
-        if key in ("key_findings", "recommendations"):
-            ok &= isinstance(value, list) and all(isinstance(v, str) for v in value)
-            items = value if isinstance(value, list) else ([value] if value else [])
-            unique = dict.fromkeys(str(v) if not isinstance(v, dict) else json.dumps(v)
-                                   for v in items)  # small models repeat themselves
-            out[key] = list(unique)[:MAX_ITEMS]
-        else:
-            ok &= value is None or isinstance(value, str)
-            out[key] = value if isinstance(value, str) else ("" if value is None else str(value))
+        ok &= value is None or isinstance(value, str)
+        if isinstance(value, list):  # small models answer a list where a paragraph is asked
+            value = " ".join(str(v) for v in value)
+        out[key] = value if isinstance(value, str) else ("" if value is None else str(value))
     ok &= bool(out["executive_summary"].strip())
     return out, ok
 
 
+def _sections(result: LLMResult, plan: PromptPlan) -> tuple[dict, str, bool]:
+    if plan.prompt is None:
+        return parse_analysis(result.text)
+    text = result.text.strip()
+    return ({"executive_summary": f"{plan.primer} {text}".strip() if text else "",
+             "performance_analysis": ""}, "completion", bool(text))
+
+
 def call(backend, plan: PromptPlan, settings: LLMSettings, log=print
          ) -> tuple[LLMResult, dict, str]:
-    """Call with retries and exponential backoff. A schema mismatch is retried too, then
-    kept leniently; an answer in the wrong language is retried, then fails (an English
-    report cannot use it). Raises LLMError, naming the backend and the fix, once the tries
-    are spent."""
-    request = LLMRequest(plan.system, plan.user, ANALYSIS_SCHEMA, plan.num_ctx,
-                         settings.max_output_tokens, dict(settings.options))
+    """Call with retries and exponential backoff. A failed call, an answer that misses the
+    schema and one in the wrong language are tried again; once the tries for the latter two
+    are spent, the answer is returned as it is and the gate judges it. Raises LLMError,
+    naming the backend and the fix, when every call failed."""
+    request = LLMRequest(plan.system, plan.user,
+                         NARRATIVE_SCHEMA if plan.prompt is None else None, plan.num_ctx,
+                         settings.max_output_tokens, dict(settings.options),
+                         prompt=plan.prompt, stop=plan.stop)
     last: Exception | None = None
     schema_tries = 0
     for attempt in range(1, settings.retries + 2):
@@ -168,23 +209,18 @@ def call(backend, plan: PromptPlan, settings: LLMSettings, log=print
             log(f"LLM attempt {attempt} failed: {exc}")
         else:
             result.attempts = attempt
-            sections, note, ok = parse_analysis(result.text)
+            sections, note, ok = _sections(result, plan)
             language = wrong_language(sections, settings.language)
             if language:
-                last = LLMError(
-                    f"{backend.where} answered in {language!r}, not {settings.language!r} "
-                    "as the prompt asks; use a model that follows English instructions "
-                    "(CHIMERA_LLM_MODEL) or set CHIMERA_LLM_LANGUAGE")
-                log(f"LLM attempt {attempt}: {last}")
-            else:
-                schema_tries += 0 if ok else 1
-                if ok or attempt > settings.retries or schema_tries > settings.schema_retries:
-                    if (result.output_tokens or 0) >= settings.max_output_tokens:
-                        note += (f"; the answer reached the {settings.max_output_tokens}-token "
-                                 "budget (CHIMERA_LLM_MAX_TOKENS) and may be cut short")
-                    return result, sections, note
-                log(f"LLM attempt {attempt}: answer did not match the schema ({note}); "
-                    "retrying")
+                note = f"answered in {language!r}, not {settings.language!r}"
+                ok = False
+            schema_tries += 0 if ok else 1
+            if ok or attempt > settings.retries or schema_tries > settings.schema_retries:
+                if (result.output_tokens or 0) >= settings.max_output_tokens:
+                    note += (f"; the answer reached the {settings.max_output_tokens}-token "
+                             "budget (CHIMERA_LLM_MAX_TOKENS) and may be cut short")
+                return result, sections, note
+            log(f"LLM attempt {attempt}: {note}; retrying")
         if attempt <= settings.retries:
             time.sleep(settings.backoff_s * 2 ** (attempt - 1))
     raise LLMError(f"{last} (gave up after {settings.retries + 1} attempts)")

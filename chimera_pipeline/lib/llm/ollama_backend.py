@@ -18,6 +18,8 @@ import httpx
 import ollama
 
 from chimera_pipeline.lib.llm.types import (
+    CHAT,
+    COMPLETION,
     LLMError,
     LLMRequest,
     LLMResult,
@@ -49,6 +51,7 @@ class OllamaBackend:
         self.keep_alive, self.num_gpu = keep_alive, num_gpu
         self._client = ollama.Client(host=redact(host).replace("***@", ""), timeout=timeout_s,
                                      headers=_basic_auth(host))
+        self._shown = None
 
     @property
     def where(self) -> str:
@@ -63,6 +66,21 @@ class OllamaBackend:
         names = {m.model for m in listed.models}
         return self.model in names or f"{self.model}:latest" in names
 
+    def _show(self):
+        if self._shown is None:
+            try:
+                self._shown = self._client.show(self.model)
+            except (ConnectionError, httpx.HTTPError, ollama.ResponseError, OSError):
+                return None  # the call itself will fail with a clear message
+        return self._shown
+
+    def prompt_format(self) -> str:
+        """``chat`` when Ollama holds a chat template for the model (``/api/show``), else
+        ``completion``, sent raw to ``/api/generate``."""
+        shown = self._show()
+        return COMPLETION if shown is not None and not (shown.template or "").strip() else CHAT
+
+
     def _options(self, request: LLMRequest) -> dict:
         options = {k: v for k, v in request.options.items() if v is not None}
         options.update(num_ctx=request.num_ctx, num_predict=request.max_tokens)
@@ -72,17 +90,24 @@ class OllamaBackend:
 
     def generate(self, request: LLMRequest) -> LLMResult:
         options = self._options(request)
+        if request.stop:
+            options["stop"] = request.stop
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         began = time.perf_counter()
         ttft, parts, final = None, [], None
         try:
-            stream = self._client.chat(
-                model=self.model, stream=True, options=options, keep_alive=self.keep_alive,
-                format=request.schema,
-                messages=[{"role": "system", "content": request.system},
-                          {"role": "user", "content": request.user}])
+            if request.prompt is not None:
+                stream = self._client.generate(
+                    model=self.model, prompt=request.prompt, raw=True, stream=True,
+                    options=options, keep_alive=self.keep_alive)
+            else:
+                stream = self._client.chat(
+                    model=self.model, stream=True, options=options, keep_alive=self.keep_alive,
+                    format=request.schema,
+                    messages=[{"role": "system", "content": request.system},
+                              {"role": "user", "content": request.user}])
             for chunk in stream:
-                content = chunk.message.content if chunk.message else ""
+                content = _content(chunk)
                 if content:
                     ttft = ttft if ttft is not None else time.perf_counter() - began
                     parts.append(content)
@@ -124,6 +149,13 @@ class OllamaBackend:
             eval_s=_seconds(final.eval_duration), total_s=_seconds(final.total_duration),
             options_sent={**options, "keep_alive": self.keep_alive},
         )
+
+
+def _content(chunk) -> str:
+    """The text of a streamed chat or generate chunk."""
+    if getattr(chunk, "message", None) is not None:
+        return chunk.message.content or ""
+    return getattr(chunk, "response", "") or ""
 
 
 def _seconds(nanoseconds: int | None) -> float | None:

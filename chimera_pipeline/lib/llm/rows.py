@@ -1,8 +1,9 @@
 """The LLM step for a range of days, as the rows of ``llm_calls``, ``llm_analyses`` and
-``report_claims``: one call per day with facts, every number in the answer checked.
+``report_claims``: one call per day, the model narrating the day's top findings, every word of
+it through the gate before anything is published.
 
-Dagster-free, so the whole step can be tested without a run; ``llm_analysis`` only reads
-the facts, calls :func:`analyse_days` and writes what it returns.
+Dagster-free, so the whole step can be tested without a run; ``llm_analysis`` only reads the
+facts and findings, calls :func:`analyse_days` and writes what it returns.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from chimera_pipeline.lib.llm.claims import Claim, check_section
+from chimera_pipeline.lib.llm.gate import GateResult, gate
 from chimera_pipeline.lib.llm.narration import (
     PromptPlan,
     call,
@@ -37,23 +38,30 @@ class DayFailed(LLMError):
 
 @dataclass
 class AnalysisRows:
-    """The three tables' rows for the days analysed."""
+    """The three tables' rows for the days analysed, and each day's gate verdict."""
 
     tables: dict[str, list[dict]] = field(
         default_factory=lambda: {name: [] for name in TABLES})
+    verdicts: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, object]:
         """What the asset's materialization shows."""
-        calls, claims = self.tables["llm_calls"], self.tables["report_claims"]
-        verified = sum(1 for c in claims if c["verified"])
+        calls = self.tables["llm_calls"]
+        published = [c for c in self.tables["report_claims"] if c["published"]]
+        verified = sum(1 for c in published if c["verified"])
+        rejected = {d: v for d, v in self.verdicts.items() if v != "accepted"}
         return {"calls": len(calls), "backend": calls[0]["backend"] if calls else "none",
-                "numbers_checked": len(claims),
-                "grounding_rate": verified / len(claims) if claims else 1.0}
+                "prompt_format": calls[0]["prompt_format"] if calls else "none",
+                "narratives_accepted": len(self.verdicts) - len(rejected),
+                "narrative": "; ".join(f"{d}: narrative {v}" for d, v in rejected.items())
+                or "every narrative accepted",
+                "numbers_checked": len(self.tables["report_claims"]),
+                "grounding_rate": verified / len(published) if published else 1.0}
 
     def add_day(self, day: str, plan: PromptPlan, result: LLMResult, sections: dict,
-                note: str, settings: LLMSettings, facts: list[dict]) -> None:
-        rendered, claims = check_sections(sections, facts)
+                note: str, settings: LLMSettings, verdict: GateResult) -> None:
         call_id = uuid.uuid4().hex[:12]
+        self.verdicts[day] = verdict.status
         self.tables["llm_calls"].append({
             "partition": day, "call_id": call_id, "started_at": result.started_at,
             "backend": result.backend, "model": result.model,
@@ -64,50 +72,49 @@ class AnalysisRows:
             "decode_tps": result.decode_tps, "prefill_tps": result.prefill_tps,
             "load_s": result.load_s, "prompt_eval_s": result.prompt_eval_s,
             "eval_s": result.eval_s, "total_s": result.total_s, "attempts": result.attempts,
-            "status": "ok", "error": None, "facts_trimmed": len(plan.trimmed)})
+            "status": "ok", "error": None, "facts_trimmed": len(plan.trimmed),
+            "prompt_format": plan.prompt_format})
         self.tables["llm_analyses"].append({
             "partition": day, "call_id": call_id, "backend": result.backend,
             "model": result.model, "system_prompt": plan.system, "user_prompt": plan.user,
             "raw_response": result.text,
-            "analysis_json": json.dumps({"raw": sections, "rendered": rendered}),
+            "analysis_json": json.dumps({"raw": sections, "published": verdict.published}),
             "parse_note": note, "facts_in_prompt": len(plan.included),
-            "trimmed_fact_ids": ",".join(plan.trimmed)})
+            "trimmed_fact_ids": json.dumps(plan.trimmed) if plan.trimmed else "",
+            "prompt_format": plan.prompt_format, "gate": verdict.status,
+            "dropped_json": json.dumps([asdict(d) for d in verdict.dropped])})
         self.tables["report_claims"] += [
             {"partition": day, "claim_id": i, "section": c.section, "sentence": c.sentence,
              "text": c.text, "value": c.value, "unit": c.unit, "fact_id": c.fact_id,
-             "verified": c.verified, "reason": c.reason} for i, c in enumerate(claims, start=1)]
+             "verified": c.verified, "reason": c.reason, "published": published}
+            for i, (c, published) in enumerate(verdict.claims, start=1)]
 
 
-def check_sections(sections: dict, facts: list[dict]) -> tuple[dict, list[Claim]]:
-    """Check each section (and each list item) against the day's facts."""
-    rendered, claims = {}, []
-    for name, value in sections.items():
-        items = value if isinstance(value, list) else [value]
-        out = []
-        for item in items:
-            text, found = check_section(name, item, facts)
-            out.append(text)
-            claims += found
-        rendered[name] = out if isinstance(value, list) else out[0]
-    return rendered, claims
-
-
-def analyse_days(days: list[str], facts: list[dict], settings: LLMSettings, models_dir: Path,
+def analyse_days(days: list[str], facts: list[dict], findings: list[dict],
+                 settings: LLMSettings, models_dir: Path,
                  log: Callable[[str], None] = print) -> AnalysisRows:
-    """One LLM call per day that has facts. The backend and the token counter are set up
-    on the first such day (a range of days without facts never loads a model)."""
+    """One LLM call per day that has findings. The backend, its prompt form and the token
+    counter are set up on the first such day (a range without findings loads no model)."""
     rows = AnalysisRows()
-    backend = counter = None
+    backend = counter = form = None
     for day in days:
-        day_facts = [f for f in facts if f["partition"] == day]
-        if not day_facts:
+        narrated = [f["text"] for f in findings
+                    if f["partition"] == day and f["role"] == "finding"]
+        if not narrated:
             continue
+        day_facts = [f for f in facts if f["partition"] == day]
         try:
-            backend = backend or choose_backend(settings, models_dir)
+            if backend is None:
+                backend = choose_backend(settings, models_dir)
+                form = backend.prompt_format()
             counter = counter or token_counter(settings, models_dir)
-            plan = plan_prompt(day, day_facts, settings, counter)
+            plan = plan_prompt(day, narrated, settings, counter, form)
             result, sections, note = call(backend, plan, settings, log=log)
         except LLMError as exc:
             raise DayFailed(day, exc) from None
-        rows.add_day(day, plan, result, sections, note, settings, day_facts)
+        verdict = gate(sections, note, plan.sent, day_facts, settings.language,
+                       settings.mark_unverified)
+        if verdict.rejected:
+            log(f"{day}: narrative rejected: {verdict.rejected}")
+        rows.add_day(day, plan, result, sections, note, settings, verdict)
     return rows

@@ -28,6 +28,7 @@ class LLMSettings:
     schema_retries: int
     backoff_s: float
     language: str  # ISO 639-1 code the answer must be written in
+    mark_unverified: bool  # publish unverified sentences marked, instead of leaving them out
     options: dict = field(default_factory=dict)
 
     @classmethod
@@ -39,7 +40,7 @@ class LLMSettings:
             num_ctx=settings.llm_num_ctx, max_ctx=settings.llm_max_ctx,
             max_output_tokens=settings.llm_max_tokens, retries=settings.llm_retries,
             schema_retries=settings.llm_schema_retries, backoff_s=settings.llm_backoff,
-            language=settings.llm_language,
+            language=settings.llm_language, mark_unverified=settings.llm_mark_unverified,
             options={"temperature": settings.llm_temperature, "top_p": settings.llm_top_p,
                      "top_k": settings.llm_top_k,
                      "repeat_penalty": settings.llm_repeat_penalty, "seed": settings.llm_seed},

@@ -15,14 +15,22 @@ class RetryableLLMError(LLMError):
     """A failure worth another try: connection refused, 5xx, timeout, cut stream, empty."""
 
 
+CHAT, COMPLETION = "chat", "completion"
+
+
 @dataclass
 class LLMRequest:
+    """A chat request (system and user messages, an answer schema) or, for a model without a
+    chat template, a completion request (``prompt`` is the whole text, ``stop`` ends it)."""
+
     system: str
     user: str
     schema: dict | None
     num_ctx: int
     max_tokens: int
     options: dict = field(default_factory=dict)  # temperature, top_p, top_k, seed...
+    prompt: str | None = None
+    stop: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -18,15 +18,27 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
     calls = read_rows(con, "llm_calls", [day], order="started_at")
     analyses = read_rows(con, "llm_analyses", [day], order="call_id")
     claims = read_rows(con, "report_claims", [day], order="claim_id")
-    analysis = json.loads(analyses[0]["analysis_json"])["rendered"] if analyses else None
+    findings = read_rows(con, "findings", [day], order="rank")
+    row = analyses[0] if analyses else None
+    published = claims_published = []
+    if row is not None:
+        published = json.loads(row["analysis_json"]).get("published") or {}
+        claims_published = [c for c in claims if c["published"]]
+    cited = {fid for f in findings for fid in (f["fact_ids"] or "").split(",") if fid}
     return {
         "day": day,
         "facts": facts,
+        "cited_facts": [f for f in facts if f["fact_id"] in cited],
         "calls": calls,
-        "analysis": analysis,
-        "analysis_row": analyses[0] if analyses else None,
+        "narrative": published or None,
+        "narrative_status": row["gate"] if row else None,
+        "dropped": json.loads(row["dropped_json"] or "[]") if row else [],
+        "analysis_row": row,
+        "summary": [f for f in findings if f["role"] == "summary"],
+        "findings": [f for f in findings if f["role"] == "finding"],
+        "recommendations": [f for f in findings if f["role"] == "recommendation"],
         "claims": claims,
-        "unverified": [c for c in claims if not c["verified"]],
+        "unverified": [c for c in claims_published if not c["verified"]],
         "ingestion": fetch_dicts(con, """
             SELECT folder, type, count(*) AS files, sum(size_bytes) AS bytes
             FROM artifact_files WHERE partition = ? GROUP BY ALL ORDER BY ALL""", [day]),

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from chimera_pipeline.lib.findings import render
 from chimera_pipeline.lib.llm.prompts import PERSONA
 from chimera_pipeline.lib.report import charts
 from chimera_pipeline.lib.report.data import report_data
@@ -20,6 +21,11 @@ _ENV = jinja2.Environment(
 _ENV.filters["thousands"] = lambda v: f"{int(v or 0):,}"
 _ENV.filters["show"] = lambda fact: fact["display"] if fact else "n/a"
 _ENV.filters["num"] = lambda v, digits: "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def anchor(fact_id: str) -> str:
+    """The appendix anchor a cited value links to."""
+    return f"fact-{fact_id.lower()}"
 
 
 def configuration_line(call: dict | None) -> str:
@@ -38,12 +44,20 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
             charts.sweep_heatmap(con, day, out_dir), charts.trend(con, day, out_dir)]
     chart_names = [p.name for p in made if p is not None]
     call = data["calls"][0] if data["calls"] else None
-    trimmed = ((data["analysis_row"] or {}).get("trimmed_fact_ids") or "").split(",")
+    trimmed = (data["analysis_row"] or {}).get("trimmed_fact_ids") or ""
+    facts = {f["fact_id"]: f for f in data["facts"]}
+
+    def linked(row: dict) -> str:
+        """A finding with each value linked to its fact in the appendix."""
+        return render(row["template"], facts,
+                      link=lambda text, fact_id: f"[{text}](#{anchor(fact_id)})")
+
     markdown = _ENV.get_template("report.md.j2").render(
         **data, call=call, configuration=configuration_line(call), charts=chart_names,
         total_files=sum(r["files"] for r in data["ingestion"]),
         total_bytes=sum(r["bytes"] or 0 for r in data["ingestion"]),
-        trimmed=[t for t in trimmed if t], persona=PERSONA,
+        trimmed=json.loads(trimmed) if trimmed else [], persona=PERSONA, linked=linked,
+        anchor=anchor,
     )
     summary = {
         "day": day, "backend": call["backend"] if call else None,
@@ -51,11 +65,17 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
         "configuration": configuration_line(call),
         "files": sum(r["files"] for r in data["ingestion"]),
         "numbers_checked": len(data["claims"]), "unverified": len(data["unverified"]),
+        "narrative": data["narrative_status"] or "no LLM call",
+        "findings": len(data["findings"]), "recommendations": len(data["recommendations"]),
         "best_decode_tps": max((r["decode_tps.mean"]["value"] for r in data["models"]
                                 if r["decode_tps.mean"]), default=None),
         "charts": chart_names,
     }
-    document = {**summary, "analysis": data["analysis"], "facts": data["facts"],
+    document = {**summary, "summary_sentences": [f["text"] for f in data["summary"]],
+                "key_findings": [f["text"] for f in data["findings"]],
+                "recommendation_list": [f["text"] for f in data["recommendations"]],
+                "narrative_text": data["narrative"], "dropped": data["dropped"],
+                "facts": data["facts"],
                 "llm_calls": data["calls"], "claims": data["claims"],
                 "ingestion": data["ingestion"], "timings": data["timings"]}
     (out_dir / "report.md").write_text(markdown)

@@ -17,13 +17,15 @@ def write_index(reports_dir: Path) -> Path:
         report = json.loads(path.read_text())
         best = report.get("best_decode_tps")
         rows.append(f"| [{report['day']}]({report['day']}/report.md) | {report['files']} | "
+                    f"{f'{best:.1f}' if best else '-'} | {report.get('findings', '-')} | "
+                    f"{report.get('recommendations', '-')} | "
                     f"{report.get('backend') or '-'} / {report.get('model') or '-'} | "
-                    f"{f'{best:.1f}' if best else '-'} | {report['numbers_checked']} | "
-                    f"{report['unverified']} |")
+                    f"{report.get('narrative', '-')} |")
     index = reports_dir / "index.md"
     index.write_text("# Benchmark reports\n\n[Whole-corpus roll-up](rollup.md)\n\n"
-                     "| day | files | backend / model | best mean decode tok/s | numbers checked "
-                     "| unverified |\n|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+                     "| day | files | best mean decode tok/s | findings | recommendations "
+                     "| backend / model | narrative |\n|---|---|---|---|---|---|---|\n"
+                     + "\n".join(rows) + "\n")
     return index
 
 

@@ -63,8 +63,10 @@ def days_since_latest(con: duckdb.DuckDBPyConnection, today: dt.date) -> int | N
 
 
 def grounding(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> tuple[int, int]:
-    """(verified, total) numbers in the LLM text in the window."""
+    """(verified, total) numbers in the published LLM text in the window (the gate leaves a
+    sentence with an unverified number out, unless CHIMERA_LLM_MARK_UNVERIFIED keeps it)."""
     total, verified = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE verified) FROM report_claims "
-        "WHERE partition BETWEEN ? AND ?", list(window)).fetchone()
+        "WHERE partition BETWEEN ? AND ? AND coalesce(published, true)",
+        list(window)).fetchone()
     return verified, total
