@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from chimera_pipeline.lib.store import stages
+
 
 def _files_by_day(records) -> dict[str, set[tuple[str, str | None]]]:
     days: dict[str, set] = defaultdict(set)
@@ -37,8 +39,8 @@ def stale_days(records, warehouse: Path, days: list[str], until: str) -> list[st
         stored = fetch_dicts(con, "SELECT partition, path, sha256, parse_status FROM "
                              "artifact_files WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
                              [days])
-        stages = fetch_dicts(con, "SELECT partition, stage, run_id FROM stage_timings WHERE "
-                             "partition IN (SELECT unnest(?::VARCHAR[]))", [days])
+        timings = fetch_dicts(con, "SELECT partition, stage, run_id FROM stage_timings WHERE "
+                              "partition IN (SELECT unnest(?::VARCHAR[]))", [days])
     except duckdb.Error:  # tables not created yet
         return list(days)
     finally:
@@ -48,7 +50,7 @@ def stale_days(records, warehouse: Path, days: list[str], until: str) -> list[st
         retry = row["parse_status"] in ("unreadable", "busy")
         have[row["partition"]].add((row["path"], f"retry:{row['path']}" if retry
                                     else row["sha256"]))
-    runs = {(s["partition"], s["stage"]): s["run_id"] for s in stages}
+    runs = {(s["partition"], s["stage"]): s["run_id"] for s in timings}
     found = _files_by_day(records)
     final, first = stages.by_asset(until).label, stages.INVENTORY.label
     stale = []

@@ -1,0 +1,34 @@
+"""Which days need a run, decided against a real warehouse: files and stages of each day."""
+
+from __future__ import annotations
+
+import duckdb
+
+from chimera_pipeline.lib.incremental.staleness import stale_days
+from chimera_pipeline.lib.inventory.records import inventory_row
+from chimera_pipeline.lib.inventory.scan import scan_tree
+from chimera_pipeline.lib.sample import write_corpus
+from chimera_pipeline.lib.store import stages
+from chimera_pipeline.lib.store.warehouse import record_stage, write_inventory
+from chimera_pipeline_tests.support import EXTS, ROOTS
+
+
+def test_a_day_is_stale_until_one_run_took_its_files_to_the_stage(tmp_path) -> None:
+    root, warehouse = tmp_path / "artifacts", tmp_path / "w.duckdb"
+    write_corpus(root)
+    records = scan_tree(root, ROOTS, EXTS)
+    days = sorted({r.partition for r in records})
+    day, other = days[0], days[1]
+    assert stale_days(records, warehouse, days, stages.METRICS.asset) == days  # no warehouse
+    with duckdb.connect(str(warehouse)) as con:
+        write_inventory(con, days, [inventory_row(r) for r in records])
+        for stage in (stages.INVENTORY, stages.METRICS):
+            record_stage(con, [day], stage.label, 0.1, "run-1")
+        record_stage(con, [other], stages.INVENTORY.label, 0.1, "run-2")
+        record_stage(con, [other], stages.METRICS.label, 0.1, "run-3")  # another run
+    stale = stale_days(records, warehouse, days, stages.METRICS.asset)
+    assert day not in stale and other in stale and len(stale) == len(days) - 1
+    assert day in stale_days(records, warehouse, days, stages.FACTS.asset)  # a later stage
+    first_of_day = next(r for r in records if r.partition == day)
+    changed = [r for r in records if r is not first_of_day]
+    assert day in stale_days(changed, warehouse, days, stages.METRICS.asset)  # a file gone
