@@ -103,20 +103,25 @@ def typed_floor(root: Path) -> dict:
 
 
 def direct_llm(spec: dict) -> dict:
-    """The embedded backend's library called directly: same model, prompt, grammar, budget."""
+    """The embedded backend's library called directly: same model, prompt, form and budget
+    (a completion prompt with its stop sequences, or a chat prompt with its JSON grammar)."""
     import llama_cpp
 
     from chimera_pipeline.lib.llm.embedded_backend import default_model_path
-    from chimera_pipeline.lib.llm.prompts import ANALYSIS_SCHEMA
+    from chimera_pipeline.lib.llm.prompts import NARRATIVE_SCHEMA, STOP_SEQUENCES
 
     model = llama_cpp.Llama(model_path=str(default_model_path(Path(spec["data_dir"]) / "models")),
                             n_ctx=spec.get("n_ctx", 8192), seed=42, verbose=False)
     llama_cpp.llama_perf_context_reset(model._ctx.ctx)
-    model.create_chat_completion(
-        messages=[{"role": "system", "content": spec["system"]},
-                  {"role": "user", "content": spec["user"]}],
-        max_tokens=spec["max_tokens"], temperature=0.2, seed=42,
-        response_format={"type": "json_object", "schema": ANALYSIS_SCHEMA})
+    if spec.get("prompt_format") == "completion":
+        model.create_completion(spec["user"], max_tokens=spec["max_tokens"], temperature=0.2,
+                                seed=42, stop=STOP_SEQUENCES)
+    else:
+        model.create_chat_completion(
+            messages=[{"role": "system", "content": spec["system"]},
+                      {"role": "user", "content": spec["user"]}],
+            max_tokens=spec["max_tokens"], temperature=0.2, seed=42,
+            response_format={"type": "json_object", "schema": NARRATIVE_SCHEMA})
     perf = llama_cpp.llama_perf_context(model._ctx.ctx)
     return {"output_tokens": int(perf.n_eval), "prompt_tokens": int(perf.n_p_eval),
             "decode_tps": perf.n_eval / (perf.t_eval_ms / 1000)}
@@ -127,7 +132,9 @@ def big_csv(spec: dict) -> dict:
     the way ``benchmark_metrics`` does (streamed in chunks, rows staged as Parquet)."""
     import tempfile
 
-    from chimera_pipeline.lib.inventory.scan import inventory_row, scan_file
+    from chimera_pipeline.lib.inventory.records import inventory_row
+    from chimera_pipeline.lib.inventory.scan import scan_file
+    from chimera_pipeline.lib.parsing.item import ParseItem
     from chimera_pipeline.lib.parsing.staging import parse_in_chunks
     from chimera_pipeline.lib.sample import generate
 
@@ -142,7 +149,7 @@ def big_csv(spec: dict) -> dict:
         while handle.tell() < spec["mb"] * 2**20:
             handle.write(body)
     began = time.perf_counter()
-    item = dict(inventory_row(scan_file(target, root)), scan_error=None)
+    item = ParseItem.from_row(inventory_row(scan_file(target, root)))
     with tempfile.TemporaryDirectory() as staging:
         statuses, staged = parse_in_chunks(root, [item], Path(staging))
         import pyarrow.parquet as pq

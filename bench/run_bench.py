@@ -199,7 +199,7 @@ def bench_overhead(root: Path, workdir: Path) -> dict:
 
 def bench_llm(root: Path, data: Path, env: dict[str, str]) -> dict:
     """Two reports through the pipeline with the embedded model, and the same prompt direct."""
-    llm_env = {**env, "CHIMERA_LLM_BACKEND": "embedded", "CHIMERA_GROUNDING_THRESHOLD": "0",
+    llm_env = {**env, "CHIMERA_LLM_BACKEND": "embedded",
                "CHIMERA_LLM_MAX_TOKENS": os.environ.get("CHIMERA_LLM_MAX_TOKENS", "800")}
     days = [r[0] for r in _query("SELECT DISTINCT partition FROM artifact_files ORDER BY 1 "
                                  "LIMIT 2", env)]
@@ -208,11 +208,12 @@ def bench_llm(root: Path, data: Path, env: dict[str, str]) -> dict:
     calls = [(r[0], int(r[1]), int(r[2]), float(r[3]), int(r[4]), int(r[5])) for r in _query(
         "SELECT partition, prompt_tokens, output_tokens, decode_tps, attempts, num_ctx FROM "
         f"llm_calls WHERE partition IN ({listed}) ORDER BY 1", env)]
-    prompt = _query("SELECT system_prompt, user_prompt FROM llm_analyses WHERE partition = "
-                    f"'{days[0]}'", env)[0]
+    prompt = _query("SELECT system_prompt, user_prompt, prompt_format FROM llm_analyses "
+                    f"WHERE partition = '{days[0]}'", env)[0]
     # like for like: the first day's prompt, context window and budget, called directly
     direct = _measured([sys.executable, str(PROBES), "direct_llm", json.dumps(
-        {"system": prompt[0], "user": prompt[1], "max_tokens": int(llm_env[
+        {"system": prompt[0], "user": prompt[1], "prompt_format": prompt[2],
+         "max_tokens": int(llm_env[
             "CHIMERA_LLM_MAX_TOKENS"]), "n_ctx": calls[0][5], "data_dir": str(data)})])
     direct.update(json.loads(direct.pop("output").strip().splitlines()[-1]))
     pipeline_tps = sum(c[3] for c in calls) / len(calls)

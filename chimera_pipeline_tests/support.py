@@ -67,6 +67,15 @@ def table_snapshot(warehouse: Path, exclude: tuple[str, ...] = ()) -> dict[str, 
         con.close()
 
 
+def open_instance(home: Path):
+    """The Dagster instance a ``chimera`` command used (``$CHIMERA_DATA_DIR/dagster_home``),
+    opened from its folder: the test's own environment has no DAGSTER_HOME."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+
+
 def mtime_day(corpus: Path) -> str:
     """The partition of the corpus's undated files: their mtime's UTC day (copy time here)."""
     mtime = (corpus / "reports/gemma3/gemma3_baseline.csv").stat().st_mtime

@@ -7,7 +7,7 @@ import duckdb
 
 from chimera_pipeline.lib.llm.claims import UNVERIFIED_MARK
 from chimera_pipeline_tests.fake_ollama import FakeOllama
-from chimera_pipeline_tests.support import chimera, mtime_day
+from chimera_pipeline_tests.support import chimera, mtime_day, open_instance
 
 INVENTED = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s in the baseline suite, "
                                   "a steady result. The gemma3 family peaked at 14.1 tok/s on "
@@ -72,9 +72,8 @@ def test_a_failing_grounding_check_blocks_the_report(real_corpus, tmp_path) -> N
     assert result.returncode == 1, output
     assert not (tmp_path / "reports" / today / "report.md").exists()
     import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
 
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "dagster_home"))) as inst:
+    with open_instance(tmp_path / "dagster_home") as inst:
         check = inst.event_log_storage.get_latest_asset_check_execution_by_key(
             [dg.AssetCheckKey(dg.AssetKey("llm_analysis"), "grounding_rate")])
         evaluation = next(iter(check.values())).event.dagster_event.event_specific_data
@@ -86,9 +85,8 @@ def test_a_failing_grounding_check_blocks_the_report(real_corpus, tmp_path) -> N
 def _assert_report_in_dagster_metadata(home, day) -> None:
     """The run went through the instance, and the report reads in the UI (asset metadata)."""
     import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
 
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+    with open_instance(home) as instance:
         event = instance.get_latest_materialization_event(dg.AssetKey("benchmark_report"))
         materialization = event.asset_materialization
         assert materialization.partition == day

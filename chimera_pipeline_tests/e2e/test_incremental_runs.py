@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ import duckdb
 
 from chimera_pipeline.lib.config import PROJECT_ROOT
 from chimera_pipeline.lib.sample import write_corpus
-from chimera_pipeline_tests.support import chimera, clean_env
+from chimera_pipeline_tests.support import chimera, clean_env, open_instance
 
 
 def test_a_rerun_does_only_the_days_that_changed(tmp_path) -> None:
@@ -56,11 +55,7 @@ def test_a_rerun_does_only_the_days_that_changed(tmp_path) -> None:
 def _inventory_source(home: Path) -> str:
     import dagster as dg
 
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
-        with dg.DagsterInstance.get() as instance:
-            event = instance.get_latest_materialization_event(dg.AssetKey("artifact_inventory"))
-    finally:
-        del os.environ["DAGSTER_HOME"]
+    with open_instance(home) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("artifact_inventory"))
     return event.asset_materialization.metadata["inventory_from"].value
 

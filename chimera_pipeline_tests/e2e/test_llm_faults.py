@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
-from dagster._core.instance.ref import InstanceRef
 
 from chimera_pipeline.lib.sample import write_corpus
 from chimera_pipeline_tests.fake_ollama import FakeOllama
-from chimera_pipeline_tests.support import LLM_TABLES, chimera, table_snapshot
+from chimera_pipeline_tests.support import LLM_TABLES, chimera, open_instance, table_snapshot
 
 DAY = "2025-09-24"
 BACKOFF = 0.3
@@ -41,7 +39,7 @@ def _run(faults: dict, server_url: str):
     env = {**faults["env"], "OLLAMA_HOST": server_url}
     result = chimera(["run", "--date", DAY], env, timeout=300)
     home = str(faults["base"] / "dagster_home")
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:
+    with open_instance(home) as instance:
         run = instance.get_runs(limit=1)[0]
         steps = {s.step_key: s.status.value for s in instance.get_run_step_stats(run.run_id)}
     return result, steps

@@ -19,12 +19,17 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster._core.instance.ref import InstanceRef
 
 from chimera_pipeline.lib.config import PROJECT_ROOT
 from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.services import Postgres, Redis, Worker, group_alive
-from chimera_pipeline_tests.support import LLM_TABLES, chimera, clean_env, table_snapshot
+from chimera_pipeline_tests.support import (
+    LLM_TABLES,
+    chimera,
+    clean_env,
+    open_instance,
+    table_snapshot,
+)
 
 pytestmark = pytest.mark.slow
 DAYS = ("2025-09-28", "2025-10-03")  # two real-corpus days (2 and 6 files)
@@ -78,7 +83,7 @@ def cluster(real_corpus: Path, tmp_path_factory: pytest.TempPathFactory):
 def _instance(data_dir: Path, env: dict) -> dg.DagsterInstance:
     """The celery instance, read from this process (its dagster.yaml names the env var)."""
     os.environ["DAGSTER_POSTGRES_URL"] = env["DAGSTER_POSTGRES_URL"]
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(data_dir / "dagster_home")))
+    return open_instance(data_dir / "dagster_home")
 
 
 def _steps(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict]:

@@ -11,6 +11,7 @@ import pytest
 
 from chimera_pipeline.defs.automation.schedules import nightly_benchmarks
 from chimera_pipeline.defs.automation.sensors import new_artifacts
+from chimera_pipeline_tests.support import open_instance
 
 
 def test_schedule_at_0200_requests_the_previous_day() -> None:
@@ -85,7 +86,6 @@ def test_run_keys_are_stable_for_the_same_change(root) -> None:
 
 
 def test_pools_are_set_in_the_instance(tmp_path, monkeypatch) -> None:
-    from dagster._core.instance.ref import InstanceRef
 
     from chimera_pipeline.deployment.instance import prepare_dagster_home
     from chimera_pipeline.lib.config import load_settings
@@ -95,7 +95,7 @@ def test_pools_are_set_in_the_instance(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     home = prepare_dagster_home(load_settings())
     assert home == tmp_path / "dagster_home" and (home / "dagster.yaml").is_file()
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+    with open_instance(home) as instance:
         storage = instance.event_log_storage
         assert storage.get_concurrency_info("duckdb_writer").slot_count == 1
         assert storage.get_concurrency_info("llm").slot_count == 3

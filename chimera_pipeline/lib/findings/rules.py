@@ -172,7 +172,7 @@ def failures(facts: FactIndex) -> Iterator[Finding]:
         reason = (fact.get("text_value") or "failed").removeprefix("failed: ")
         broken[(backend, reason)].append(fact["context"])
     for (backend, reason), benches in sorted(broken.items()):
-        names = _joined(sorted(benches))
+        names = _joined(sorted(set(benches)))
         yield Finding("compile_failure", 72, f"The {backend} backend failed on {names}, so it "
                       f"has no latency there: {reason}.", (backend,),
                       f"Install or fix what the {backend} backend needs ({reason}) and rerun "
