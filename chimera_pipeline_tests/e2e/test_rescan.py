@@ -11,7 +11,7 @@ import pytest
 
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.incremental import folder_prints, tree_state
-from chimera_pipeline.lib.incremental.plan import plan_run
+from chimera_pipeline.lib.incremental.state import IncrementalState
 from chimera_pipeline.lib.inventory import scan_cache
 from chimera_pipeline.lib.inventory.records import inventory_row
 from chimera_pipeline.lib.sample import write_corpus
@@ -118,20 +118,17 @@ def _restore(settled: dict, data_only: bool = False) -> None:
 def _plans(settled: dict, monkeypatch: pytest.MonkeyPatch):
     for key, value in settled["env"].items():
         monkeypatch.setenv(key, value)
-    settings = load_settings()
-    marker, rank = settings.scan_cache.with_suffix(".settled.json"), 0
-    tree = tree_state.fingerprint(settings.artifact_root, settings.scan_roots,
-                                  settings.extensions, salt=settings.partition_start,
-                                  marker=marker)
-    assert tree.changed and tree_state.trusted(marker, settings.partition_start, rank,
-                                               settings.warehouse_path, settings.scan_cache)
-    kwargs = {"dates": [], "date_from": None, "date_to": None, "until": UNTIL, "force": False,
-              "marker": marker, "rank": rank}
-    fast = plan_run(settings, tree=tree, **kwargs)
-    fast_cache = scan_cache.load(settings.scan_cache)
+    state = IncrementalState(load_settings(), UNTIL)
+    tree = state.fingerprint()
+    assert tree.changed and tree_state.trusted(state.marker, state.settings.partition_start,
+                                               state.rank, state.settings.warehouse_path,
+                                               state.cache)
+    kwargs = {"dates": [], "date_from": None, "date_to": None, "force": False}
+    fast = state.plan(tree=tree, **kwargs)
+    fast_cache = scan_cache.load(state.cache)
     _restore(settled, data_only=True)
-    whole = plan_run(settings, tree=tree_state.TreePrint(tree.digest, None), **kwargs)
-    return tree, fast, fast_cache, whole, scan_cache.load(settings.scan_cache)
+    whole = state.plan(tree=tree_state.TreePrint(tree.digest, None), **kwargs)
+    return tree, fast, fast_cache, whole, scan_cache.load(state.cache)
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.strip("_") for c in CHANGES])
