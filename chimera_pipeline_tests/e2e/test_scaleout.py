@@ -125,8 +125,9 @@ def _comparable(data_dir: Path) -> dict:
     for day in DAYS:
         report = json.loads((data_dir / "reports" / day / "report.json").read_text())
         snap[f"report {day}"] = {k: report[k] for k in (
-            "day", "model", "files", "numbers_checked", "unverified", "analysis", "facts",
-            "claims")}
+            "day", "model", "files", "numbers_checked", "unverified", "narrative",
+            "narrative_text", "summary_sentences", "key_findings", "recommendation_list",
+            "facts", "claims")}
     return snap
 
 

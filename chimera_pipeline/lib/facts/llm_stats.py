@@ -39,13 +39,22 @@ def stats_rows(con: duckdb.DuckDBPyConnection, partition: str) -> list[dict]:
         SELECT coalesce(model, 'unknown model') AS model, suite,
                coalesce(config_name, 'all') AS config, GROUPING(config_name) AS whole_suite,
                count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed,
-               mode(error) FILTER (WHERE NOT ok) AS top_error,
                {_select_list()}
         FROM runs
         GROUP BY GROUPING SETS ((model, suite), (model, suite, config_name))
         ORDER BY model, suite, config
     """
     rows = fetch_dicts(con, sql, {"partition": partition})
+    top = {(m, s): e for m, s, e in con.execute(f"""
+        WITH runs AS ({RUNS_SQL})
+        SELECT model, suite, error FROM (
+            SELECT coalesce(model, 'unknown model') AS model, suite, error,
+                   row_number() OVER (PARTITION BY coalesce(model, 'unknown model'), suite
+                                      ORDER BY count(*) DESC, error) AS rank
+            FROM runs WHERE NOT ok GROUP BY ALL)
+        WHERE rank = 1""", {"partition": partition}).fetchall()}
+    for row in rows:  # the most common error; a tie goes to the first in sort order
+        row["top_error"] = top.get((row["model"], row["suite"]))
     # a suite without configs gives the same group twice; keep the whole-suite one
     return [r for r in rows if r["whole_suite"] or r["config"] != "all"]
 
