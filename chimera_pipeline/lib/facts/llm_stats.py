@@ -46,13 +46,12 @@ def stats_rows(con: duckdb.DuckDBPyConnection, partition: str) -> list[dict]:
     """
     rows = fetch_dicts(con, sql, {"partition": partition})
     top = {(m, s): e for m, s, e in con.execute(f"""
-        WITH runs AS ({RUNS_SQL})
-        SELECT model, suite, error FROM (
-            SELECT coalesce(model, 'unknown model') AS model, suite, error,
-                   row_number() OVER (PARTITION BY coalesce(model, 'unknown model'), suite
-                                      ORDER BY count(*) DESC, error) AS rank
-            FROM runs WHERE NOT ok GROUP BY ALL)
-        WHERE rank = 1""", {"partition": partition}).fetchall()}
+        WITH runs AS ({RUNS_SQL}),
+        errors AS (SELECT coalesce(model, 'unknown model') AS model, suite, error,
+                          count(*) AS n FROM runs WHERE NOT ok GROUP BY ALL)
+        SELECT model, suite, error FROM errors
+        QUALIFY row_number() OVER (PARTITION BY model, suite ORDER BY n DESC, error) = 1
+        """, {"partition": partition}).fetchall()}
     for row in rows:  # the most common error; a tie goes to the first in sort order
         row["top_error"] = top.get((row["model"], row["suite"]))
     # a suite without configs gives the same group twice; keep the whole-suite one
