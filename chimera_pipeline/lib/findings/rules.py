@@ -169,7 +169,7 @@ def failures(facts: FactIndex) -> Iterator[Finding]:
     broken: dict[tuple[str, str], list[str]] = defaultdict(list)
     for fact in facts.where(category="compile", metric="status"):
         backend = fact["subject"].removeprefix(f"{fact['context']} ")
-        reason = (fact.get("text_value") or "failed").removeprefix("failed: ")
+        reason = (fact.get("text_value") or "failed").removeprefix("failed: ").rstrip(".")
         broken[(backend, reason)].append(fact["context"])
     for (backend, reason), benches in sorted(broken.items()):
         names = _joined(sorted(set(benches)))
