@@ -41,6 +41,19 @@ def real_corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
+def tools_corpus() -> Path:
+    """Real outputs of other benchmark tools (``$CHIMERA_TOOLS_CORPUS``)."""
+    settings = load_settings()
+    path = settings.tools_corpus
+    if not (path / "MANIFEST.md").is_file():
+        message = f"benchmark tools corpus not found at {path}; set CHIMERA_TOOLS_CORPUS"
+        if settings.require_real_corpus:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
 def file_index(real_corpus: Path) -> list[dict[str, str]]:
     with (real_corpus / "file_index.csv").open(newline="") as handle:
         return list(csv.DictReader(handle))

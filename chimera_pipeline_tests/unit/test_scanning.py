@@ -19,11 +19,14 @@ def _write(root: Path, rel: str, text: str) -> Path:
 
 def test_roots_and_extensions_are_respected(tmp_path: Path) -> None:
     _write(tmp_path, "reports/a.csv", "x\n1\n")
-    _write(tmp_path, "reports/notes.txt", "ignored")
+    _write(tmp_path, "reports/notes.txt", "a log")
+    _write(tmp_path, "reports/model.gguf", "ignored")
     _write(tmp_path, "elsewhere/b.csv", "x\n1\n")
     _write(tmp_path, "csv_data/c.json", "{}")
     paths = [r.path for r in scan_tree(tmp_path, ROOTS, EXTS)]
-    assert paths == ["reports/a.csv", "csv_data/c.json"]
+    assert paths == ["reports/a.csv", "reports/notes.txt", "csv_data/c.json"]
+    only_csv = [r.path for r in scan_tree(tmp_path, ROOTS, ("csv", "json"))]
+    assert only_csv == ["reports/a.csv", "csv_data/c.json"]
     only_json = [r.path for r in scan_tree(tmp_path, ("csv_data",), ("json",))]
     assert only_json == ["csv_data/c.json"]
 

@@ -105,10 +105,10 @@ class Settings:
         ("reports", "csv_data", "artifacts"), "list", "folders under the root that are scanned "
         "(comma-separated)", "paths", check=_inside_root)
     extensions: tuple[str, ...] = setting(
-        ("csv", "json", "md"), "list", "file extensions that are scanned (comma-separated)",
-        "paths")
+        ("csv", "json", "jsonl", "md", "txt", "log", "yaml", "yml"), "list",
+        "file extensions that are scanned (comma-separated)", "paths")
     partition_start: str = setting(
-        "2024-01-01", "str", "first day of the daily partitions (YYYY-MM-DD)", "paths",
+        "2023-01-01", "str", "first day of the daily partitions (YYYY-MM-DD)", "paths",
         check=_is_date)
     dagster_home: str | None = setting(
         None, "str", "the Dagster instance; the profile's `dagster.yaml` is copied in",
@@ -219,6 +219,9 @@ class Settings:
     real_corpus: Path = setting(
         Path("../shared/corpus/chimeraforge"), "path", "the real corpus the tests use",
         "tests", test_only=True)
+    tools_corpus: Path = setting(
+        Path("../shared/corpus/other_tools"), "path", "real outputs of llama-bench, llmperf, "
+        "vLLM, GuideLLM, GenAI-Perf and Ollama the tests read", "tests", test_only=True)
     require_real_corpus: bool = setting(
         False, "bool", "set by `.ci/run`: a missing real corpus fails the tests instead of "
         "skipping them", "tests", test_only=True, shown="unset")

@@ -2,9 +2,11 @@
 
 Kinds are named as in the real corpus's ``file_index.csv`` so that the warehouse and the
 corpus documentation speak the same language. CSV and JSON files are recognised by their
-header or top-level keys (what the file *is*), Markdown mostly by name and title (Markdown
-has no schema). A file nobody wrote a recogniser for gets ``generic_<type>``; its numbers
-still reach ``metric_values``.
+header or top-level keys (what the file *is*), the project's Markdown mostly by name and
+title (Markdown has no schema). Benchmark tools' outputs (llama-bench, llmperf, vLLM,
+GuideLLM, GenAI-Perf, Ollama) get their reader's kind (:mod:`chimera_pipeline.lib.formats`).
+A file nobody wrote a recogniser for gets ``generic_<type>``; its numbers still reach
+``metric_values``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import csv
 import io
 import json
 from pathlib import PurePosixPath
+
+from chimera_pipeline.lib import formats
+from chimera_pipeline.lib.inventory.dating import BenchmarkDate, parse_timestamp
 
 # CSV header signatures: every listed column must be present (lower-cased, unquoted).
 _CSV_SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -112,8 +117,7 @@ def _md_kind(rel_path: str, text: str) -> str:
     return "generic_md"
 
 
-def classify(rel_path: str, file_type: str, text: str) -> str:
-    """Return the artifact kind of a file from its path and decoded text."""
+def _project_kind(rel_path: str, file_type: str, text: str) -> str:
     if file_type == "csv":
         return _csv_kind(PurePosixPath(rel_path).name.lower(), text)
     if file_type == "json":
@@ -121,3 +125,31 @@ def classify(rel_path: str, file_type: str, text: str) -> str:
     if file_type == "md":
         return _md_kind(rel_path, text)
     return f"generic_{file_type}"
+
+
+def recognise_file(rel_path: str, file_type: str, text: str) -> tuple[str, BenchmarkDate | None]:
+    """The artifact kind of a file, and the date a benchmark tool's output states inside it.
+
+    CSV and JSON: the project's own signatures, then the benchmark tools' readers
+    (:mod:`chimera_pipeline.lib.formats`). Markdown and text: the tools' readers first (a
+    llama-bench table or an Ollama ``--verbose`` block is what the file is, wherever it
+    sits), then the project's kinds, then a community script's results table.
+    """
+    content_first = file_type not in ("csv", "json")
+    found = formats.recognise(rel_path, file_type, text) if content_first else None
+    kind = _project_kind(rel_path, file_type, text) if found is None else found[0].kind
+    if found is None and kind.startswith("generic_"):
+        found = (formats.recognise(rel_path, file_type, text) if not content_first else None
+                 ) or formats.recognise(rel_path, file_type, text, fallback=True)
+        kind = found[0].kind if found else kind
+    stated = None
+    if found and found[1] is not None:
+        value, raw = found[1]
+        day = parse_timestamp(value)
+        stated = BenchmarkDate(day, "tool", str(raw)[:120]) if day else None
+    return kind, stated
+
+
+def classify(rel_path: str, file_type: str, text: str) -> str:
+    """Return the artifact kind of a file from its path and decoded text."""
+    return recognise_file(rel_path, file_type, text)[0]

@@ -21,7 +21,7 @@ from chimera_pipeline.lib.common.text import decode_bytes
 from chimera_pipeline.lib.config import Settings
 from chimera_pipeline.lib.inventory import scan_cache
 from chimera_pipeline.lib.inventory.dating import date_from_mtime, date_from_path, resolve_date
-from chimera_pipeline.lib.inventory.kinds import classify
+from chimera_pipeline.lib.inventory.kinds import recognise_file
 from chimera_pipeline.lib.inventory.records import (
     FileRecord,
     cache_row,
@@ -94,11 +94,14 @@ def scan_file(path: Path, root: Path) -> FileRecord:
                            "file is still being written (it changed while it was read); "
                            "the next run will take it", status="busy")
     text = decode_bytes(head).text
-    when = resolve_date(rel, file_type, text, info.st_mtime)
+    kind, stated = recognise_file(rel, file_type, text)
+    # a benchmark tool's own run time beats a stamp in the path (a folder named for the
+    # day results were copied is not the day they were measured)
+    when = stated or resolve_date(rel, file_type, text, info.st_mtime)
     return FileRecord(
         path=rel, folder=folder, file_type=file_type, size_bytes=info.st_size,
         mtime=dt.datetime.fromtimestamp(info.st_mtime, tz=dt.UTC).replace(tzinfo=None),
-        sha256=sha256, kind=classify(rel, file_type, text), benchmark_date=when.date,
+        sha256=sha256, kind=kind, benchmark_date=when.date,
         date_source=when.source, date_raw=when.raw, mtime_ns=info.st_mtime_ns,
     )
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chimera_pipeline.lib.config import Settings
 
-VERSION = "1"
+VERSION = "2"  # 2: benchmark tools' kinds and content dates
 
 
 @cache

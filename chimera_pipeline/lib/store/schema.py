@@ -22,14 +22,15 @@ TABLES: dict[str, list[Column]] = {
     "artifact_files": [
         ("partition", "VARCHAR", "benchmark date partition, YYYY-MM-DD"),
         ("path", "VARCHAR", "path relative to the artifact root"),
-        ("folder", "VARCHAR", "top-level folder: reports, csv_data or artifacts"),
-        ("type", "VARCHAR", "file extension: csv, json or md"),
+        ("folder", "VARCHAR", "top-level folder under the artifact root"),
+        ("type", "VARCHAR", "file extension: csv, json, jsonl, md, txt, log, yaml..."),
         ("kind", "VARCHAR", "recognised artifact kind (docs/pipeline.md)"),
         ("size_bytes", "BIGINT", "file size"),
         ("mtime", "TIMESTAMP", "modification time, UTC"),
         ("sha256", "VARCHAR", "content hash; NULL when the file could not be read"),
         ("benchmark_date", "DATE", "the day the benchmark ran"),
-        ("date_source", "VARCHAR", "path, content or mtime"),
+        ("date_source", "VARCHAR", "tool (the run time a benchmark tool wrote), path, content "
+         "or mtime"),
         ("date_raw", "VARCHAR", "the stamp the date was read from"),
         ("duplicate_of", "VARCHAR", "path of the identical file this one copies"),
         ("parser", "VARCHAR", "parser that read the file"),
@@ -238,6 +239,62 @@ TABLES: dict[str, list[Column]] = {
         ("reason", "VARCHAR", "why it was or was not verified"),
         ("published", "BOOLEAN", "its sentence is in the published narrative"),
     ],
+    "benchmark_results": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("source_file", "VARCHAR", "artifact path; NULL for rows aggregated over a day's "
+         "requests"),
+        ("locator", "VARCHAR", "where in the file: JSON key path, table row, console label"),
+        ("run_key", "VARCHAR", "one tool run: files of the same run (a summary and its "
+         "requests, a JSON and its CSV twin) share it"),
+        ("tool", "VARCHAR", "llama-bench, llmperf, vllm, guidellm, genai-perf, aiperf, ollama, "
+         "chimeraforge, table"),
+        ("tool_version", "VARCHAR", "tool version or build as the file states it"),
+        ("model", "VARCHAR", "model as the file names it"),
+        ("engine", "VARCHAR", "inference engine / backend (llama.cpp Vulkan, vllm, ollama...)"),
+        ("hardware", "VARCHAR", "GPU or CPU as the file states it"),
+        ("test", "VARCHAR", "what was run: pp512, tg128 @ d4096, serve rate=inf, constant "
+         "rate=10, suite and config..."),
+        ("config", "VARCHAR", "settings that tell results of one test apart (fa=1 ngl=99...)"),
+        ("concurrency", "DOUBLE", "configured concurrent requests"),
+        ("request_rate", "DOUBLE", "configured request rate, req/s (inf: all at once)"),
+        ("input_tokens", "DOUBLE", "configured input (prompt) tokens per request"),
+        ("output_tokens", "DOUBLE", "configured output tokens per request"),
+        ("metric", "VARCHAR", "ttft, itl, tpot, e2e_latency, decode_tps, prefill_tps, "
+         "output_tps, total_tps, requests_per_s, error_rate, completed, failed... "
+         "(docs/formats.md)"),
+        ("stat", "VARCHAR", "mean, median, p50..p99, std, min, max, count, or value"),
+        ("value", "DOUBLE", "value in the canonical unit"),
+        ("unit", "VARCHAR", "canonical unit: s, tok/s, req/s, tokens, count, ratio"),
+        ("raw_value", "VARCHAR", "the value as written"),
+        ("raw_unit", "VARCHAR", "the unit it was written in (from the tool's declared unit "
+         "or documented key)"),
+        ("run_at", "VARCHAR", "run time as the file states it"),
+        ("status", "VARCHAR", "ok, or failed: no request completed (only counts kept)"),
+    ],
+    "benchmark_requests": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("source_file", "VARCHAR", "artifact path"),
+        ("run_key", "VARCHAR", "the run the request belongs to (see benchmark_results)"),
+        ("tool", "VARCHAR", "tool that wrote the request"),
+        ("model", "VARCHAR", "model, when the file names it per request or per run"),
+        ("test", "VARCHAR", "test of the run, when known"),
+        ("request_index", "BIGINT", "1-based position in the file"),
+        ("ok", "BOOLEAN", "the request succeeded; failed ones never enter a statistic"),
+        ("error", "VARCHAR", "error of a failed request"),
+        ("ttft_s", "DOUBLE", "time to first token, s"),
+        ("itl_s", "DOUBLE", "inter-token latency, s"),
+        ("tpot_s", "DOUBLE", "time per output token, s"),
+        ("e2e_latency_s", "DOUBLE", "end-to-end request latency, s"),
+        ("output_tps", "DOUBLE", "output tokens/s of the request"),
+        ("decode_tps", "DOUBLE", "decode tokens/s (Ollama: eval_count / eval_duration)"),
+        ("prefill_tps", "DOUBLE", "prefill tokens/s"),
+        ("load_s", "DOUBLE", "model load time, s"),
+        ("input_tokens", "DOUBLE", "prompt tokens"),
+        ("output_tokens", "DOUBLE", "generated tokens"),
+        ("started_at", "VARCHAR", "request start as written"),
+        ("has_summary", "BOOLEAN", "the tool wrote its own statistics of these requests; "
+         "when false, benchmark_results gets statistics computed from them"),
+    ],
     "stage_timings": [
         ("partition", "VARCHAR", "benchmark date partition"),
         ("stage", "VARCHAR", "ingest, parse, facts, analysis, report"),
@@ -248,7 +305,7 @@ TABLES: dict[str, list[Column]] = {
 }
 
 METRIC_TABLES = ("llm_runs", "sweep_summaries", "compile_benchmarks", "timing_baselines",
-                 "system_telemetry", "metric_values")
+                 "system_telemetry", "benchmark_requests", "benchmark_results", "metric_values")
 
 
 def create_statements() -> list[str]:

@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.store.results import derive_statements
 from chimera_pipeline.lib.store.schema import (
     METRIC_TABLES,
     arrow_schema,
@@ -162,6 +163,7 @@ def write_staged_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[st
     (DuckDB streams them in: a year-long backfill never holds its rows in Python memory) and
     record each file's parse status in ``artifact_files``, in one transaction."""
     tables = {table: [str(p) for p in staged.get(table, ())] for table in METRIC_TABLES}
+    keys = sorted(set(partitions))
     con.register("file_statuses", statuses)
     try:
         replace_partitions(con, partitions, tables, after=[(
@@ -169,8 +171,8 @@ def write_staged_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[st
             "parse_error = s.parse_error, rows_loaded = s.rows_loaded, "
             "values_loaded = s.values_loaded FROM file_statuses AS s "
             "WHERE f.path = s.path AND f.partition IN (SELECT unnest(?::VARCHAR[]))",
-            [sorted(set(partitions))],
-        )])
+            [keys],
+        ), *[(sql, {"partitions": keys}) for sql in derive_statements()]])
     finally:
         con.unregister("file_statuses")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 
+from chimera_pipeline.lib.formats.text import json_start
 from chimera_pipeline.lib.parsing.parsers.errors import ParseError
 from chimera_pipeline.lib.parsing.parsers.jsonload import load_json
 
@@ -31,6 +32,7 @@ class ParseContext:
     json_duplicates: list[str] = field(default_factory=list, compare=False)
     first_row: int = 1  # a later chunk of a streamed CSV numbers its rows from here
     csv_units: tuple[str, ...] = ()  # the units row seen in a streamed CSV's first chunk
+    skipped_lines: list[int] = field(default_factory=list, compare=False)
 
     @property
     def stem(self) -> str:
@@ -38,8 +40,17 @@ class ParseContext:
 
     @cached_property
     def json(self) -> object:
-        """The file parsed as JSON, once for the typed parser and the value extractor."""
-        return load_json(self.text, self.json_duplicates)
+        """The file parsed as JSON, once for the typed parser and the value extractor. Lines
+        a tool printed before its JSON (llama-bench's device lines on the same stream) are
+        skipped and counted in ``skipped_lines``."""
+        try:
+            return load_json(self.text, self.json_duplicates)
+        except ParseError:
+            start = json_start(self.text)
+            if start is None:
+                raise
+        self.skipped_lines.append(self.text[:start].count("\n"))
+        return load_json(self.text[start:], self.json_duplicates)
 
 
 @dataclass

@@ -15,7 +15,8 @@ from chimera_pipeline.lib.parsing.numbers import (
     unit_from_name,
 )
 from chimera_pipeline.lib.parsing.parsers import markdown
-from chimera_pipeline.lib.parsing.parsers.base import ParseContext, ParseOutput
+from chimera_pipeline.lib.parsing.parsers.base import ParseContext, ParseError, ParseOutput
+from chimera_pipeline.lib.parsing.parsers.jsonload import load_json
 from chimera_pipeline.lib.parsing.parsers.tabular import read_csv
 from chimera_pipeline.lib.parsing.sanity import (
     MAX_SECONDS,
@@ -115,10 +116,18 @@ def csv_values(ctx: ParseContext, out: ParseOutput) -> None:
 
 
 def json_values(ctx: ParseContext, out: ParseOutput) -> None:
-    stack: list[tuple[str, str, object]] = [("", "", ctx.json)]
+    data = ctx.json
     if ctx.json_duplicates:
         out.warnings.append("duplicate key(s) " + ", ".join(map(repr, ctx.json_duplicates))
                             + " (the last value of each is kept)")
+    if ctx.skipped_lines:
+        out.warnings.append(f"{ctx.skipped_lines[0]} line(s) before the JSON skipped "
+                            "(console output)")
+    _walk(ctx, out, data)
+
+
+def _walk(ctx: ParseContext, out: ParseOutput, data: object, prefix: str = "") -> None:
+    stack: list[tuple[str, str, object]] = [(prefix, "", data)]
     while stack:
         path, key, node = stack.pop()
         if isinstance(node, dict):
@@ -128,6 +137,35 @@ def json_values(ctx: ParseContext, out: ParseOutput) -> None:
             stack.extend((f"{path}[{i}]", key, v) for i, v in reversed(list(enumerate(node))))
         elif not isinstance(node, str) or parse_number(node) is not None:
             _add(out, ctx, path or "$", key or "$", node, unit_from_name(key))
+
+
+def jsonl_values(ctx: ParseContext, out: ParseOutput) -> None:
+    """JSON lines: each line's values, located as ``line<n>.<key path>``; lines that are
+    not JSON (a tool's log lines among them) are counted in the file's warning."""
+    skipped = 0
+    for n, line in enumerate(ctx.text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            data = load_json(line)
+        except ParseError:
+            skipped += 1
+            continue
+        _walk(ctx, out, data, f"line{n}")
+    if skipped:
+        out.warnings.append(f"{skipped} line(s) that are not JSON skipped")
+
+
+def yaml_values(ctx: ParseContext, out: ParseOutput) -> None:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(ctx.text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise ParseError(f"invalid YAML: {' '.join(str(exc).split())}") from exc
+    _walk(ctx, out, data)
 
 
 def markdown_values(ctx: ParseContext, out: ParseOutput) -> None:
@@ -145,4 +183,8 @@ def markdown_values(ctx: ParseContext, out: ParseOutput) -> None:
         _add(out, ctx, f"line{line}", label, number, unit or unit_from_name(label))
 
 
-EXTRACTORS = {"csv": csv_values, "json": json_values, "md": markdown_values}
+# a plain text or log file is read like Markdown (its pipe tables and "label: value" lines)
+EXTRACTORS = {"csv": csv_values, "json": json_values, "md": markdown_values,
+              "txt": markdown_values, "log": markdown_values, "jsonl": jsonl_values,
+              "yaml": yaml_values, "yml": yaml_values}
+EXTRACTOR_NAMES = {"txt": "md", "log": "md", "yml": "yaml"}

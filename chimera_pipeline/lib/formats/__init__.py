@@ -1,0 +1,122 @@
+"""Readers for the output of the benchmark tools people use: llama-bench, llmperf, vLLM,
+GuideLLM, GenAI-Perf/AIPerf and Ollama (and Markdown tables of community scripts).
+
+Each reader is a recogniser (keys, header, shape: what the file *is*, never the folder it
+sits in), the date its content states, and an extractor into the measurement model
+(:mod:`.model`). The inventory asks :func:`recognise` for a file's kind and date; the parser
+asks :func:`extract` for its rows. Order matters only where two shapes could overlap: the
+more specific reader comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chimera_pipeline.lib.formats import (
+    genai_perf,
+    guidellm,
+    llama_bench,
+    llmperf,
+    ollama,
+    tables,
+    vllm,
+)
+from chimera_pipeline.lib.formats.model import Entry, Extracted
+from chimera_pipeline.lib.formats.text import Head
+
+Dated = tuple[object, str] | None  # (epoch seconds or ISO text, the stamp as written)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One output format of one tool."""
+
+    kind: str
+    tool: str
+    recognise: Callable[[Head], bool]
+    extract: Callable[[Head], Extracted]
+    run_date: Callable[[Head], Dated] = lambda head: None
+    formats: str = ""  # what the docs' Supported formats table says it reads
+
+
+READERS: tuple[Reader, ...] = (
+    Reader("llama_bench_results", "llama-bench", llama_bench.recognise_rows,
+           llama_bench.extract_rows, llama_bench.row_date, "`-o json`, `-o jsonl`, `-o csv`"),
+    Reader("llama_bench_table", "llama-bench", llama_bench.recognise_table,
+           llama_bench.extract_table, formats="default Markdown table, alone or in a log"),
+    Reader("llmperf_summary_json", "llmperf", llmperf.recognise_summary,
+           llmperf.extract_summary, llmperf.summary_date, "`*_summary.json`"),
+    Reader("llmperf_responses_json", "llmperf", llmperf.recognise_responses,
+           llmperf.extract_responses, formats="`*_individual_responses.json`"),
+    Reader("llmperf_bench_results_json", "llmperf", llmperf.recognise_wrapper,
+           llmperf.extract_wrapper, llmperf.summary_date,
+           "llmperf-bench `*_results.json` (summaries by concurrency)"),
+    Reader("llmperf_console", "llmperf", llmperf.recognise_console, llmperf.extract_console,
+           llmperf.console_date, "token_benchmark_ray.py console output"),
+    Reader("vllm_serve_json", "vllm", vllm.recognise_serve, vllm.extract_serve,
+           vllm.serve_date, "`bench serve --save-result`, `benchmark_serving.py`, sweeps"),
+    Reader("vllm_throughput_json", "vllm", vllm.recognise_throughput, vllm.extract_throughput,
+           formats="`bench throughput` JSON"),
+    Reader("vllm_latency_json", "vllm", vllm.recognise_latency, vllm.extract_latency,
+           formats="`bench latency` JSON"),
+    Reader("vllm_serve_console", "vllm", vllm.recognise_console, vllm.extract_console,
+           formats="the \"Serving Benchmark Result\" console block"),
+    Reader("guidellm_report", "guidellm", guidellm.recognise, guidellm.extract,
+           guidellm.run_date, "`benchmarks.json`/`.yaml`, 0.3-era and v2 layouts"),
+    Reader("genai_perf_json", "genai-perf", genai_perf.recognise_json,
+           genai_perf.extract_json, formats="`profile_export_genai_perf.json`"),
+    Reader("aiperf_csv", "aiperf", lambda h: genai_perf.recognise_csv(h)
+           and genai_perf.is_aiperf(h), genai_perf.extract_csv, genai_perf.aiperf_date,
+           "`profile_export_aiperf.csv`"),
+    Reader("genai_perf_csv", "genai-perf", genai_perf.recognise_csv, genai_perf.extract_csv,
+           formats="`profile_export_genai_perf.csv`"),
+    Reader("genai_perf_analyze_csv", "genai-perf", genai_perf.recognise_analyze,
+           genai_perf.extract_analyze, formats="`analyze_export_genai_perf.csv`"),
+    Reader("ollama_verbose", "ollama", ollama.recognise_verbose, ollama.extract_verbose,
+           formats="`ollama run --verbose` statistics, in a log or pasted in Markdown"),
+    Reader("ollama_api_responses", "ollama", ollama.recognise_api, ollama.extract_api,
+           ollama.api_date, "saved `/api/generate`/`/api/chat` responses (JSON, JSON lines) "
+           "and CSVs of their fields"),
+    Reader("ollama_script_json", "ollama", ollama.recognise_script_json,
+           ollama.extract_script_json, ollama.script_date,
+           "community scripts' JSON (per-run `*_ns` fields with a summary; per-model seconds "
+           "and tokens/s)"),
+    Reader("ollama_load_test_csv", "ollama", ollama.recognise_load_csv, ollama.extract_load_csv,
+           ollama.load_csv_date, "load/context tests: one row per run with `status`"),
+    Reader("benchmark_table_md", "table", tables.recognise, tables.extract,
+           formats="Markdown tables of community scripts (model + tokens/s, TTFT (ms)...)"),
+)
+BY_KIND = {reader.kind: reader for reader in READERS}
+
+SCANNED_TYPES = frozenset({"json", "jsonl", "csv", "md", "txt", "log", "yaml", "yml"})
+
+
+def recognise(path: str, file_type: str, text: str, fallback: bool = False
+              ) -> tuple[Reader, Dated] | None:
+    """The reader for a file and the date its content states, or None. ``fallback``: only
+    the generic Markdown-table reader is tried (a file the project's own kinds did not
+    claim)."""
+    if file_type not in SCANNED_TYPES or "\x00" in text[:4096]:
+        return None
+    head = Head(path, file_type, text)
+    for reader in READERS:
+        if (reader.kind == "benchmark_table_md") != fallback:
+            continue
+        try:
+            if reader.recognise(head):
+                return reader, reader.run_date(head)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+            continue  # a malformed file is not this format
+    return None
+
+
+def extract(kind: str, path: str, file_type: str, text: str) -> Extracted | None:
+    """The measurements of a file of a recognised ``kind``; None for other kinds."""
+    reader = BY_KIND.get(kind)
+    if reader is None:
+        return None
+    return reader.extract(Head(path, file_type, text))
+
+
+__all__ = ["BY_KIND", "READERS", "Entry", "Extracted", "Reader", "extract", "recognise"]

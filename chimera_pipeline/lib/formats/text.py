@@ -1,0 +1,137 @@
+"""Reading helpers the tool readers share: JSON after console noise, Go durations,
+Markdown tables and ``Label: value`` blocks."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+_JSON_START = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
+# console lines before a JSON document are a few device lines: where a document starts
+# later than this, or after more false starts, it is not JSON with a preamble (and trying
+# every line of a big broken file would parse it again per line)
+PREAMBLE_CHARS = 16384
+PREAMBLE_TRIES = 8
+
+
+@dataclass
+class Head:
+    """What a recogniser looks at: the path, the file type and the decoded text (the first
+    MiB of a big file, so a recogniser must not need the whole document)."""
+
+    path: str
+    file_type: str
+    text: str
+    skipped: int = field(default=0, init=False)
+
+    @cached_property
+    def json(self) -> object:
+        """The document as JSON (after any leading non-JSON lines), or None."""
+        data, self.skipped = loose_json(self.text)
+        return data
+
+    @cached_property
+    def json_lines(self) -> list[object]:
+        """A JSON-lines document's objects (lines that are not JSON are skipped)."""
+        rows = []
+        for line in self.text.splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    rows.append(json.loads(line))
+                except ValueError:
+                    continue
+        return rows
+
+
+def json_start(text: str) -> int | None:
+    """Where the JSON starts after lines a tool printed before it (llama-bench writes its
+    device lines to the same stream), or None when no later line opens a JSON document."""
+    for attempt, match in enumerate(_JSON_START.finditer(text, 0, PREAMBLE_CHARS)):
+        if attempt > PREAMBLE_TRIES:
+            break
+        if match.start() == 0:
+            continue
+        try:
+            json.loads(text[match.start():])
+        except ValueError:
+            continue
+        return match.start()
+    return None
+
+
+def loose_json(text: str) -> tuple[object, int]:
+    """Parse ``text`` as JSON, after any lines printed before it; returns (data or None,
+    lines skipped)."""
+    stripped = text.lstrip("\ufeff")
+    try:
+        return json.loads(stripped), 0
+    except ValueError:
+        pass
+    start = json_start(stripped)
+    if start is None:
+        return None, 0
+    return json.loads(stripped[start:]), stripped[:start].count("\n")
+
+
+_GO_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|µs|us|ns)")
+_GO_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "µs": 1e-6, "us": 1e-6,
+               "ns": 1e-9}
+
+
+def go_duration(text: str) -> float | None:
+    """A Go duration string (``25m35.616323214s``, ``470ms``, ``18.7014ms``) in seconds."""
+    text = text.strip()
+    parts = _GO_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(float(n) * _GO_SECONDS[u] for n, u in parts)
+
+
+@dataclass
+class MarkdownTable:
+    """One pipe table: its header cells, rows of cells, and the line it started on."""
+
+    header: list[str]
+    rows: list[list[str]]
+    line: int
+
+
+_SEPARATOR = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
+
+
+def _cells(line: str) -> list[str]:
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") else inner
+    return [cell.strip() for cell in inner.split("|")]
+
+
+def markdown_tables(text: str) -> list[MarkdownTable]:
+    """Every pipe table in ``text`` (header, separator line, rows), in order."""
+    lines = text.splitlines()
+    tables, i = [], 0
+    while i + 1 < len(lines):
+        sep = lines[i + 1].strip()
+        if "|" in lines[i] and "-" in sep and _SEPARATOR.fullmatch(sep):
+            header, rows, j = _cells(lines[i]), [], i + 2
+            while j < len(lines) and lines[j].strip().startswith("|"):
+                rows.append(_cells(lines[j]))
+                j += 1
+            tables.append(MarkdownTable(header, rows, i + 1))
+            i = j
+        else:
+            i += 1
+    return tables
+
+
+def labelled_values(text: str) -> dict[str, str]:
+    """``Label:   value`` lines -> {label: value}, first occurrence of each label kept."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        label, sep, value = line.partition(":")
+        if sep and value.strip() and label.strip() and label.strip() not in found:
+            found[label.strip()] = value.strip()
+    return found
