@@ -9,9 +9,10 @@ from chimera_pipeline.lib.facts.changes import change_facts
 from chimera_pipeline.lib.facts.inventory import document_facts, inventory_facts, quality_facts
 from chimera_pipeline.lib.facts.llm_stats import llm_facts
 from chimera_pipeline.lib.facts.model import Fact, assign_ids
+from chimera_pipeline.lib.facts.tools import tool_change_facts, tool_facts
 
 PRODUCERS = (inventory_facts, quality_facts, llm_facts, sweep_facts, compile_facts, change_facts,
-             timing_facts, document_facts)
+             timing_facts, document_facts, tool_facts, tool_change_facts)
 
 
 def compute_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:

@@ -14,6 +14,7 @@ from chimera_pipeline.lib.findings.model import Finding, Findings, cited, render
 from chimera_pipeline.lib.findings.rules import RULES, FactIndex
 
 SUMMARY_FINDINGS = 2
+OPENING_LIMIT = 5  # models and tests the opening sentence names before it counts the rest
 UNNAMED = "unknown model"
 
 
@@ -22,14 +23,25 @@ def day_models(facts: list[dict]) -> list[str]:
     names = [f["subject"] for f in facts
              if f.get("metric") == "requests" and f.get("context")]
     names += [f["subject"] for f in facts if f.get("metric") == "best_config"]
+    # a tool series' subject is the model with its settings and hardware: the model leads
+    names += [f["subject"].split(" (")[0].split(" on ")[0] for f in facts if _tool_result(f)]
     return [n for n in dict.fromkeys(names) if n and n != UNNAMED]
+
+
+def _tool_result(fact: dict) -> bool:
+    """A measurement of a benchmark tool (``benchmark_results``), not a count."""
+    return fact["fact_key"].startswith("tool.") and "." in (fact.get("metric") or "")
 
 
 def _opening(day: str, facts: list[dict]) -> str:
     models = day_models(facts)
     contexts = sorted({f["context"] for f in facts
-                       if f.get("metric") == "requests" and f.get("context")})
+                       if (f.get("metric") == "requests" or _tool_result(f)) and f.get("context")})
+    if len(contexts) > OPENING_LIMIT:
+        contexts = [*contexts[:OPENING_LIMIT], f"{len(contexts) - OPENING_LIMIT} more tests"]
     where = f" ({', '.join(contexts)})" if contexts else ""
+    if len(models) > OPENING_LIMIT:
+        models = [*models[:OPENING_LIMIT], f"{len(models) - OPENING_LIMIT} more models"]
     if len(models) > 1:
         return f"Measured on {day}: {', '.join(models[:-1])} and {models[-1]}{where}."
     if models:

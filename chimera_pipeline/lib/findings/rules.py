@@ -15,8 +15,15 @@ from collections.abc import Iterator
 from chimera_pipeline.lib.findings.model import Finding
 
 Fact = dict
-LABELS = {"decode_tps": "decode throughput", "ttft_s": "time to first token"}
-SOURCES = {"path": "path", "content": "content", "mtime": "modification time"}
+LABELS = {"decode_tps": "decode throughput", "ttft_s": "time to first token",
+          "ttft": "time to first token", "prefill_tps": "prefill throughput",
+          "output_tps": "output throughput", "total_tps": "total throughput",
+          "requests_per_s": "request throughput", "itl": "inter-token latency",
+          "tpot": "time per output token", "e2e_latency": "request latency"}
+SOURCES = {"tool": "benchmark tool's run time", "path": "path", "content": "content",
+           "mtime": "modification time"}
+# a tool series' throughput, in the order one is chosen to headline it
+THROUGHPUTS = ("output_tps", "decode_tps", "prefill_tps", "total_tps", "requests_per_s")
 
 
 class FactIndex:
@@ -179,6 +186,35 @@ def failures(facts: FactIndex) -> Iterator[Finding]:
                       f"{names}.")
 
 
+def tool_results(facts: FactIndex) -> Iterator[Finding]:
+    """Each benchmark tool's test of the day: its fastest series by the throughput the tool
+    reports (with its TTFT when measured), and runs that failed outright."""
+    groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
+    for fact in facts.facts:
+        metric, _, stat = (fact.get("metric") or "").partition(".")
+        if (fact["fact_key"].startswith("tool.") and metric in THROUGHPUTS
+                and stat in ("mean", "value") and fact.get("value") is not None):
+            groups[(fact["context"], metric)].append(fact)
+    chosen: dict[str, tuple[str, list[Fact]]] = {}
+    for (context, metric), group in sorted(groups.items(),
+                                           key=lambda item: THROUGHPUTS.index(item[0][1])):
+        chosen.setdefault(context, (metric, group))
+    for context, (metric, group) in sorted(chosen.items()):
+        best = max(group, key=lambda f: (f["value"], f["subject"]))
+        stem = best["fact_key"].rsplit(".", 2)[0]
+        ttft = facts.key(f"{stem}.ttft.mean") or facts.key(f"{stem}.ttft.value")
+        others = f" (best of {len(group)})" if len(group) > 1 else ""
+        latency = f", time to first token {c(ttft)}" if ttft else ""
+        yield Finding("tool_result", 60, f"In {context}, {best['subject']} reached "
+                      f"{c(best)} {LABELS.get(metric, metric)}{others}{latency}.",
+                      (best["subject"],))
+    for fact in facts.where(category="performance", metric="status"):
+        yield Finding("run_failure", 80, f"The {fact['context']} run of {fact['subject']} "
+                      "failed: no request completed, so it has no measurements.",
+                      (fact["subject"],), f"Rerun {fact['context']} for {fact['subject']}: "
+                      "none of its requests completed.")
+
+
 def quality(facts: FactIndex) -> Iterator[Finding]:
     """Parse failures, duplicates, files dated by mtime, missing telemetry."""
     failed, example = facts.key("quality.parse_failures"), facts.key(
@@ -255,4 +291,4 @@ def documents(facts: FactIndex) -> Iterator[Finding]:
                       "measurement to check their numbers against.")
 
 
-RULES = (changes, failures, sweeps, rankings, quality, documents, inventory)
+RULES = (changes, failures, sweeps, rankings, tool_results, quality, documents, inventory)

@@ -25,6 +25,21 @@ def throughput_by_model(models: list[dict], out: Path) -> Path | None:
     return _save(fig, out / "throughput_by_model.png")
 
 
+def tool_throughput(rows: list[dict], out: Path, limit: int = 30) -> Path | None:
+    """The day's benchmark-tool results by their headline throughput (the top ``limit``)."""
+    rows = sorted((r for r in rows if r["throughput"] is not None and r["tool"] != "chimeraforge"),
+                  key=lambda r: -r["throughput"])[:limit]
+    if not rows:
+        return None
+    labels = [f"{r['tool']}: {(r['model'] or '?')[:28]}\n{(r['test'] or '')[:32]}" for r in rows]
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(rows)), 4.5))
+    ax.bar(range(len(rows)), [r["throughput"] for r in rows], color="#dd8452")
+    ax.set_xticks(range(len(rows)), labels, rotation=60, ha="right", fontsize=6)
+    ax.set_ylabel("tokens/s (output, decode or prefill)")
+    ax.set_title("Benchmark tools' results: throughput by model and test")
+    return _save(fig, out / "tool_throughput.png")
+
+
 def sweep_heatmap(con: duckdb.DuckDBPyConnection, day: str, out: Path) -> Path | None:
     rows = con.execute("""
         SELECT coalesce(model, '?'), num_gpu, num_ctx, temperature, avg(decode_tps)

@@ -7,6 +7,7 @@ import json
 import duckdb
 
 from chimera_pipeline.lib.facts.model import PRIORITY_MODEL
+from chimera_pipeline.lib.report.comparison import comparison_rows
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.warehouse import fetch_dicts, read_rows
 
@@ -49,6 +50,7 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
             SELECT parse_status, count(*) AS files FROM artifact_files WHERE partition = ?
             GROUP BY 1 ORDER BY 1""", [day]),
         "models": _model_table(by_key, facts),
+        "comparison": comparison_rows(con, day),
         "sweeps": [f for f in facts if f["category"] == "sweep"],
         "compile": [f for f in facts if f["category"] == "compile"],
         "changes": [f for f in facts if f["category"] == "change"],

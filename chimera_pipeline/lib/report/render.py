@@ -41,6 +41,7 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     data = report_data(con, day)
     made = [charts.throughput_by_model(data["models"], out_dir),
+            charts.tool_throughput(data["comparison"], out_dir),
             charts.sweep_heatmap(con, day, out_dir), charts.trend(con, day, out_dir)]
     chart_names = [p.name for p in made if p is not None]
     call = data["calls"][0] if data["calls"] else None

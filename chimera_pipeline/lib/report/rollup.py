@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from chimera_pipeline.lib.facts.llm_stats import RUNS_SQL
+from chimera_pipeline.lib.report.comparison import leaderboard
 
 
 def write_index(reports_dir: Path) -> Path:
@@ -59,10 +60,23 @@ def write_rollup(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> Path:
         "|---|---|---|---|---|---|",
         *[f"| {m} | {s} | {n} | {f} | {_num(tps, 1)} | {_num(ttft, 3)} |"
           for m, s, n, f, tps, ttft in models], "",
+        "## Cross-tool leaderboard", "",
+        "Best mean throughput per model and test over all days, with the tool and hardware "
+        "that measured it (`benchmark_results`).", "",
+        "| model | test | best tok/s | measure | tool | engine / hardware | day |",
+        "|---|---|---|---|---|---|---|",
+        *[_leader_line(r) for r in leaderboard(con)], "",
     ]
     path = reports_dir / "rollup.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def _leader_line(row: dict) -> str:
+    test = (row["test"] or "-") + (f" ({row['config']})" if row["config"] else "")
+    where = (row["engine"] or "-") + (f" / {row['hardware']}" if row["hardware"] else "")
+    return (f"| {row['model']} | {test} | {_num(row['value'], 1)} | {row['metric']} | "
+            f"{row['tool']} | {where} | {row['partition']} |")
 
 
 def _num(value: float | None, digits: int) -> str:

@@ -1,0 +1,158 @@
+"""Facts from ``benchmark_results``: every benchmark tool's results of the day, per series
+(tool, model, engine, hardware, test, config), and their changes against the last day the
+same series was measured.
+
+The project's own suites (tool ``chimeraforge``) are left to :mod:`.llm_stats`, which reads
+their requests directly. When one run was written twice (GenAI-Perf's JSON and its CSV,
+sharing a ``run_key``), the JSON's full-precision value is used.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from chimera_pipeline.lib.facts.changes import classify
+from chimera_pipeline.lib.facts.model import PRIORITY_CHANGE, PRIORITY_MODEL, Fact
+
+# metric -> (label, higher is better); the order is the report's
+HEADLINE = {
+    "decode_tps": ("decode tokens/s", True), "prefill_tps": ("prefill tokens/s", True),
+    "total_tps": ("total tokens/s", True), "output_tps": ("output tokens/s", True),
+    "requests_per_s": ("requests/s", True), "ttft": ("TTFT", False),
+    "itl": ("inter-token latency", False), "tpot": ("time per output token", False),
+    "e2e_latency": ("request latency", False),
+}
+STATS = ("mean", "value", "median", "p99")
+SERIES = ("tool", "model", "engine", "hardware", "test", "config")
+
+RESULTS_SQL = """
+    SELECT * FROM benchmark_results WHERE {where} AND tool <> 'chimeraforge'
+    QUALIFY row_number() OVER (PARTITION BY partition, run_key, metric, stat
+                               ORDER BY source_file LIKE '%.csv', source_file) = 1
+"""
+_SERIES = ", ".join(SERIES)
+
+
+def _subject(row: dict) -> str:
+    """The model, with the settings and hardware that tell two results of one test apart."""
+    parts = [row["model"] or "unknown model"]
+    parts += [f"({row['config']})"] if row["config"] else []
+    parts += [f"on {row['hardware']}"] if row["hardware"] else []
+    return " ".join(parts)
+
+
+def _series_label(row: dict) -> str:
+    return f"{_subject(row)} {row['test'] or ''}".strip()
+
+
+def _key(row: dict) -> str:
+    return "tool." + ".".join(str(row[c]) for c in SERIES if row[c] is not None)
+
+
+def _where(partition: str, row: dict) -> str:
+    filters = [f"partition='{partition}'"] + [
+        f"{c}='{str(row[c]).replace(chr(39), chr(39) * 2)}'" for c in SERIES
+        if row[c] is not None]
+    return "benchmark_results WHERE " + " AND ".join(filters)
+
+
+def tool_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
+    """Per series: the headline statistics, the request counts, and failed runs."""
+    rows = con.execute(f"""
+        WITH r AS ({RESULTS_SQL.format(where="partition = $partition")})
+        SELECT {_SERIES}, metric, stat, unit, avg(value) AS value, count(*) AS entries,
+               bool_or(status = 'failed') AS failed_run
+        FROM r WHERE (metric IN (SELECT unnest($metrics::VARCHAR[]))
+                      AND stat IN (SELECT unnest($stats::VARCHAR[])) AND status = 'ok')
+                  OR metric IN ('requests', 'completed', 'failed', 'error_rate')
+        GROUP BY ALL ORDER BY ALL""", {"partition": partition, "metrics": list(HEADLINE),
+                                       "stats": list(STATS)}).fetchall()
+    names = [*SERIES, "metric", "stat", "unit", "value", "entries", "failed_run"]
+    facts: list[Fact] = []
+    failed_series: set[str] = set()
+    for values in rows:
+        row = dict(zip(names, values, strict=True))
+        label, key, subject = _series_label(row), _key(row), _subject(row)
+        context = f"{row['tool']} {row['test'] or ''}".strip()
+        where = _where(partition, row)
+        metric, stat = row["metric"], row["stat"]
+        if metric in ("requests", "completed", "failed", "error_rate"):
+            if metric == "error_rate":
+                value, unit = 100.0 * row["value"], "%"
+            else:
+                value, unit = row["value"], "requests"
+            what = metric.replace("_", " ")
+            facts.append(Fact(
+                f"{key}.{metric}", f"{row['tool']} {label}: {what}", value, unit,
+                "performance", PRIORITY_MODEL + 5, where, subject, metric, context=context))
+            if row["failed_run"] and key not in failed_series:
+                failed_series.add(key)
+                facts.append(Fact(f"{key}.status", f"{row['tool']} {label}: run failed", None,
+                                  None, "performance", PRIORITY_MODEL, where, subject, "status",
+                                  text="failed: no request completed", context=context))
+            continue
+        name = HEADLINE[metric][0]
+        facts.append(Fact(f"{key}.{metric}.{stat}", f"{row['tool']} {label}: {name} {stat}",
+                          row["value"], row["unit"], "performance",
+                          PRIORITY_MODEL + (0 if stat in ("mean", "value") else 5),
+                          f"{where} AND metric='{metric}' AND stat='{stat}'", subject,
+                          f"{metric}.{stat}", context=context))
+    return facts
+
+
+_CHANGES = """
+WITH r AS ({results}),
+level AS (
+    SELECT partition, {series}, metric, avg(value) AS mean
+    FROM r WHERE status = 'ok' AND stat IN ('mean', 'value')
+      AND metric IN (SELECT unnest($metrics::VARCHAR[]))
+    GROUP BY ALL),
+spread AS (
+    SELECT partition, {series}, metric, avg(value) FILTER (WHERE stat = 'std') AS sd,
+           sum(value) FILTER (WHERE stat = 'count') AS n
+    FROM r WHERE status = 'ok' GROUP BY ALL),
+agg AS (SELECT l.*, s.sd, coalesce(s.n, 1) AS n FROM level l LEFT JOIN spread s
+        USING (partition, {series}, metric)),
+now AS (SELECT * FROM agg WHERE partition = $partition),
+prev AS (SELECT * FROM agg WHERE partition < $partition
+         QUALIFY row_number() OVER (PARTITION BY {series}, metric ORDER BY partition DESC) = 1)
+SELECT {now_series}, now.metric, prev.partition, prev.mean, prev.sd, prev.n,
+       now.mean, now.sd, now.n
+FROM now JOIN prev ON {same} AND now.metric = prev.metric ORDER BY ALL
+"""
+
+
+def tool_change_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
+    """Against the latest earlier day with the same series, by the noise-aware rule of
+    :mod:`.changes` (the tools' ``std`` and sample ``count`` where they give them)."""
+    sql = _CHANGES.format(
+        results=RESULTS_SQL.format(where="partition <= $partition"), series=_SERIES,
+        now_series=", ".join(f"now.{c}" for c in SERIES),
+        same=" AND ".join(f"now.{c} IS NOT DISTINCT FROM prev.{c}" for c in SERIES))
+    facts = []
+    for values in con.execute(sql, {"partition": partition, "metrics": list(HEADLINE)}
+                              ).fetchall():
+        row = dict(zip(SERIES, values[:len(SERIES)], strict=True))
+        metric, prev_day, pm, psd, pn, m, sd, n = values[len(SERIES):]
+        if not pm:
+            continue
+        relative, verdict = classify(pm, psd, int(pn), m, sd, int(n))
+        name, higher_is_better = HEADLINE[metric]
+        if verdict == "changed":
+            verdict = "improvement" if (relative > 0) == higher_is_better else "regression"
+        label, key = _series_label(row), "change." + _key(row)[len("tool."):] + f".{metric}"
+        context = f"{row['tool']} {row['test'] or ''}".strip()
+        subject = _subject(row)
+        where = _where(partition, row).replace(f"partition='{partition}'",
+                                               f"partition IN ('{prev_day}','{partition}')")
+        unit = "tok/s" if metric.endswith("_tps") else "req/s" if metric.endswith("_s") else "s"
+        facts.append(Fact(f"{key}.pct", f"{row['tool']} {label}: {name} change vs {prev_day} "
+                          f"({verdict})", relative, "%", "change", PRIORITY_CHANGE, where,
+                          subject, metric, text=verdict, context=context))
+        facts.append(Fact(f"{key}.previous", f"{row['tool']} {label}: {name} on {prev_day}", pm,
+                          unit, "change", PRIORITY_CHANGE + 1, where, subject,
+                          f"{metric}.previous", text=str(prev_day), context=context))
+        facts.append(Fact(f"{key}.current", f"{row['tool']} {label}: {name} on this day", m,
+                          unit, "change", PRIORITY_CHANGE + 1, where, subject,
+                          f"{metric}.current", context=context))
+    return facts
