@@ -17,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-EXTENSIONS = (".csv", ".json", ".md")
+# what the pipeline scans by default (CHIMERA_EXTENSIONS)
+EXTENSIONS = (".csv", ".json", ".jsonl", ".md", ".txt", ".log", ".yaml", ".yml")
 
 
 def _files(root: Path):
@@ -58,6 +59,8 @@ def naive(root: Path) -> dict:
                 text = handle.read().decode("utf-8", "replace")
             if path.endswith(".json"):
                 json.loads(text)
+            elif path.endswith(".jsonl"):
+                [json.loads(line) for line in text.splitlines() if line.startswith("{")]
             elif path.endswith(".csv"):
                 list(csv.reader(io.StringIO(text)))
         except (ValueError, csv.Error):

@@ -150,28 +150,38 @@ def bench_backfill(env: dict[str, str], data: Path, days: int) -> dict:
             "per_run_overhead_s": round(overhead, 3)}
 
 
-def bench_size(files: int, workdir: Path, llm: bool, backfill_days: int = 30) -> dict:
-    root = workdir / f"tree_{files}"
+def bench_size(files: int, workdir: Path, llm: bool, backfill_days: int = 30,
+               mixed: bool = False) -> dict:
+    """One tree of ``files`` files: the generated corpus, or (``mixed``) the corpus with a
+    quarter of its units other benchmark tools' outputs (llama-bench, vLLM, llmperf,
+    GuideLLM, GenAI-Perf, Ollama logs and API responses)."""
+    root = workdir / f"tree_{files}{'_mixed' if mixed else ''}"
     began = time.perf_counter()
     # in a child process: the parent must stay small, because a child's ru_maxrss counts the
     # parent's pages it was forked with, and that would inflate every peak RSS below
     subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
                     "from chimera_pipeline.lib.sample import write_corpus; "
-                    "write_corpus(Path(sys.argv[1]), files=int(sys.argv[2]), seed=20)",
-                    str(root), str(files)], check=True, cwd=PROJECT)
+                    "write_corpus(Path(sys.argv[1]), files=int(sys.argv[2]), seed=20, "
+                    "tools=sys.argv[3] == 'mixed')",
+                    str(root), str(files), "mixed" if mixed else "generated"], check=True,
+                   cwd=PROJECT)
     generated = time.perf_counter() - began
     size_mb = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
-    data = workdir / f"data_{files}"
+    data = workdir / f"data_{files}{'_mixed' if mixed else ''}"
     env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(data),
            "CHIMERA_PARTITION_START": "2024-01-01"}
     env.pop("DAGSTER_HOME", None)
     until = ["run", "--until", "benchmark_metrics"]
-    row: dict = {"files": files, "mb": round(size_mb, 1), "generate_s": round(generated, 1)}
+    row: dict = {"files": files, "tree": "mixed" if mixed else "generated",
+                 "mb": round(size_mb, 1), "generate_s": round(generated, 1)}
     row["walk"] = _probe("walk", root)
     row["floor"] = _probe("floor", root)
     row["naive"] = _probe("naive", root)
     row["typed_floor"] = _probe("typed_floor", root)
     row["full"] = _chimera(until, env)
+    if mixed:  # what the tools' readers made of their files
+        row["tool_results"] = {tool: int(n) for tool, n in _query(
+            "SELECT tool, count(*) FROM benchmark_results GROUP BY 1 ORDER BY 1", env)}
     row["no_change"] = _chimera(until, env)
     row["added_files"] = _add_new_day(root)
     row["incremental"] = _chimera(until, env)  # the nightly case: nothing else ran since
@@ -228,15 +238,16 @@ def bench_llm(root: Path, data: Path, env: dict[str, str]) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| files | MB | measure | seconds | files/s | MB/s | × floor | × naive | "
-             "peak RSS MB (process tree) |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| files | tree | MB | measure | seconds | files/s | MB/s | × floor | × naive | "
+             "peak RSS MB (process tree) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         floor, naive = row["floor"]["seconds"], row["naive"]["seconds"]
         for name in ("walk", "floor", "naive", "typed_floor", "full", "no_change",
                      "incremental", "run_overhead"):
             m = row[name]
             s = m["seconds"]
-            lines.append(f"| {row['files']} | {row['mb']} | {name} | {s:.2f} | "
+            lines.append(f"| {row['files']} | {row.get('tree', 'generated')} | {row['mb']} | "
+                         f"{name} | {s:.2f} | "
                          f"{row['files'] / s:,.0f} | {row['mb'] / s:,.1f} | {s / floor:.2f} | "
                          f"{s / naive:.2f} | {m.get('peak_tree_rss_mb', m['peak_rss_mb']):.0f} |")
     return "\n".join(lines)
@@ -246,7 +257,9 @@ def targets(row: dict) -> str:
     """The issue's ratios for one size, as measured in this run."""
     full, naive = row["full"]["seconds"], row["naive"]["seconds"]
     overhead, inc = row["run_overhead"]["seconds"], row["incremental"]["seconds"]
-    return (f"{row['files']} files: full build {full / naive:.1f} x naive (target 1.5; the "
+    tree = row.get("tree", "generated")
+    return (f"{row['files']} files ({tree}): full build {full / naive:.1f} x naive "
+            "(target 1.5; the "
             f"typed floor alone is {row['typed_floor']['seconds'] / naive:.1f} x); no-change "
             f"{row['no_change']['seconds'] / row['walk']['seconds']:.2f} x walk (target 2); "
             f"incremental {inc:.2f}s = {100 * inc / full:.1f} % of full, "
@@ -256,17 +269,21 @@ def targets(row: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM measurements")
     parser.add_argument("--keep", action="store_true", help="keep the generated trees")
     parser.add_argument("--out", type=Path, default=None, help="results JSON path")
     parser.add_argument("--backfill-days", type=int, default=30,
                         help="days for the per-partition vs single-run backfill (0: skip)")
+    parser.add_argument("--mixed", type=int, nargs="*", default=[],
+                        help="sizes of trees mixing other benchmark tools' outputs in")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="chimera_bench_"))
     try:
         rows = [bench_size(n, workdir, llm=not args.no_llm and i == 0,
                            backfill_days=args.backfill_days) for i, n in enumerate(args.sizes)]
+        rows += [bench_size(n, workdir, llm=False, backfill_days=0, mixed=True)
+                 for n in args.mixed]
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

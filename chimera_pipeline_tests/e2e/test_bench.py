@@ -15,11 +15,14 @@ def test_the_benchmark_runs_at_1k(tmp_path) -> None:
     out = tmp_path / "bench.json"
     env = clean_env()
     result = subprocess.run([sys.executable, "bench/run_bench.py", "--sizes", "1000", "--out",
-                             str(out), "--backfill-days", "4"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                             str(out), "--backfill-days", "4", "--mixed", "400"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                             text=True, timeout=1200)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "| 1000 |" in result.stdout and "× floor" in result.stdout
-    [row] = json.loads(out.read_text())["rows"]
+    row, mixed = json.loads(out.read_text())["rows"]
+    assert mixed["tree"] == "mixed" and "400 files (mixed): full build" in result.stdout
+    assert {"llama-bench", "vllm", "llmperf", "guidellm", "genai-perf", "ollama",
+            "chimeraforge"} <= set(mixed["tool_results"])
     assert row["walk"]["files"] == row["floor"]["files"] == row["naive"]["files"] >= 950
     for name in ("walk", "floor", "naive", "typed_floor", "full", "no_change", "incremental",
                  "run_overhead"):

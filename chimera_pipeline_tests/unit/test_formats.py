@@ -352,3 +352,9 @@ def test_markdown_table_without_units_is_not_guessed() -> None:
     rows = [r for e in formats.extract(kind, "notes/bench.md", "md", text).entries
             for r in e.rows()]
     assert [(r["metric"], r["value"]) for r in rows] == [("decode_tps", 42.5)]
+
+
+def test_every_reader_is_documented() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "formats.md").read_text()
+    missing = [r.kind for r in formats.READERS if f"`{r.kind}`" not in page]
+    assert not missing

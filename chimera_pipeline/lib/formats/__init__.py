@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from chimera_pipeline.lib.formats import (
+    columnar,
     genai_perf,
     guidellm,
     llama_bench,
@@ -111,6 +113,16 @@ def recognise(path: str, file_type: str, text: str, fallback: bool = False
     return None
 
 
+def columnar_source(kind: str, file_type: str, path: str) -> tuple[str, str, str] | None:
+    """(query, tool, run key) of a per-request file DuckDB reads whole, or None when its
+    kind has no columnar reader (:mod:`.columnar`)."""
+    if not columnar.reads(kind, file_type):
+        return None
+    run_key = (llmperf.run_key(path) if kind == "llmperf_responses_json"
+               else str(PurePosixPath(path).with_suffix("")))
+    return columnar.requests_sql(kind, file_type), BY_KIND[kind].tool, run_key
+
+
 def extract(kind: str, path: str, file_type: str, text: str) -> Extracted | None:
     """The measurements of a file of a recognised ``kind``; None for other kinds."""
     reader = BY_KIND.get(kind)
@@ -119,4 +131,5 @@ def extract(kind: str, path: str, file_type: str, text: str) -> Extracted | None
     return reader.extract(Head(path, file_type, text))
 
 
-__all__ = ["BY_KIND", "READERS", "Entry", "Extracted", "Reader", "extract", "recognise"]
+__all__ = ["BY_KIND", "READERS", "Entry", "Extracted", "Reader", "columnar_source", "extract",
+           "recognise"]

@@ -239,5 +239,5 @@ def extract_load_csv(head: Head) -> Extracted:
                     decode_tps=tokens / eval_s if tokens and eval_s else None,
                     prefill_tps=prompt_tokens / prompt_s if prompt_tokens and prompt_s else None,
                     input_tokens=prompt_tokens, output_tokens=tokens,
-                    started_at=row.get("timestamp_utc"), has_summary=False)
+                    started_at=row.get("timestamp_utc") or None, has_summary=False)
     return out

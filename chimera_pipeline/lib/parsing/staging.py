@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from chimera_pipeline.lib import formats
 from chimera_pipeline.lib.common.pools import parse_workers, spawn_pool
-from chimera_pipeline.lib.parsing import parsers
+from chimera_pipeline.lib.parsing import columnar, parsers
 from chimera_pipeline.lib.parsing.item import FileStatus, ParseItem
 from chimera_pipeline.lib.parsing.parse_file import max_parse_bytes, parse_file, parse_files
 from chimera_pipeline.lib.parsing.reader import RootReader
@@ -109,9 +110,33 @@ def _items(inventory: list[ParseItem] | pa.Table, start: int, count: int) -> lis
     return inventory[start:start + count]
 
 
+def _columnar(root: Path, inventory: list[ParseItem] | pa.Table, threshold: int
+              ) -> list[ParseItem]:
+    """The per-request files big enough to go through DuckDB's reader (:mod:`.columnar`)."""
+    kinds = sorted({kind for kind in formats.BY_KIND if formats.columnar.reads(
+        kind, "csv") or formats.columnar.reads(kind, "jsonl") or formats.columnar.reads(
+        kind, "json")})
+    if isinstance(inventory, pa.Table):
+        candidates = [ParseItem.from_row(row) for row in inventory.filter(
+            pc.is_in(inventory["kind"], pa.array(kinds, pa.string()))).to_pylist()]
+    else:
+        candidates = [item for item in inventory if item.kind in kinds]
+    chosen = []
+    for item in candidates:
+        try:
+            size = (root / item.path).stat().st_size
+        except OSError:
+            continue
+        if columnar.wanted(item, size, threshold):
+            chosen.append(item)
+    return chosen
+
+
 def parse_in_chunks(root: Path, inventory: list[ParseItem] | pa.Table, staging: Path,
                      chunk_files: int = CHUNK_FILES, check: Check | None = None,
-                     workers: int | None = None) -> tuple[pa.Table, dict[str, list[Path]]]:
+                     workers: int | None = None,
+                     columnar_bytes: int = columnar.COLUMNAR_BYTES
+                     ) -> tuple[pa.Table, dict[str, list[Path]]]:
     """Parse ``chunk_files`` files at a time and stage each chunk's rows as Parquet.
 
     ``inventory`` is dicts or, to keep a year's backfill small in memory, an Arrow table of
@@ -119,19 +144,33 @@ def parse_in_chunks(root: Path, inventory: list[ParseItem] | pa.Table, staging: 
     than one chunk, chunks go to ``workers`` processes (by default ``CHIMERA_PARSE_WORKERS``
     from ``POOL_MIN_FILES`` files up, else this one), at most two per worker in flight,
     and ``check`` runs here on the staged tables it asks for, read back: a check may need
-    Dagster, whose import would cost each worker more than a chunk's parse. Results are
+    Dagster, whose import would cost each worker more than a chunk's parse. Per-request
+    files of ``columnar_bytes`` or more are read by DuckDB (:mod:`.columnar`). Results are
     taken in chunk order, so statuses (an Arrow table, ``STATUS_SCHEMA``) and staged files
     do not depend on which worker finished first.
     """
     threshold, total = stream_threshold(), len(inventory)
+    statuses: list[pa.Table] = []
+    staged: dict[str, list[Path]] = defaultdict(list)
+    by_duckdb = _columnar(root, inventory, columnar_bytes)
+    if by_duckdb:
+        reader = RootReader(root)
+        done = []
+        for i, item in enumerate(by_duckdb):
+            status, path = columnar.stage_file(reader, item, staging / f"requests_{i:05d}.parquet")
+            done.append(status)
+            if path is not None:
+                if check is not None:
+                    check("benchmark_requests", pq.read_table(path))
+                staged["benchmark_requests"].append(path)
+        statuses.append(statuses_table(done))
     csvs = [ParseItem.from_row(row) for row in inventory.filter(
         pc.equal(inventory["type"], "csv")).to_pylist()] if isinstance(
         inventory, pa.Table) else [item for item in inventory if item.type == "csv"]
-    big = [item for item in csvs if _is_big_csv(root, item, threshold)]
-    big_paths = {item.path for item in big}
+    big = [item for item in csvs if item.path not in {i.path for i in by_duckdb}
+           and _is_big_csv(root, item, threshold)]
+    big_paths = {item.path for item in big} | {item.path for item in by_duckdb}
     del csvs
-    statuses: list[pa.Table] = []
-    staged: dict[str, list[Path]] = defaultdict(list)
     if big:
         big_statuses: list[FileStatus] = []
         _stage_big(root, big, staging, check, big_statuses, staged)

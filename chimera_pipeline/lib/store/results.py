@@ -70,7 +70,10 @@ def derive_statements() -> list[str]:
     """The SQL statements (parameter ``$partitions``) that add the computed rows."""
     keys = ["partition", "source_file", "run_key", "tool", "model", "test"]
     from_requests = _statistics(
-        f"SELECT * FROM benchmark_requests WHERE {_PARTITIONS} AND NOT has_summary",
+        # one run of a file per model and test (a CSV of several models is several runs)
+        f"""SELECT * REPLACE (run_key || coalesce(' ' || model, '') || coalesce(' ' || test, '')
+                              AS run_key)
+            FROM benchmark_requests WHERE {_PARTITIONS} AND NOT has_summary""",
         keys, REQUEST_METRICS,
         "'statistics of benchmark_requests' AS locator, CASE WHEN u.tool = 'ollama' THEN "
         "'ollama' END AS engine, 'computed' AS raw_unit")

@@ -1,0 +1,85 @@
+"""Per-request files read by DuckDB, not value by value in Python.
+
+A per-request file (llmperf individual responses, CSVs of Ollama API fields, load tests,
+JSON lines of API responses) can hold millions of requests. DuckDB's ``read_json`` and
+``read_csv`` turn it into ``benchmark_requests`` rows in SQL and write them straight to
+Parquet: no Python object per value, memory bounded by DuckDB's limit. The SQL gives the
+same rows as the Python readers (a test compares them on the real files).
+"""
+
+from __future__ import annotations
+
+# kind -> the SELECT over {source} (a DuckDB reader of the file) giving the request columns
+_LLMPERF = """
+    SELECT row_number() OVER () AS request_index, error_code IS NULL AS ok,
+           CASE WHEN error_code IS NOT NULL THEN
+               trim(error_code || ': ' || coalesce(error_msg, ''), ': ') END AS error,
+           ttft_s, inter_token_latency_s AS itl_s, end_to_end_latency_s AS e2e_latency_s,
+           request_output_throughput_token_per_s AS output_tps,
+           number_input_tokens AS input_tokens, number_output_tokens AS output_tokens,
+           true AS has_summary
+    FROM read_json({path}, format = 'array', columns = {{
+        error_code: 'VARCHAR', error_msg: 'VARCHAR', ttft_s: 'DOUBLE',
+        inter_token_latency_s: 'DOUBLE', end_to_end_latency_s: 'DOUBLE',
+        request_output_throughput_token_per_s: 'DOUBLE', number_input_tokens: 'DOUBLE',
+        number_output_tokens: 'DOUBLE'}})
+"""
+# Ollama's API fields: durations in integer nanoseconds
+_API_FIELDS = """
+    model, try_cast(total_duration AS DOUBLE) / 1e9 AS e2e_latency_s,
+    try_cast(eval_count AS DOUBLE) / nullif(try_cast(eval_duration AS DOUBLE) / 1e9, 0)
+        AS decode_tps,
+    try_cast(prompt_eval_count AS DOUBLE)
+        / nullif(try_cast(prompt_eval_duration AS DOUBLE) / 1e9, 0) AS prefill_tps,
+    try_cast(load_duration AS DOUBLE) / 1e9 AS load_s,
+    try_cast(prompt_eval_count AS DOUBLE) AS input_tokens,
+    try_cast(eval_count AS DOUBLE) AS output_tokens
+"""
+_OLLAMA_CSV = f"""
+    SELECT row_number() OVER () AS request_index, true AS ok, NULL AS error, {_API_FIELDS},
+           NULL AS started_at, 'api' AS test, false AS has_summary
+    FROM read_csv({{path}}, header = true, all_varchar = true, normalize_names = true)
+"""
+_OLLAMA_JSONL = f"""
+    SELECT row_number() OVER () AS request_index, true AS ok, NULL AS error, {_API_FIELDS},
+           created_at AS started_at, 'api' AS test, false AS has_summary
+    FROM read_json({{path}}, format = 'newline_delimited', ignore_errors = true, columns = {{{{
+        model: 'VARCHAR', created_at: 'VARCHAR', total_duration: 'DOUBLE',
+        load_duration: 'DOUBLE', prompt_eval_count: 'DOUBLE', prompt_eval_duration: 'DOUBLE',
+        eval_count: 'DOUBLE', eval_duration: 'DOUBLE'}}}})
+    WHERE eval_count IS NOT NULL AND eval_duration IS NOT NULL
+      AND total_duration IS NOT NULL
+"""
+_LOAD_TEST = """
+    SELECT row_number() OVER () AS request_index, lower(trim(status)) = 'ok' AS ok,
+           CASE WHEN lower(trim(status)) <> 'ok' THEN
+               coalesce(nullif(trim(error_message), ''), trim(status)) END AS error,
+           trim(model) AS model,
+           CASE WHEN nullif(trim(context_size), '') IS NOT NULL
+                THEN 'num_ctx=' || trim(context_size) ELSE 'load' END AS test,
+           try_cast(total_time_s AS DOUBLE) AS e2e_latency_s,
+           try_cast(load_time_s AS DOUBLE) AS load_s,
+           nullif(try_cast(generated_tokens AS DOUBLE), 0)
+               / nullif(try_cast(eval_time_s AS DOUBLE), 0) AS decode_tps,
+           nullif(try_cast(prompt_tokens AS DOUBLE), 0)
+               / nullif(try_cast(prompt_eval_time_s AS DOUBLE), 0) AS prefill_tps,
+           try_cast(prompt_tokens AS DOUBLE) AS input_tokens,
+           try_cast(generated_tokens AS DOUBLE) AS output_tokens,
+           nullif(trim(timestamp_utc), '') AS started_at, false AS has_summary
+    FROM read_csv({path}, header = true, all_varchar = true, normalize_names = true)
+"""
+SQL = {"llmperf_responses_json": _LLMPERF, "ollama_load_test_csv": _LOAD_TEST}
+_BY_TYPE = {("ollama_api_responses", "csv"): _OLLAMA_CSV,
+            ("ollama_api_responses", "jsonl"): _OLLAMA_JSONL}
+
+
+def reads(kind: str, file_type: str) -> bool:
+    """Whether files of this kind and type have a columnar reader."""
+    return kind in SQL or (kind, file_type) in _BY_TYPE
+
+
+def requests_sql(kind: str, file_type: str) -> str:
+    """The query (parameters ``$path``, ``$tool``, ``$run_key``) giving one file's
+    ``benchmark_requests`` columns; the caller adds the partition and the source file."""
+    select = SQL.get(kind) or _BY_TYPE[(kind, file_type)]
+    return f"SELECT $tool AS tool, $run_key AS run_key, * FROM ({select.format(path='$path')})"
