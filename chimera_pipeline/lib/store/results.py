@@ -20,8 +20,10 @@ LLM_RUN_METRICS = {
     "decode_tps": ("decode_tps", "tok/s"), "prefill_tps": ("prefill_tps", "tok/s"),
     "ttft_s": ("ttft", "s"), "total_s": ("e2e_latency", "s"), "load_s": ("load_time", "s"),
 }
-_STATS = ("avg(v) AS mean, median(v) AS median, quantile_cont(v, 0.9) AS p90, "
-          "quantile_cont(v, 0.99) AS p99, stddev_samp(v) AS std, min(v) AS min, "
+# sums in a fixed order: DuckDB adds in parallel, and a float sum's last bits depend on the
+# order, so the same data would give a mean differing in the 16th digit from run to run
+_STATS = ("avg(v ORDER BY ord) AS mean, median(v) AS median, quantile_cont(v, 0.9) AS p90, "
+          "quantile_cont(v, 0.99) AS p99, stddev_samp(v ORDER BY ord) AS std, min(v) AS min, "
           "max(v) AS max, count(v)::DOUBLE AS count")
 _PARTITIONS = "partition IN (SELECT unnest($partitions::VARCHAR[]))"
 
@@ -43,7 +45,7 @@ def _statistics(source: str, keys: list[str], mapping: dict[str, tuple[str, str]
     WITH src AS ({source}),
     runs AS (SELECT {key_list}, count(*)::DOUBLE AS requests,
                     count(*) FILTER (WHERE ok)::DOUBLE AS completed FROM src GROUP BY ALL),
-    long AS (UNPIVOT (SELECT {key_list}, {columns} FROM src WHERE ok)
+    long AS (UNPIVOT (SELECT {key_list}, ord, {columns} FROM src WHERE ok)
              ON {columns} INTO NAME col VALUE v),
     agg AS (SELECT {key_list}, col, {_STATS} FROM long GROUP BY ALL),
     stats AS (UNPIVOT agg ON mean, median, p90, p99, std, min, max, count
@@ -72,7 +74,8 @@ def derive_statements() -> list[str]:
     from_requests = _statistics(
         # one run of a file per model and test (a CSV of several models is several runs)
         f"""SELECT * REPLACE (run_key || coalesce(' ' || model, '') || coalesce(' ' || test, '')
-                              AS run_key)
+                              AS run_key),
+                   row_number() OVER (ORDER BY source_file, request_index) AS ord
             FROM benchmark_requests WHERE {_PARTITIONS} AND NOT has_summary""",
         keys, REQUEST_METRICS,
         "'statistics of benchmark_requests' AS locator, CASE WHEN u.tool = 'ollama' THEN "
@@ -83,6 +86,7 @@ def derive_statements() -> list[str]:
                        || coalesce(':' || config_name, '') AS run_key,
                    'chimeraforge' AS tool, coalesce(model, 'unknown model') AS model,
                    suite || coalesce(' ' || config_name, '') AS test, ok,
+                   row_number() OVER (ORDER BY source_file, source_row) AS ord,
                    {", ".join(LLM_RUN_METRICS)}
             FROM llm_runs WHERE {_PARTITIONS}
             QUALIFY row_number() OVER (PARTITION BY measurement_key
