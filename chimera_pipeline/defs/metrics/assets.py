@@ -35,7 +35,9 @@ def _row_counts(staged: dict[str, list[Path]]) -> dict[str, int]:
     group_name="warehouse",
     kinds={"duckdb", "pandas"},
     description="Typed, unit-normalised measurements with provenance: llm_runs, "
-    "sweep_summaries, compile_benchmarks, timing_baselines, system_telemetry, metric_values.",
+    "sweep_summaries, compile_benchmarks, timing_baselines, system_telemetry, "
+    "benchmark_results and benchmark_requests (llama-bench, llmperf, vLLM, GuideLLM, "
+    "GenAI-Perf, Ollama and the project's suites in one model), metric_values.",
 )
 def benchmark_metrics(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource
