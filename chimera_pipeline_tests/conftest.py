@@ -28,29 +28,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def real_corpus() -> Path:
-    settings = load_settings()
-    path = settings.real_corpus
-    if not (path / "file_index.csv").is_file():
-        message = f"real corpus not found at {path}; set CHIMERA_REAL_CORPUS"
-        if settings.require_real_corpus:
+def _shared_corpus(path: Path, marker: str, what: str, variable: str) -> Path:
+    """A corpus under ../shared: skipped when absent, a failure in CI."""
+    if not (path / marker).is_file():
+        message = f"{what} not found at {path}; set {variable}"
+        if load_settings().require_real_corpus:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def real_corpus() -> Path:
+    return _shared_corpus(load_settings().real_corpus, "file_index.csv", "real corpus",
+                          "CHIMERA_REAL_CORPUS")
 
 
 @pytest.fixture(scope="session")
 def tools_corpus() -> Path:
     """Real outputs of other benchmark tools (``$CHIMERA_TOOLS_CORPUS``)."""
-    settings = load_settings()
-    path = settings.tools_corpus
-    if not (path / "MANIFEST.md").is_file():
-        message = f"benchmark tools corpus not found at {path}; set CHIMERA_TOOLS_CORPUS"
-        if settings.require_real_corpus:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return _shared_corpus(load_settings().tools_corpus, "MANIFEST.md",
+                          "benchmark tools corpus", "CHIMERA_TOOLS_CORPUS")
+
+
+@pytest.fixture
+def con():
+    """An empty warehouse in memory, with every table."""
+    from chimera_pipeline.lib.store.warehouse import ensure_schema
+
+    connection = duckdb.connect(":memory:")
+    ensure_schema(connection)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,11 @@
 
 import statistics
 
-import duckdb
 import pytest
 
 from chimera_pipeline.lib.facts import compute_facts
 from chimera_pipeline.lib.facts.changes import classify
-from chimera_pipeline.lib.store.warehouse import ensure_schema, replace_partitions, to_arrow
+from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
 
 
 def _run(partition, row, tps, ok=True, config="g1", model="m:1"):
@@ -15,14 +14,6 @@ def _run(partition, row, tps, ok=True, config="g1", model="m:1"):
             "suite": "param_tuning", "model": model, "config_name": config,
             "decode_tps": tps if ok else None, "ttft_s": 0.1 if ok else None, "ok": ok,
             "error": None if ok else "timed out", "measurement_key": f"{partition}{row}"}
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect(":memory:")
-    ensure_schema(connection)
-    yield connection
-    connection.close()
 
 
 def test_model_statistics_match_an_independent_computation(con) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import statistics
 
-import duckdb
 import pytest
 
 from chimera_pipeline.lib.facts import compute_facts
 from chimera_pipeline.lib.findings import derive
 from chimera_pipeline.lib.store.results import derive_statements
-from chimera_pipeline.lib.store.warehouse import ensure_schema, replace_partitions, to_arrow
+from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
 
 SERIES = {"tool": "llama-bench", "model": "llama 8B Q4_K - Medium", "engine": "llama.cpp CUDA",
           "hardware": "RTX 4090", "test": "tg128", "config": "ngl=99"}
@@ -28,14 +27,6 @@ def _llama_day(day: str, mean: float, std: float, n: int = 5) -> list[dict]:
     return [_result(day, "decode_tps", "mean", mean, "tok/s"),
             _result(day, "decode_tps", "std", std, "tok/s"),
             _result(day, "decode_tps", "count", n, "count")]
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect(":memory:")
-    ensure_schema(connection)
-    yield connection
-    connection.close()
 
 
 def _load(con, rows: list[dict], table: str = "benchmark_results") -> None:
