@@ -183,6 +183,8 @@ def bench_size(files: int, workdir: Path, llm: bool, backfill_days: int = 30,
         row["tool_results"] = {tool: int(n) for tool, n in _query(
             "SELECT tool, count(*) FROM benchmark_results GROUP BY 1 ORDER BY 1", env)}
     row["no_change"] = _chimera(until, env)
+    if mixed:  # the mixed tree is about reading the tools' formats: the build ratios
+        return row
     row["added_files"] = _add_new_day(root)
     row["incremental"] = _chimera(until, env)  # the nightly case: nothing else ran since
     if backfill_days:  # explicit ranges: the next run compares the whole tree once
@@ -244,6 +246,8 @@ def table(rows: list[dict]) -> str:
         floor, naive = row["floor"]["seconds"], row["naive"]["seconds"]
         for name in ("walk", "floor", "naive", "typed_floor", "full", "no_change",
                      "incremental", "run_overhead"):
+            if name not in row:
+                continue
             m = row[name]
             s = m["seconds"]
             lines.append(f"| {row['files']} | {row.get('tree', 'generated')} | {row['mb']} | "
@@ -256,6 +260,10 @@ def table(rows: list[dict]) -> str:
 def targets(row: dict) -> str:
     """The issue's ratios for one size, as measured in this run."""
     full, naive = row["full"]["seconds"], row["naive"]["seconds"]
+    if "incremental" not in row:
+        return (f"{row['files']} files ({row['tree']}): full build {full / naive:.1f} x naive, "
+                f"{full / row['floor']['seconds']:.1f} x floor; no-change "
+                f"{row['no_change']['seconds'] / row['walk']['seconds']:.2f} x walk")
     overhead, inc = row["run_overhead"]["seconds"], row["incremental"]["seconds"]
     tree = row.get("tree", "generated")
     return (f"{row['files']} files ({tree}): full build {full / naive:.1f} x naive "
