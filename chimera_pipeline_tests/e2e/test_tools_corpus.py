@@ -56,7 +56,7 @@ GROUND_TRUTH = [
     ("guidellm_report_v2.json", "ttft", "mean", 0.00978386402130127, "s", "request_rate = 4"),
     ("concurrency1/profile_export_genai_perf.json", "ttft", "mean", 0.02462418879245283, "s",
      "concurrency = 1"),
-    ("concurrency1/profile_export_genai_perf.json", "requests_per_s", "mean", 1.4932838222478375,
+    ("concurrency1/profile_export_genai_perf.json", "requests_per_s", "value", 1.4932838222478375,
      "req/s", "true"),
     ("concurrency250/profile_export_genai_perf.csv", "ttft", "mean", 2.15603, "s", "true"),
     ("concurrency250/profile_export_genai_perf.csv", "requests_per_s", "value", 34.48, "req/s",

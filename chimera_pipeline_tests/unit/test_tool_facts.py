@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from chimera_pipeline.lib.facts import compute_facts
+from chimera_pipeline.lib.facts import compute_facts, fact_rows
 from chimera_pipeline.lib.findings import derive
 from chimera_pipeline.lib.store.results import derive_statements
 from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
@@ -34,6 +34,11 @@ def _load(con, rows: list[dict], table: str = "benchmark_results") -> None:
     replace_partitions(con, days, {table: to_arrow(table, rows)})
 
 
+def _rows(facts: dict) -> list[dict]:
+    """Facts as the findings engine reads them (``facts`` table rows)."""
+    return fact_rows("day", list(facts.values()))
+
+
 def _facts(con, day: str) -> dict:
     return {f.key: f for f in compute_facts(con, day)}
 
@@ -44,9 +49,7 @@ def test_a_series_gets_its_facts_and_a_finding(con) -> None:
     key = "tool.llama-bench.llama 8B Q4_K - Medium.llama.cpp CUDA.RTX 4090.tg128.ngl=99"
     assert facts[f"{key}.decode_tps.mean"].value == 101.0
     assert facts[f"{key}.decode_tps.mean"].unit == "tok/s"
-    rows = [{"fact_id": f.fact_id, "fact_key": f.key, "label": f.label, "value": f.value,
-             "text_value": f.text, "unit": f.unit, "category": f.category, "subject": f.subject,
-             "context": f.context, "metric": f.metric} for f in facts.values()]
+    rows = _rows(facts)
     found = derive("2025-10-01", rows)
     assert found.summary[0].startswith("Measured on 2025-10-01: llama 8B Q4_K - Medium")
     assert any(f.kind == "tool_result" for f in found.findings)
@@ -79,9 +82,7 @@ def test_a_failed_run_is_a_failure_not_a_zero(con) -> None:
     status = next(f for k, f in facts.items() if k.endswith(".status"))
     assert status.text == "failed: no request completed"
     assert not [k for k in facts if ".decode_tps." in k or ".ttft." in k]
-    rows = [{"fact_id": f.fact_id, "fact_key": f.key, "label": f.label, "value": f.value,
-             "text_value": f.text, "unit": f.unit, "category": f.category, "subject": f.subject,
-             "context": f.context, "metric": f.metric} for f in facts.values()]
+    rows = _rows(facts)
     kinds = {f.kind for f in derive("2025-10-01", rows).findings}
     assert "run_failure" in kinds
 
@@ -141,3 +142,22 @@ def test_project_suites_map_into_the_same_table(con) -> None:
     got = dict(con.execute("SELECT metric || '.' || stat, value FROM benchmark_results "
                            "WHERE tool = 'chimeraforge' AND test = 'baseline'").fetchall())
     assert got["decode_tps.mean"] == 102.0 and got["requests.value"] == 2
+
+
+def test_the_most_common_error_comes_from_the_tools_own_requests(con) -> None:
+    series = {"tool": "llmperf", "engine": None, "hardware": None, "config": None,
+              "test": "550/150 tokens concurrency=8"}
+    _load(con, [_result("2025-10-01", "failed", "value", 3, "count", run="r", **series),
+                _result("2025-10-01", "completed", "value", 7, "count", run="r", **series),
+                _result("2025-10-01", "error_rate", "value", 0.3, "ratio", run="r", **series)])
+    errors = ["429: Too Many Requests", "429: Too Many Requests", "500: boom"]
+    _load(con, [{"partition": "2025-10-02", "source_file": "r_individual_responses.json",
+                 "run_key": "2025-10-01r", "tool": "llmperf", "request_index": i, "ok": False,
+                 "error": e, "has_summary": True} for i, e in enumerate(errors)],
+          "benchmark_requests")  # the responses file carries no date: another day
+    facts = _facts(con, "2025-10-01")
+    top = next(f for k, f in facts.items() if k.endswith(".top_error"))
+    assert top.text == "429: Too Many Requests"
+    rows = _rows(facts)
+    errors_found = [f for f in derive("2025-10-01", rows).findings if f.kind == "errors"]
+    assert '"429: Too Many Requests"' in errors_found[0].template

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from chimera_pipeline.lib.facts.changes import classify
-from chimera_pipeline.lib.facts.model import PRIORITY_CHANGE, PRIORITY_MODEL, Fact
+from chimera_pipeline.lib.facts.model import PRIORITY_CHANGE, PRIORITY_MODEL, Fact, shorten
 
 # metric -> (label, higher is better); the order is the report's
 HEADLINE = {
@@ -56,8 +56,32 @@ def _where(partition: str, row: dict) -> str:
     return "benchmark_results WHERE " + " AND ".join(filters)
 
 
+_TOP_ERRORS = """
+    WITH r AS ({results}),
+    runs AS (SELECT DISTINCT {series}, run_key FROM r WHERE metric = 'failed' AND value > 0),
+    errors AS (SELECT run_key, model, test, error, count(*) AS n FROM benchmark_requests
+               WHERE NOT ok AND error IS NOT NULL GROUP BY ALL)
+    SELECT {runs_series}, e.error FROM runs
+    JOIN errors e ON runs.run_key IN (e.run_key, e.run_key || coalesce(' ' || e.model, '')
+                                                  || coalesce(' ' || e.test, ''))
+    QUALIFY row_number() OVER (PARTITION BY {runs_series} ORDER BY e.n DESC, e.error) = 1
+"""
+
+
+def _top_errors(con: duckdb.DuckDBPyConnection, partition: str) -> dict[str, str]:
+    """The most common error of each series' failed requests, where the tool wrote its
+    requests (llmperf's individual responses, GuideLLM's request lists...): series key ->
+    error. A tie goes to the first in sort order."""
+    sql = _TOP_ERRORS.format(results=RESULTS_SQL.format(where="partition = $partition"),
+                             series=_SERIES, runs_series=", ".join(f"runs.{c}" for c in SERIES))
+    return {_key(dict(zip(SERIES, row[:-1], strict=True))): row[-1]
+            for row in con.execute(sql, {"partition": partition}).fetchall()}
+
+
 def tool_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
-    """Per series: the headline statistics, the request counts, and failed runs."""
+    """Per series: the headline statistics, the request counts (with the most common error
+    where the requests are on record), and failed runs."""
+    top_errors = _top_errors(con, partition)
     rows = con.execute(f"""
         WITH r AS ({RESULTS_SQL.format(where="partition = $partition")})
         SELECT {_SERIES}, metric, stat, unit, avg(value) AS value, count(*) AS entries,
@@ -85,6 +109,11 @@ def tool_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
             facts.append(Fact(
                 f"{key}.{metric}", f"{row['tool']} {label}: {what}", value, unit,
                 "performance", PRIORITY_MODEL + 5, where, subject, metric, context=context))
+            if metric == "failed" and value and key in top_errors:
+                facts.append(Fact(f"{key}.top_error", f"{row['tool']} {label}: most common "
+                                  "error", None, None, "performance", PRIORITY_MODEL + 5,
+                                  "benchmark_requests WHERE NOT ok", subject, "top_error",
+                                  text=shorten(top_errors[key]), context=context))
             if row["failed_run"] and key not in failed_series:
                 failed_series.add(key)
                 facts.append(Fact(f"{key}.status", f"{row['tool']} {label}: run failed", None,

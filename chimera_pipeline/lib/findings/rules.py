@@ -154,11 +154,20 @@ def failures(facts: FactIndex) -> Iterator[Finding]:
         if not rate.get("context") or not rate["value"]:
             continue
         stem = rate["fact_key"].removesuffix(".error_rate")
+        if facts.key(f"{stem}.status"):
+            continue  # a run that failed outright: tool_results says so
         failed, total = facts.key(f"{stem}.failed"), facts.key(f"{stem}.requests")
         top = facts.key(f"{stem}.top_error")
-        error = top["text_value"] if top else "no error text"
         count = (f"{c(failed, bare=True)} of the {c(total, bare=True)} requests"
                  if failed and total else "Requests")
+        if top is None:  # a tool that counts its failed requests without saying why
+            yield Finding("errors", 70 + rate["value"] / 10,
+                          f"{count} to {rate['subject']} in {rate['context']} failed "
+                          f"({c(rate)}); the file does not say why.", (rate["subject"],),
+                          f"Find out why {c(rate)} of the requests to {rate['subject']} in "
+                          f"{rate['context']} failed, then rerun it.")
+            continue
+        error = top["text_value"]
         same_cause[(rate["context"], error)].append(rate)
         yield Finding(
             "errors", 70 + rate["value"] / 10,

@@ -128,6 +128,9 @@ def extract_json(head: Head) -> Extracted:
             continue
         metric, default = METRICS[name]
         unit = _unit(default, block.get("unit"))
+        if set(block) <= {"unit", "avg"}:  # one figure (a run's throughput), as the CSV's
+            entry.add(metric, "value", block.get("avg"), unit, f".{name}.avg")  # Metric,Value
+            continue
         for key, value in block.items():
             stat = stat_name(key) if key != "unit" else None
             if stat:

@@ -117,7 +117,7 @@ def extract_verbose(head: Head) -> Extracted:
     for i, block in enumerate(blocks, start=1):
         entry = Entry(TOOL, f"block {i}", f"{_key(head)}#{i}",
                       model=_model_above(text, block[0].start()), engine="ollama",
-                      test="ollama run --verbose")
+                      test="run --verbose")
         for match in block:
             metric, unit = _VERBOSE[match.group(1)]
             raw = match.group(2)
