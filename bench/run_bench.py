@@ -46,6 +46,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
 PROBES = Path(__file__).with_name("probes.py")
+REPLICATE = Path(__file__).with_name("replicate.py")
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -150,35 +151,60 @@ def bench_backfill(env: dict[str, str], data: Path, days: int) -> dict:
             "per_run_overhead_s": round(overhead, 3)}
 
 
+def _build_tree(tree: str, root: Path, files: int, corpus: Path | None) -> None:
+    """Write the ``tree`` kind of tree in a child process: the parent must stay small,
+    because a child's ru_maxrss counts the parent's pages it was forked with, and that
+    would inflate every peak RSS below."""
+    if tree == "real":
+        if corpus is None or not (corpus / "reports").is_dir():
+            raise SystemExit(f"--real needs the real corpus (--corpus), not found: {corpus}")
+        command = [sys.executable, str(REPLICATE), str(corpus), str(root), str(files)]
+    else:
+        command = [sys.executable, "-c", "import sys; from pathlib import Path; "
+                   "from chimera_pipeline.lib.sample import write_corpus; "
+                   "write_corpus(Path(sys.argv[1]), files=int(sys.argv[2]), seed=20, "
+                   "tools=sys.argv[3] == 'mixed')", str(root), str(files), tree]
+    subprocess.run(command, check=True, cwd=PROJECT, stdout=subprocess.DEVNULL)
+
+
+def _numbers(env: dict[str, str]) -> int:
+    return int(_query("SELECT count(*) FROM metric_values", env)[0][0])
+
+
+def _stage_seconds(env: dict[str, str]) -> dict[str, float]:
+    """Seconds per stage, summed over the runs of the build (one row per run and stage)."""
+    rows = _query("SELECT stage, sum(seconds) FROM (SELECT DISTINCT run_id, stage, seconds "
+                  "FROM stage_timings) GROUP BY 1 ORDER BY 1", env)
+    return {stage: round(float(seconds), 2) for stage, seconds in rows}
+
+
 def bench_size(files: int, workdir: Path, llm: bool, backfill_days: int = 30,
-               mixed: bool = False) -> dict:
-    """One tree of ``files`` files: the generated corpus, or (``mixed``) the corpus with a
-    quarter of its units other benchmark tools' outputs (llama-bench, vLLM, llmperf,
-    GuideLLM, GenAI-Perf, Ollama logs and API responses)."""
-    root = workdir / f"tree_{files}{'_mixed' if mixed else ''}"
+               tree: str = "generated", corpus: Path | None = None,
+               until_stage: str = "benchmark_metrics") -> dict:
+    """One tree of ``files`` files: ``generated`` (the package's corpus generator),
+    ``mixed`` (the same with a quarter of its units other benchmark tools' outputs:
+    llama-bench, vLLM, llmperf, GuideLLM, GenAI-Perf, Ollama logs and API responses) or
+    ``real`` (the real corpus replicated into dated run folders, ``replicate.py``)."""
+    root = workdir / f"tree_{files}_{tree}"
     began = time.perf_counter()
-    # in a child process: the parent must stay small, because a child's ru_maxrss counts the
-    # parent's pages it was forked with, and that would inflate every peak RSS below
-    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                    "from chimera_pipeline.lib.sample import write_corpus; "
-                    "write_corpus(Path(sys.argv[1]), files=int(sys.argv[2]), seed=20, "
-                    "tools=sys.argv[3] == 'mixed')",
-                    str(root), str(files), "mixed" if mixed else "generated"], check=True,
-                   cwd=PROJECT)
+    _build_tree(tree, root, files, corpus)
     generated = time.perf_counter() - began
     size_mb = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
-    data = workdir / f"data_{files}{'_mixed' if mixed else ''}"
+    data = workdir / f"data_{files}_{tree}"
     env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(data),
            "CHIMERA_PARTITION_START": "2024-01-01"}
     env.pop("DAGSTER_HOME", None)
-    until = ["run", "--until", "benchmark_metrics"]
-    row: dict = {"files": files, "tree": "mixed" if mixed else "generated",
+    until = ["run", "--until", until_stage]
+    mixed = tree == "mixed"
+    row: dict = {"files": files, "tree": tree, "until": until_stage,
                  "mb": round(size_mb, 1), "generate_s": round(generated, 1)}
     row["walk"] = _probe("walk", root)
     row["floor"] = _probe("floor", root)
     row["naive"] = _probe("naive", root)
     row["typed_floor"] = _probe("typed_floor", root)
     row["full"] = _chimera(until, env)
+    row["numbers"] = _numbers(env)
+    row["stage_seconds"] = _stage_seconds(env)
     if mixed:  # what the tools' readers made of their files
         row["tool_results"] = {tool: int(n) for tool, n in _query(
             "SELECT tool, count(*) FROM benchmark_results GROUP BY 1 ORDER BY 1", env)}
@@ -189,13 +215,22 @@ def bench_size(files: int, workdir: Path, llm: bool, backfill_days: int = 30,
     row["incremental"] = _chimera(until, env)  # the nightly case: nothing else ran since
     if backfill_days:  # explicit ranges: the next run compares the whole tree once
         row["backfill"] = bench_backfill(env, data, backfill_days)
-    row["run_overhead"] = bench_overhead(root, workdir / f"one_file_{files}")
+    row["run_overhead"] = bench_overhead(root, workdir / f"one_file_{files}", until_stage)
     if llm:
         row["llm"] = bench_llm(root, data, env)
     return row
 
 
-def bench_overhead(root: Path, workdir: Path) -> dict:
+def _big_csv(workdir: Path, mb: int) -> dict:
+    """One per-request CSV of ``mb`` MB ingested the way the metrics step does."""
+    result = _measured([sys.executable, str(PROBES), "big_csv", json.dumps(
+        {"root": str(workdir / "big_csv"), "mb": mb})])
+    result.update(json.loads(result.pop("output").strip().splitlines()[-1]))
+    shutil.rmtree(workdir / "big_csv", ignore_errors=True)
+    return result
+
+
+def bench_overhead(root: Path, workdir: Path, until_stage: str) -> dict:
     """Dagster's fixed cost of one run: ``chimera run --force`` on a tree of one small file
     (the second of two runs, so the instance and warehouse already exist)."""
     smallest = min((p for p in root.rglob("*.md") if p.is_file()), key=lambda p: p.stat().st_size)
@@ -204,7 +239,7 @@ def bench_overhead(root: Path, workdir: Path) -> dict:
     shutil.copy(smallest, tree / "reports" / smallest.name)
     env = {"CHIMERA_ARTIFACT_ROOT": str(tree), "CHIMERA_DATA_DIR": str(workdir / "data"),
            "CHIMERA_PARTITION_START": "2000-01-01"}
-    until = ["run", "--force", "--until", "benchmark_metrics"]
+    until = ["run", "--force", "--until", until_stage]
     _chimera(until, env)
     return _chimera(until, env)
 
@@ -285,13 +320,25 @@ def main() -> int:
                         help="days for the per-partition vs single-run backfill (0: skip)")
     parser.add_argument("--mixed", type=int, nargs="*", default=[],
                         help="sizes of trees mixing other benchmark tools' outputs in")
+    parser.add_argument("--real", type=int, nargs="*", default=[],
+                        help="sizes of trees replicating the real corpus (--corpus)")
+    parser.add_argument("--corpus", type=Path, default=PROJECT.parent / "shared" / "corpus"
+                        / "chimeraforge", help="the real corpus that --real replicates")
+    parser.add_argument("--until", default="benchmark_facts",
+                        help="the last stage the builds run (chimera run --until)")
+    parser.add_argument("--big-csv-mb", type=int, default=0,
+                        help="also ingest one per-request CSV of this many MB (0: skip)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="chimera_bench_"))
     try:
         rows = [bench_size(n, workdir, llm=not args.no_llm and i == 0,
-                           backfill_days=args.backfill_days) for i, n in enumerate(args.sizes)]
-        rows += [bench_size(n, workdir, llm=False, backfill_days=0, mixed=True)
-                 for n in args.mixed]
+                           backfill_days=args.backfill_days, until_stage=args.until)
+                for i, n in enumerate(args.sizes)]
+        rows += [bench_size(n, workdir, llm=False, backfill_days=0, tree="mixed",
+                            until_stage=args.until) for n in args.mixed]
+        rows += [bench_size(n, workdir, llm=False, backfill_days=0, tree="real",
+                            corpus=args.corpus, until_stage=args.until) for n in args.real]
+        big = _big_csv(workdir, args.big_csv_mb) if args.big_csv_mb else None
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -315,7 +362,11 @@ def main() -> int:
                "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     out = args.out or RESULTS / f"{dt.date.today()}_{machine['host']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=1, default=str))
+    if big:
+        print(f"one {big['mb']} MB per-request CSV: {big['parse_seconds']:.1f}s, peak RSS "
+              f"{big['peak_tree_rss_mb']:.0f} MB ({big['status']}, {big['rows']})")
+    out.write_text(json.dumps({"machine": machine, "rows": rows, "big_csv": big}, indent=1,
+                              default=str))
     print(f"results: {out}")
     return 0
 
