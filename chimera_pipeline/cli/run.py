@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import sys
 import threading
 import time
@@ -28,11 +29,21 @@ from chimera_pipeline.lib.store import stages
 BATCH_TAG = "chimera/batch"
 
 
-def benchmark_job():
-    """The job, rebuilt from the code location (``reconstructable`` needs a module-level fn)."""
+@functools.cache
+def _job():
     from chimera_pipeline.definitions import defs
 
     return defs().resolve_job_def("benchmark_job")
+
+
+def benchmark_job():
+    """The job, from the code location (``reconstructable`` needs a module-level fn).
+
+    Dagster calls this once per reconstruction (several times per run, and again in each
+    step process): building the definitions folder costs over a second of CPU each time,
+    and they cannot change while this process lives, so the first build is kept.
+    """
+    return _job()
 
 
 def _run_config(in_process: bool) -> dict:

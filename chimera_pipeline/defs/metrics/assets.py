@@ -21,6 +21,8 @@ from chimera_pipeline.lib.store.warehouse import (
     write_staged_metrics,
 )
 
+LOGGED_ERRORS = 20
+
 
 def _row_counts(staged: dict[str, list[Path]]) -> dict[str, int]:
     import pyarrow.parquet as pq
@@ -60,9 +62,16 @@ def benchmark_metrics(
         counts = _row_counts(staged)
     outcome = Counter(statuses["parse_status"].to_pylist())
     errors = statuses.filter(pc.equal(statuses["parse_status"], "error"))
-    for path, error in zip(errors["path"].to_pylist(), errors["parse_error"].to_pylist(),
+    # each log line is an event in the instance's storage: a thousand broken copies of one
+    # file would cost more than parsing them; the warehouse keeps every file's error
+    shown = errors.slice(0, LOGGED_ERRORS)
+    for path, error in zip(shown["path"].to_pylist(), shown["parse_error"].to_pylist(),
                            strict=True):
         context.log.warning(f"{path}: {error}")
+    if errors.num_rows > LOGGED_ERRORS:
+        context.log.warning(f"... and {errors.num_rows - LOGGED_ERRORS} more files that failed "
+                            "to parse: SELECT path, parse_error FROM artifact_files WHERE "
+                            "parse_status = 'error'")
     return dg.MaterializeResult(
         metadata={
             "files": statuses.num_rows,

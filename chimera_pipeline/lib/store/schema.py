@@ -9,6 +9,8 @@ replaces exactly those rows.
 
 from __future__ import annotations
 
+import functools
+
 import pyarrow as pa
 
 Column = tuple[str, str, str]  # name, DuckDB type, description
@@ -318,6 +320,12 @@ def create_statements() -> list[str]:
         statements += [f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{col}" {typ}'
                        for col, typ, _ in columns]
     return statements
+
+
+@functools.cache
+def expected_columns() -> frozenset[tuple[str, str]]:
+    """Every (table, column) the DDL creates."""
+    return frozenset((name, col) for name, columns in TABLES.items() for col, _, _ in columns)
 
 
 def arrow_schema(table: str) -> pa.Schema:

@@ -24,6 +24,7 @@ from chimera_pipeline.lib.store.schema import (
     arrow_schema,
     column_names,
     create_statements,
+    expected_columns,
 )
 
 
@@ -66,6 +67,13 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: object = None)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables and add missing columns. Every write calls this, so the usual case
+    (all there) is one catalog query instead of a few hundred idempotent DDL statements."""
+    present = set(con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+        "AND database_name = current_database()").fetchall())
+    if expected_columns() <= present:
+        return
     for statement in create_statements():
         con.execute(statement)
 
