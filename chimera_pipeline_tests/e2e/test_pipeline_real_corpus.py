@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from chimera_pipeline.lib.config import PROJECT_ROOT
+from chimera_pipeline.lib.facts import compute_days, fact_rows
+from chimera_pipeline.lib.store.warehouse import fetch_dicts
 from chimera_pipeline_tests import expected
 from chimera_pipeline_tests.support import LLM_TABLES, chimera, table_snapshot
 
@@ -160,3 +162,19 @@ def test_real_corpus_facts(real_db) -> None:
     assert quality[f"{mtime_day} quality.duplicates"] == 1  # the undated sweep summary copy
     assert quality["2025-09-30 quality.duplicates"] == 3  # two content-dated CSVs and the md
 
+
+
+def test_facts_of_a_block_of_days_equal_each_day_alone_and_the_stored_ones(real_db) -> None:
+    """Every producer computes a block of days in one query; that must give each day exactly
+    what computing it alone gives, and what the runs stored."""
+    days = [r[0] for r in real_db.execute(
+        "SELECT DISTINCT partition FROM artifact_files ORDER BY 1").fetchall()]
+    together = {day: fact_rows(day, facts) for day, facts in compute_days(real_db, days).items()}
+    for day in days:
+        assert fact_rows(day, compute_days(real_db, [day])[day]) == together[day], day
+    columns = list(together[days[0]][0])
+    stored = fetch_dicts(real_db, f"SELECT {', '.join(columns)} FROM facts")
+    key = lambda row: (row["partition"], row["fact_id"])  # noqa: E731
+    assert sorted(stored, key=key) == sorted((r for rows in together.values() for r in rows),
+                                             key=key)
+    assert len(stored) > 1000

@@ -4,7 +4,7 @@ import statistics
 
 import pytest
 
-from chimera_pipeline.lib.facts import compute_facts
+from chimera_pipeline.lib.facts import compute_days, compute_facts
 from chimera_pipeline.lib.facts.changes import classify
 from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
 
@@ -62,3 +62,24 @@ def test_regressions_against_earlier_partitions(con) -> None:
     assert "2025-10-01" in change.label
 
 
+
+
+def test_a_block_of_days_compares_each_day_with_its_previous_one(con) -> None:
+    """One query for the block: each day is paired with the latest earlier day of the same
+    group, also when that day is outside the block, and a day without it has no change."""
+    days = {"2025-10-01": [100.0, 101.0, 99.0], "2025-10-03": [90.0, 91.0, 89.0],
+            "2025-10-04": [90.5, 90.0, 89.5], "2025-10-06": [99.0, 100.0, 101.0]}
+    rows = [_run(day, i, v) for day, values in days.items() for i, v in enumerate(values)]
+    rows += [_run("2025-10-05", 1, 50.0, model="other:1")]
+    replace_partitions(con, [*days, "2025-10-05"], {"llm_runs": to_arrow("llm_runs", rows)})
+    block = compute_days(con, ["2025-10-03", "2025-10-04", "2025-10-05", "2025-10-06"])
+    key = "change.m:1.param_tuning.all.decode_tps.pct"
+    changes = {day: {f.key: f for f in facts}.get(key) for day, facts in block.items()}
+    assert changes["2025-10-03"].text == "regression" and "2025-10-01" in changes["2025-10-03"].label
+    assert changes["2025-10-04"].text == "within noise" and "2025-10-03" in changes["2025-10-04"].label
+    assert changes["2025-10-05"] is None  # m:1 was not measured that day
+    assert changes["2025-10-06"].text == "improvement" and "2025-10-04" in changes["2025-10-06"].label
+    for day, facts in block.items():  # the same as each day alone
+        assert [(f.fact_id, f.key, f.value, f.label) for f in facts] == [
+            (f.fact_id, f.key, f.value, f.label) for f in compute_facts(con, day)]
+    assert {f.key: f.value for f in block["2025-10-05"]}["inventory.files"] == 0

@@ -1,16 +1,17 @@
 """``benchmark_facts``: the deterministic analysis every report number comes from."""
 
+import tempfile
 import time
-from collections import Counter
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
-from chimera_pipeline.lib.facts import compute_facts, fact_rows
-from chimera_pipeline.lib.findings import derive, finding_rows
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.findings.build import stage_facts
 from chimera_pipeline.lib.store import stages
-from chimera_pipeline.lib.store.warehouse import record_stage, replace_partitions, to_arrow
+from chimera_pipeline.lib.store.warehouse import record_stage, replace_partitions
 
 
 @daily_asset(
@@ -27,19 +28,15 @@ def benchmark_facts(
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
     keys = sorted(context.partition_keys)
-    rows: list[dict] = []
-    findings: list[dict] = []
-    with warehouse.get_connection() as con:
+    data_dir = load_settings().data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with warehouse.get_connection() as con, tempfile.TemporaryDirectory(
+            prefix="chimera_facts_", dir=data_dir) as staging:
         replace_partitions(con, keys, {})  # creates the tables on a fresh warehouse
-        for key in keys:
-            day = fact_rows(key, compute_facts(con, key))
-            findings += finding_rows(key, derive(key, day), {f["fact_id"]: f for f in day})
-            rows += day
-        replace_partitions(con, keys, {"facts": to_arrow("facts", rows),
-                                       "findings": to_arrow("findings", findings)})
+        staged = stage_facts(con, keys, Path(staging))
+        replace_partitions(con, keys, staged.files)
         record_stage(con, keys, stages.FACTS.label, time.perf_counter() - began, context.run_id)
-    by_category = Counter(row["category"] for row in rows)
     return dg.MaterializeResult(
-        metadata={"facts": len(rows), "findings": sum(f["role"] == "finding" for f in findings),
-                  "by_category": dict(sorted(by_category.items()))}
+        metadata={"facts": staged.facts, "findings": staged.findings,
+                  "by_category": dict(sorted(staged.by_category.items()))}
     )

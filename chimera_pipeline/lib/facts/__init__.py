@@ -1,6 +1,13 @@
-"""The deterministic analysis of one partition in the context of earlier ones."""
+"""The deterministic analysis of each partition in the context of earlier ones.
+
+Every producer computes all the days it is given in one pass of set-based SQL (grouped by
+partition; changes pair each day with its previous comparable day by ``lag``): a backfill
+of a year costs a few queries per producer, not a few per day.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import duckdb
 
@@ -15,10 +22,21 @@ PRODUCERS = (inventory_facts, quality_facts, llm_facts, sweep_facts, compile_fac
              timing_facts, document_facts, tool_facts, tool_change_facts)
 
 
+def compute_days(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict[str, list[Fact]]:
+    """Every fact of each of ``days``, each day's numbered F1..Fn in priority order."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    by_day: dict[str, list[Fact]] = {day: [] for day in days}
+    for producer in PRODUCERS:
+        for day, fact in producer(con, days):
+            by_day[day].append(fact)
+    return {day: assign_ids(facts) for day, facts in by_day.items()}
+
+
 def compute_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
     """Every fact for ``partition``, numbered F1..Fn in priority order."""
-    facts = [fact for producer in PRODUCERS for fact in producer(con, partition)]
-    return assign_ids(facts)
+    return compute_days(con, [partition])[partition]
 
 
 def fact_rows(partition: str, facts: list[Fact]) -> list[dict]:
@@ -30,4 +48,4 @@ def fact_rows(partition: str, facts: list[Fact]) -> list[dict]:
              "display": f.display(), "provenance": f.provenance} for f in facts]
 
 
-__all__ = ["Fact", "compute_facts", "fact_rows"]
+__all__ = ["Fact", "compute_days", "compute_facts", "fact_rows"]

@@ -1,5 +1,9 @@
 """Changes against the latest earlier partition with the same model, suite and config.
 
+Every day of a run in one query: each (day, model, suite, config) mean is paired with the
+previous day that has the same group (``lag`` over the days), so a year's backfill costs
+one pass, not one pass per day over every day before it.
+
 Noise-aware rule (also in docs/pipeline.md): with ``d`` the difference of the two means and
 ``se = sqrt(s1²/n1 + s2²/n2)`` their standard error, a change is real when ``|d| > 2·se``
 and ``|d|`` is at least 2 % of the earlier mean. When either side has fewer than two
@@ -10,28 +14,29 @@ reported as "within noise".
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import duckdb
 
-from chimera_pipeline.lib.facts.model import PRIORITY_CHANGE, Fact
+from chimera_pipeline.lib.facts.model import IN_DAYS, PRIORITY_CHANGE, DayFacts, Fact
 
 _SQL = """
 WITH runs AS (
-    SELECT * FROM llm_runs WHERE partition <= $partition AND ok
-    QUALIFY row_number() OVER (PARTITION BY measurement_key ORDER BY source_file, source_row) = 1),
+    SELECT * FROM llm_runs WHERE partition <= $last AND ok
+    QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
+                               ORDER BY source_file, source_row) = 1),
 agg AS (
     SELECT partition, coalesce(model, 'unknown model') AS model, suite,
            CASE WHEN GROUPING(config_name) = 1 THEN 'all' ELSE coalesce(config_name, 'default')
            END AS config, avg({c}) AS mean, stddev_samp({c}) AS sd, count({c}) AS n
     FROM runs WHERE {c} IS NOT NULL
     GROUP BY GROUPING SETS ((partition, model, suite), (partition, model, suite, config_name))),
-now AS (SELECT * FROM agg WHERE partition = $partition),
-prev AS (
-    SELECT * FROM agg WHERE partition < $partition
-    QUALIFY row_number() OVER (PARTITION BY model, suite, config ORDER BY partition DESC) = 1)
-SELECT now.model, now.suite, now.config, prev.partition, prev.mean, prev.sd, prev.n,
-       now.mean, now.sd, now.n
-FROM now JOIN prev USING (model, suite, config) ORDER BY ALL
+paired AS (
+    SELECT *, lag(partition) OVER w AS prev_day, lag(mean) OVER w AS prev_mean,
+           lag(sd) OVER w AS prev_sd, lag(n) OVER w AS prev_n
+    FROM agg WINDOW w AS (PARTITION BY model, suite, config ORDER BY partition))
+SELECT partition, model, suite, config, prev_day, prev_mean, prev_sd, prev_n, mean, sd, n
+FROM paired WHERE prev_day IS NOT NULL AND {in_days} ORDER BY ALL
 """
 
 
@@ -48,12 +53,12 @@ def classify(prev_mean: float, prev_sd: float | None, prev_n: int, mean: float,
     return relative, "changed" if real else "within noise"
 
 
-def change_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
-    facts = []
+def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+    params = {"days": list(days), "last": max(days)}
     for column, label, unit, higher_is_better in (("decode_tps", "decode tokens/s", "tok/s", True),
                                                   ("ttft_s", "TTFT", "s", False)):
-        for model, suite, config, prev_day, pm, psd, pn, m, sd, n in con.execute(
-                _SQL.format(c=column), {"partition": partition}).fetchall():
+        for partition, model, suite, config, prev_day, pm, psd, pn, m, sd, n in con.execute(
+                _SQL.format(c=column, in_days=IN_DAYS), params).fetchall():
             relative, verdict = classify(pm, psd, pn, m, sd, n)
             if verdict == "changed":
                 better = (relative > 0) == higher_is_better
@@ -64,15 +69,14 @@ def change_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
                      f" AND suite='{suite}'")
             priority = PRIORITY_CHANGE + (0 if config == "all" else 40)
             subject = model if config == "all" else f"{model} {config}"
-            facts.append(Fact(f"{key}.pct", f"{scope}: {label} change vs {prev_day} ({verdict})",
-                              relative, "%", "change", priority, where, subject, column,
-                              text=verdict, context=suite))
+            yield partition, Fact(
+                f"{key}.pct", f"{scope}: {label} change vs {prev_day} ({verdict})", relative,
+                "%", "change", priority, where, subject, column, text=verdict, context=suite)
             # the two means compared, so a sentence about the change can cite both; the
             # previous one carries its day
-            facts.append(Fact(f"{key}.previous", f"{scope}: mean {label} on {prev_day}", pm,
+            yield partition, Fact(f"{key}.previous", f"{scope}: mean {label} on {prev_day}", pm,
                               unit, "change", priority + 1, where, subject, f"{column}.previous",
-                              text=str(prev_day), context=suite))
-            facts.append(Fact(f"{key}.current", f"{scope}: mean {label} on this day", m, unit,
+                              text=str(prev_day), context=suite)
+            yield partition, Fact(f"{key}.current", f"{scope}: mean {label} on this day", m, unit,
                               "change", priority + 1, where, subject, f"{column}.current",
-                              context=suite))
-    return facts
+                              context=suite)

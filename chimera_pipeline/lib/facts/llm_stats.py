@@ -1,15 +1,24 @@
 """Per model and config: request count, error rate, decode tokens/s and TTFT statistics.
 
 Failed requests count in the error rate and nowhere else. Rows that record the same
-measurement twice (a baseline CSV and its JSON twin) are counted once, by
+measurement twice on one day (a baseline CSV and its JSON twin) are counted once, by
 ``measurement_key``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
-from chimera_pipeline.lib.facts.model import PRIORITY_CONFIG, PRIORITY_MODEL, Fact, shorten
+from chimera_pipeline.lib.facts.model import (
+    IN_DAYS,
+    PRIORITY_CONFIG,
+    PRIORITY_MODEL,
+    DayFacts,
+    Fact,
+    shorten,
+)
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
 _STATS = (("mean", "avg({c})"), ("std", "stddev_samp({c})"), ("p50", "quantile_cont({c}, 0.5)"),
@@ -17,8 +26,16 @@ _STATS = (("mean", "avg({c})"), ("std", "stddev_samp({c})"), ("p50", "quantile_c
           ("p99", "quantile_cont({c}, 0.99)"), ("min", "min({c})"), ("max", "max({c})"))
 _METRICS = (("decode_tps", "decode tokens/s", "tok/s"), ("ttft_s", "TTFT", "s"))
 
-RUNS_SQL = """
-    SELECT * FROM llm_runs WHERE partition = $partition
+# the days' requests, each measurement once per day
+RUNS_SQL = f"""
+    SELECT * FROM llm_runs WHERE {IN_DAYS}
+    QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
+                               ORDER BY source_file, source_row) = 1
+"""
+
+# every day's requests, each measurement once over the whole warehouse (the roll-up's view)
+ALL_RUNS_SQL = """
+    SELECT * FROM llm_runs
     QUALIFY row_number() OVER (PARTITION BY measurement_key ORDER BY source_file, source_row) = 1
 """
 
@@ -32,35 +49,37 @@ def _select_list() -> str:
     return ", ".join(parts)
 
 
-def stats_rows(con: duckdb.DuckDBPyConnection, partition: str) -> list[dict]:
-    """One row per (model, suite) and per (model, suite, config)."""
+def stats_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> list[dict]:
+    """One row per day and (model, suite), and per day and (model, suite, config)."""
     sql = f"""
         WITH runs AS ({RUNS_SQL})
-        SELECT coalesce(model, 'unknown model') AS model, suite,
+        SELECT partition, coalesce(model, 'unknown model') AS model, suite,
                coalesce(config_name, 'all') AS config, GROUPING(config_name) AS whole_suite,
                count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed,
                {_select_list()}
         FROM runs
-        GROUP BY GROUPING SETS ((model, suite), (model, suite, config_name))
-        ORDER BY model, suite, config
+        GROUP BY GROUPING SETS ((partition, model, suite), (partition, model, suite, config_name))
+        ORDER BY partition, model, suite, config
     """
-    rows = fetch_dicts(con, sql, {"partition": partition})
-    top = {(m, s): e for m, s, e in con.execute(f"""
+    rows = fetch_dicts(con, sql, {"days": list(days)})
+    top = {(d, m, s): e for d, m, s, e in con.execute(f"""
         WITH runs AS ({RUNS_SQL}),
-        errors AS (SELECT coalesce(model, 'unknown model') AS model, suite, error,
+        errors AS (SELECT partition, coalesce(model, 'unknown model') AS model, suite, error,
                           count(*) AS n FROM runs WHERE NOT ok GROUP BY ALL)
-        SELECT model, suite, error FROM errors
-        QUALIFY row_number() OVER (PARTITION BY model, suite ORDER BY n DESC, error) = 1
-        """, {"partition": partition}).fetchall()}
+        SELECT partition, model, suite, error FROM errors
+        QUALIFY row_number() OVER (PARTITION BY partition, model, suite
+                                   ORDER BY n DESC, error) = 1
+        """, {"days": list(days)}).fetchall()}
     for row in rows:  # the most common error; a tie goes to the first in sort order
-        row["top_error"] = top.get((row["model"], row["suite"]))
+        row["top_error"] = top.get((row["partition"], row["model"], row["suite"]))
     # a suite without configs gives the same group twice; keep the whole-suite one
     return [r for r in rows if r["whole_suite"] or r["config"] != "all"]
 
 
-def llm_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
-    facts = []
-    for row in stats_rows(con, partition):
+def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+    for row in stats_rows(con, days):
+        partition = row["partition"]
+        facts: list[Fact] = []
         whole = bool(row["whole_suite"])
         scope = f"{row['model']} {row['suite']}" + ("" if whole else f" {row['config']}")
         key = f"llm.{row['model']}.{row['suite']}" + ("" if whole else f".{row['config']}")
@@ -74,7 +93,8 @@ def llm_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
 
         def add(metric: str, label: str, value: float | None, unit: str, p: int = priority,
                 key: str = key, scope: str = scope, where: str = where,
-                subject: str = subject, context: str | None = context) -> None:
+                subject: str = subject, context: str | None = context,
+                facts: list[Fact] = facts) -> None:
             if value is not None:
                 facts.append(Fact(f"{key}.{metric}", f"{scope}: {label}", float(value), unit,
                                   "performance", p, where, subject, metric, context=context))
@@ -91,4 +111,5 @@ def llm_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
             for name, _ in _STATS:
                 add(f"{column}.{name}", f"{label} {name}", row[f"{column}_{name}"], unit,
                     priority + (0 if name == "mean" else 5))
-    return facts
+        yield from ((partition, fact) for fact in facts)
+

@@ -8,7 +8,13 @@ decides which facts go first when a prompt has to be trimmed to fit the context 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+# A producer gives the facts of several days in one pass: (day, fact) pairs, each day's in
+# the order its report lists them. Its SQL filters with IN_DAYS and the ``$days`` parameter.
+DayFacts = Iterator[tuple[str, "Fact"]]
+IN_DAYS = "partition IN (SELECT unnest($days::VARCHAR[]))"
 
 PRIORITY_HEADLINE = 10
 PRIORITY_MODEL = 20

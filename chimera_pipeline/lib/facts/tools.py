@@ -9,10 +9,19 @@ sharing a ``run_key``), the JSON's full-precision value is used.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
 from chimera_pipeline.lib.facts.changes import classify
-from chimera_pipeline.lib.facts.model import PRIORITY_CHANGE, PRIORITY_MODEL, Fact, shorten
+from chimera_pipeline.lib.facts.model import (
+    IN_DAYS,
+    PRIORITY_CHANGE,
+    PRIORITY_MODEL,
+    DayFacts,
+    Fact,
+    shorten,
+)
 
 # metric -> (label, higher is better); the order is the report's
 HEADLINE = {
@@ -58,44 +67,47 @@ def _where(partition: str, row: dict) -> str:
 
 _TOP_ERRORS = """
     WITH r AS ({results}),
-    runs AS (SELECT DISTINCT {series}, run_key FROM r WHERE metric = 'failed' AND value > 0),
+    runs AS (SELECT DISTINCT partition, {series}, run_key FROM r
+             WHERE metric = 'failed' AND value > 0),
     errors AS (SELECT run_key, model, test, error, count(*) AS n FROM benchmark_requests
                WHERE NOT ok AND error IS NOT NULL GROUP BY ALL)
-    SELECT {runs_series}, e.error FROM runs
+    SELECT runs.partition, {runs_series}, e.error FROM runs
     JOIN errors e ON runs.run_key IN (e.run_key, e.run_key || coalesce(' ' || e.model, '')
                                                   || coalesce(' ' || e.test, ''))
-    QUALIFY row_number() OVER (PARTITION BY {runs_series} ORDER BY e.n DESC, e.error) = 1
+    QUALIFY row_number() OVER (PARTITION BY runs.partition, {runs_series}
+                               ORDER BY e.n DESC, e.error) = 1
 """
 
 
-def _top_errors(con: duckdb.DuckDBPyConnection, partition: str) -> dict[str, str]:
+def _top_errors(con: duckdb.DuckDBPyConnection, days: Sequence[str]
+                ) -> dict[tuple[str, str], str]:
     """The most common error of each series' failed requests, where the tool wrote its
-    requests (llmperf's individual responses, GuideLLM's request lists...): series key ->
-    error. A tie goes to the first in sort order."""
-    sql = _TOP_ERRORS.format(results=RESULTS_SQL.format(where="partition = $partition"),
+    requests (llmperf's individual responses, GuideLLM's request lists...): (day, series
+    key) -> error. A tie goes to the first in sort order."""
+    sql = _TOP_ERRORS.format(results=RESULTS_SQL.format(where=IN_DAYS),
                              series=_SERIES, runs_series=", ".join(f"runs.{c}" for c in SERIES))
-    return {_key(dict(zip(SERIES, row[:-1], strict=True))): row[-1]
-            for row in con.execute(sql, {"partition": partition}).fetchall()}
+    return {(row[0], _key(dict(zip(SERIES, row[1:-1], strict=True)))): row[-1]
+            for row in con.execute(sql, {"days": list(days)}).fetchall()}
 
 
-def tool_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
+def tool_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
     """Per series: the headline statistics, the request counts (with the most common error
     where the requests are on record), and failed runs."""
-    top_errors = _top_errors(con, partition)
+    top_errors = _top_errors(con, days)
     rows = con.execute(f"""
-        WITH r AS ({RESULTS_SQL.format(where="partition = $partition")})
-        SELECT {_SERIES}, metric, stat, unit, avg(value) AS value, count(*) AS entries,
-               bool_or(status = 'failed') AS failed_run
+        WITH r AS ({RESULTS_SQL.format(where=IN_DAYS)})
+        SELECT partition, {_SERIES}, metric, stat, unit, avg(value) AS value,
+               count(*) AS entries, bool_or(status = 'failed') AS failed_run
         FROM r WHERE (metric IN (SELECT unnest($metrics::VARCHAR[]))
                       AND stat IN (SELECT unnest($stats::VARCHAR[])) AND status = 'ok')
                   OR metric IN ('requests', 'completed', 'failed', 'error_rate')
-        GROUP BY ALL ORDER BY ALL""", {"partition": partition, "metrics": list(HEADLINE),
+        GROUP BY ALL ORDER BY ALL""", {"days": list(days), "metrics": list(HEADLINE),
                                        "stats": list(STATS)}).fetchall()
-    names = [*SERIES, "metric", "stat", "unit", "value", "entries", "failed_run"]
-    facts: list[Fact] = []
-    failed_series: set[str] = set()
+    names = ["partition", *SERIES, "metric", "stat", "unit", "value", "entries", "failed_run"]
+    failed_series: set[tuple[str, str]] = set()
     for values in rows:
         row = dict(zip(names, values, strict=True))
+        partition = row["partition"]
         label, key, subject = _series_label(row), _key(row), _subject(row)
         context = f"{row['tool']} {row['test'] or ''}".strip()
         where = _where(partition, row)
@@ -106,27 +118,28 @@ def tool_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
             else:
                 value, unit = row["value"], "requests"
             what = metric.replace("_", " ")
-            facts.append(Fact(
+            yield partition, Fact(
                 f"{key}.{metric}", f"{row['tool']} {label}: {what}", value, unit,
-                "performance", PRIORITY_MODEL + 5, where, subject, metric, context=context))
-            if metric == "failed" and value and key in top_errors:
-                facts.append(Fact(f"{key}.top_error", f"{row['tool']} {label}: most common "
-                                  "error", None, None, "performance", PRIORITY_MODEL + 5,
-                                  "benchmark_requests WHERE NOT ok", subject, "top_error",
-                                  text=shorten(top_errors[key]), context=context))
-            if row["failed_run"] and key not in failed_series:
-                failed_series.add(key)
-                facts.append(Fact(f"{key}.status", f"{row['tool']} {label}: run failed", None,
-                                  None, "performance", PRIORITY_MODEL, where, subject, "status",
-                                  text="failed: no request completed", context=context))
+                "performance", PRIORITY_MODEL + 5, where, subject, metric, context=context)
+            if metric == "failed" and value and (partition, key) in top_errors:
+                yield partition, Fact(
+                    f"{key}.top_error", f"{row['tool']} {label}: most common error", None,
+                    None, "performance", PRIORITY_MODEL + 5, "benchmark_requests WHERE NOT ok",
+                    subject, "top_error", text=shorten(top_errors[partition, key]),
+                    context=context)
+            if row["failed_run"] and (partition, key) not in failed_series:
+                failed_series.add((partition, key))
+                yield partition, Fact(
+                    f"{key}.status", f"{row['tool']} {label}: run failed", None, None,
+                    "performance", PRIORITY_MODEL, where, subject, "status",
+                    text="failed: no request completed", context=context)
             continue
         name = HEADLINE[metric][0]
-        facts.append(Fact(f"{key}.{metric}.{stat}", f"{row['tool']} {label}: {name} {stat}",
-                          row["value"], row["unit"], "performance",
-                          PRIORITY_MODEL + (0 if stat in ("mean", "value") else 5),
-                          f"{where} AND metric='{metric}' AND stat='{stat}'", subject,
-                          f"{metric}.{stat}", context=context))
-    return facts
+        yield partition, Fact(f"{key}.{metric}.{stat}", f"{row['tool']} {label}: {name} {stat}",
+                              row["value"], row["unit"], "performance",
+                              PRIORITY_MODEL + (0 if stat in ("mean", "value") else 5),
+                              f"{where} AND metric='{metric}' AND stat='{stat}'", subject,
+                              f"{metric}.{stat}", context=context)
 
 
 _CHANGES = """
@@ -142,27 +155,26 @@ spread AS (
     FROM r WHERE status = 'ok' GROUP BY ALL),
 agg AS (SELECT l.*, s.sd, coalesce(s.n, 1) AS n FROM level l LEFT JOIN spread s
         USING (partition, {series}, metric)),
-now AS (SELECT * FROM agg WHERE partition = $partition),
-prev AS (SELECT * FROM agg WHERE partition < $partition
-         QUALIFY row_number() OVER (PARTITION BY {series}, metric ORDER BY partition DESC) = 1)
-SELECT {now_series}, now.metric, prev.partition, prev.mean, prev.sd, prev.n,
-       now.mean, now.sd, now.n
-FROM now JOIN prev ON {same} AND now.metric = prev.metric ORDER BY ALL
+paired AS (
+    SELECT *, lag(partition) OVER w AS prev_day, lag(mean) OVER w AS prev_mean,
+           lag(sd) OVER w AS prev_sd, lag(n) OVER w AS prev_n
+    FROM agg WINDOW w AS (PARTITION BY {series}, metric ORDER BY partition))
+SELECT partition, {series}, metric, prev_day, prev_mean, prev_sd, prev_n, mean, sd, n
+FROM paired WHERE prev_day IS NOT NULL AND {in_days} ORDER BY ALL
 """
 
 
-def tool_change_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
+def tool_change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
     """Against the latest earlier day with the same series, by the noise-aware rule of
-    :mod:`.changes` (the tools' ``std`` and sample ``count`` where they give them)."""
-    sql = _CHANGES.format(
-        results=RESULTS_SQL.format(where="partition <= $partition"), series=_SERIES,
-        now_series=", ".join(f"now.{c}" for c in SERIES),
-        same=" AND ".join(f"now.{c} IS NOT DISTINCT FROM prev.{c}" for c in SERIES))
-    facts = []
-    for values in con.execute(sql, {"partition": partition, "metrics": list(HEADLINE)}
-                              ).fetchall():
-        row = dict(zip(SERIES, values[:len(SERIES)], strict=True))
-        metric, prev_day, pm, psd, pn, m, sd, n = values[len(SERIES):]
+    :mod:`.changes` (the tools' ``std`` and sample ``count`` where they give them); every
+    day of the run in one query (``lag`` over each series' days)."""
+    sql = _CHANGES.format(results=RESULTS_SQL.format(where="partition <= $last"),
+                          series=_SERIES, in_days=IN_DAYS)
+    for values in con.execute(sql, {"days": list(days), "last": max(days),
+                                    "metrics": list(HEADLINE)}).fetchall():
+        partition = values[0]
+        row = dict(zip(SERIES, values[1:len(SERIES) + 1], strict=True))
+        metric, prev_day, pm, psd, pn, m, sd, n = values[len(SERIES) + 1:]
         if not pm:
             continue
         relative, verdict = classify(pm, psd, int(pn), m, sd, int(n))
@@ -175,13 +187,13 @@ def tool_change_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fa
         where = _where(partition, row).replace(f"partition='{partition}'",
                                                f"partition IN ('{prev_day}','{partition}')")
         unit = "tok/s" if metric.endswith("_tps") else "req/s" if metric.endswith("_s") else "s"
-        facts.append(Fact(f"{key}.pct", f"{row['tool']} {label}: {name} change vs {prev_day} "
-                          f"({verdict})", relative, "%", "change", PRIORITY_CHANGE, where,
-                          subject, metric, text=verdict, context=context))
-        facts.append(Fact(f"{key}.previous", f"{row['tool']} {label}: {name} on {prev_day}", pm,
-                          unit, "change", PRIORITY_CHANGE + 1, where, subject,
-                          f"{metric}.previous", text=str(prev_day), context=context))
-        facts.append(Fact(f"{key}.current", f"{row['tool']} {label}: {name} on this day", m,
-                          unit, "change", PRIORITY_CHANGE + 1, where, subject,
-                          f"{metric}.current", context=context))
-    return facts
+        yield partition, Fact(f"{key}.pct", f"{row['tool']} {label}: {name} change vs "
+                              f"{prev_day} ({verdict})", relative, "%", "change",
+                              PRIORITY_CHANGE, where, subject, metric, text=verdict,
+                              context=context)
+        yield partition, Fact(f"{key}.previous", f"{row['tool']} {label}: {name} on {prev_day}",
+                              pm, unit, "change", PRIORITY_CHANGE + 1, where, subject,
+                              f"{metric}.previous", text=str(prev_day), context=context)
+        yield partition, Fact(f"{key}.current", f"{row['tool']} {label}: {name} on this day", m,
+                              unit, "change", PRIORITY_CHANGE + 1, where, subject,
+                              f"{metric}.current", context=context)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from chimera_pipeline.lib.facts.llm_stats import RUNS_SQL
+from chimera_pipeline.lib.facts.llm_stats import ALL_RUNS_SQL
 from chimera_pipeline.lib.report.comparison import leaderboard
 
 
@@ -41,7 +41,7 @@ def write_rollup(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> Path:
     days = con.execute("SELECT count(DISTINCT partition), min(partition), max(partition) "
                        "FROM artifact_files").fetchone()
     models = con.execute(f"""
-        WITH runs AS ({RUNS_SQL.replace('WHERE partition = $partition', '')})
+        WITH runs AS ({ALL_RUNS_SQL})
         SELECT coalesce(model, 'unknown model'), suite, count(*), count(*) FILTER (WHERE NOT ok),
                avg(decode_tps) FILTER (WHERE ok), avg(ttft_s) FILTER (WHERE ok)
         FROM runs GROUP BY ALL ORDER BY ALL""").fetchall()
