@@ -112,7 +112,7 @@ def test_llama_bench_json_after_console_lines_parses(tools_corpus: Path) -> None
     text, _ = read(tools_corpus, rel)
     out = parse(ParseContext(rel, "llama_bench_results", "json", "2026-03-02", text))
     assert len(out.rows["benchmark_results"]) == 60
-    assert out.rows["metric_values"] and any("2 line(s) before the JSON" in w
+    assert out.all_rows("metric_values") and any("2 line(s) before the JSON" in w
                                              for w in out.warnings)
 
 
@@ -342,7 +342,7 @@ def test_an_error_file_is_no_measurement() -> None:
     text = json.dumps({"error": "Failed"})
     kind, _ = recognise_file("results/run.json", "json", text)
     out = parse(ParseContext("results/run.json", kind, "json", "2025-01-02", text))
-    assert not out.rows.get("benchmark_results") and not out.rows.get("metric_values")
+    assert not out.rows.get("benchmark_results") and not out.all_rows("metric_values")
 
 
 def test_markdown_table_without_units_is_not_guessed() -> None:

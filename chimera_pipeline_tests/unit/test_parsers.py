@@ -65,7 +65,7 @@ def test_units_row_and_digit_grouping() -> None:
     text = ('"ID","Kernel Name","device__attribute_clock_rate","gpu__time_duration.sum"\n'
             '"","","","us"\n"0","k","22,80,000","9.408000"\n')
     values = parse(_ctx("reports/ncu_ollama_raw.csv", "nsight_compute_raw_csv",
-                        text)).rows["metric_values"]
+                        text)).all_rows("metric_values")
     by_metric = {v["metric"]: v for v in values}
     assert by_metric["device__attribute_clock_rate"]["value"] == 2280000.0
     duration = by_metric["gpu__time_duration.sum"]
@@ -78,7 +78,7 @@ def test_markdown_table_glued_to_the_previous_line() -> None:
             "- DType: torch.float32 | Backend | Success | Compile Time (s) | Mean (ms) |\n"
             "| --- | --- | --- | --- |\n| tensorrt | yes | 17.1626 | 0.431 |\n")
     values = parse(_ctx("reports/compilation/c.md", "compilation_bench_md",
-                        text)).rows["metric_values"]
+                        text)).all_rows("metric_values")
     cells = {(v["entity"], v["metric"]): (v["value"], v["unit"]) for v in values}
     assert cells[("tensorrt", "Compile Time (s)")] == (17.1626, "s")
     assert cells[("tensorrt", "Mean (ms)")][1] == "s"
@@ -118,7 +118,7 @@ def test_a_broken_file_is_recorded_and_the_rest_still_loads(tmp_path: Path) -> N
     assert status["reports/ncu_summary.csv"].parse_status == "error"
     assert "==ERROR== bad" in status["reports/ncu_summary.csv"].parse_error
     assert status["reports/good.json"].parse_status == "ok"
-    assert [(v["metric"], v["value"]) for v in result.tables["metric_values"]] == [
+    assert [(v["metric"], v["value"]) for v in result.all_rows("metric_values")] == [
         ("latency_ms", 0.005)]
 
 
@@ -156,7 +156,7 @@ def test_files_swapped_for_links_or_fifos_after_the_inventory_are_not_read(
     assert status["reports/pipe.json"].parse_status == "unreadable"
     assert "no longer a regular file" in status["reports/pipe.json"].parse_error
     assert status["reports/link_in.json"].parse_status == "ok"  # a link inside is followed
-    assert [v["value"] for v in result.tables["metric_values"]] == [1.0]
+    assert [v["value"] for v in result.all_rows("metric_values")] == [1.0]
 
 
 def _reference_csv_values(ctx: ParseContext, out: ParseOutput) -> None:
@@ -191,7 +191,7 @@ def test_the_hoisted_csv_extractor_stores_what_the_per_cell_path_does(
         except ParseError:
             continue
         _reference_csv_values(ctx, slow)
-        assert fast.rows.get("metric_values", []) == slow.rows.get("metric_values", [])
+        assert fast.all_rows("metric_values") == slow.all_rows("metric_values")
         assert +fast.counts == +slow.counts
         compared += len(slow.rows.get("metric_values", []))
     assert compared > 5_000

@@ -116,8 +116,7 @@ def parse_file(reader: RootReader, item: ParseItem, sink: RowSink, limit: int,
             clean_typed_rows(out, out.counts)
             totals.update(out.counts)
             warnings += [w for w in out.warnings if w not in warnings]
-            out.rows["metric_values"] = out.rows.get("metric_values", [])[
-                :max(0, MAX_VALUES_PER_FILE - values)]
+            out.cap("metric_values", MAX_VALUES_PER_FILE - values)
             values += out.count("metric_values")
             typed += sum(len(rows) for table, rows in out.rows.items()
                          if table != "metric_values")
@@ -135,14 +134,22 @@ class ParsedRows:
     """Rows for every metric table plus one status per file (a :class:`RowSink`)."""
 
     tables: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    columns: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     statuses: list[FileStatus] = field(default_factory=list)
 
     def add(self, out: parsers.ParseOutput) -> None:
         for table, rows in out.rows.items():
             self.tables[table].extend(rows)
+        for table, pieces in out.columns.items():
+            self.columns[table].extend(pieces)
 
     def discard(self) -> None:
         """Whole files only: a failed parse never reached :meth:`add`."""
+
+    def all_rows(self, table: str) -> list[dict]:
+        """Every row of ``table`` as a dict (for tests and small inputs)."""
+        return self.tables.get(table, []) + [row for piece in self.columns.get(table, ())
+                                             for row in piece.to_pylist()]
 
 
 def parse_files(root: Path, items: list[ParseItem]) -> ParsedRows:

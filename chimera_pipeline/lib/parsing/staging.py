@@ -44,15 +44,23 @@ def stage_chunk(root: Path, items: list[ParseItem], staging: Path, start: int,
     result = parse_files(root, items)
     staged: dict[str, Path] = {}
     for table in METRIC_TABLES:
-        rows = result.tables.get(table)
-        if not rows:
+        arrow = _table(table, result.tables.get(table), result.columns.get(table))
+        if arrow is None:
             continue
-        arrow = to_arrow(table, rows)
         if check is not None:
             check(table, arrow)
         staged[table] = staging / f"{table}_{start:09d}.parquet"
         pq.write_table(arrow, staged[table])
     return result.statuses, staged
+
+
+def _table(table: str, rows: list[dict] | None, pieces: list[pa.Table] | None
+           ) -> pa.Table | None:
+    """A table's dict rows and Arrow pieces as one Arrow table, or None when there are none."""
+    parts = ([to_arrow(table, rows)] if rows else []) + [p for p in pieces or () if p.num_rows]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
 
 
 class StagedFile:
@@ -64,9 +72,9 @@ class StagedFile:
         self.files: dict[str, list[Path]] = defaultdict(list)
 
     def add(self, out: parsers.ParseOutput) -> None:
-        for table, rows in out.rows.items():
-            if rows:
-                arrow = to_arrow(table, rows)
+        for table in {*out.rows, *out.columns}:
+            arrow = _table(table, out.rows.get(table), out.columns.get(table))
+            if arrow is not None:
                 if self.check is not None:
                     self.check(table, arrow)
                 self.folder.mkdir(parents=True, exist_ok=True)

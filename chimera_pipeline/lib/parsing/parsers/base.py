@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 
+import pyarrow as pa
+
 from chimera_pipeline.lib.formats.text import json_start
 from chimera_pipeline.lib.parsing.parsers.errors import ParseError
 from chimera_pipeline.lib.parsing.parsers.jsonload import load_json
@@ -55,17 +57,36 @@ class ParseContext:
 
 @dataclass
 class ParseOutput:
-    """Rows per warehouse table produced from one file."""
+    """Rows per warehouse table produced from one file: as dicts (``rows``) or, where an
+    extractor works on columns, as Arrow tables in the table's schema (``columns``)."""
 
     rows: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    columns: dict[str, list[pa.Table]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)  # skipped values by reason, for warnings
 
     def add(self, table: str, ctx: ParseContext, **values: object) -> None:
         self.rows[table].append({"partition": ctx.partition, "source_file": ctx.path, **values})
 
+    def all_rows(self, table: str) -> list[dict]:
+        """Every row of ``table`` as a dict, whichever way it was produced (for tests and
+        small files; the pipeline stages the columns as they are)."""
+        return self.rows.get(table, []) + [row for piece in self.columns.get(table, ())
+                                           for row in piece.to_pylist()]
+
     def count(self, table: str) -> int:
-        return len(self.rows.get(table, ()))
+        return len(self.rows.get(table, ())) + sum(t.num_rows for t in self.columns.get(
+            table, ()))
+
+    def cap(self, table: str, limit: int) -> None:
+        """Keep the first ``limit`` rows of ``table`` (dict rows first, then columns)."""
+        self.rows[table] = self.rows.get(table, [])[:max(0, limit)]
+        left, kept = max(0, limit - len(self.rows[table])), []
+        for piece in self.columns.get(table, ()):
+            kept.append(piece.slice(0, left))
+            left -= kept[-1].num_rows
+        if table in self.columns:
+            self.columns[table] = kept
 
 
 def measurement_key(*values: object) -> str:

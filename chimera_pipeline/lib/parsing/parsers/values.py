@@ -14,7 +14,7 @@ from chimera_pipeline.lib.parsing.numbers import (
     parse_number,
     unit_from_name,
 )
-from chimera_pipeline.lib.parsing.parsers import markdown
+from chimera_pipeline.lib.parsing.parsers import arrow_values, markdown
 from chimera_pipeline.lib.parsing.parsers.base import ParseContext, ParseError, ParseOutput
 from chimera_pipeline.lib.parsing.parsers.jsonload import load_json
 from chimera_pipeline.lib.parsing.parsers.tabular import read_csv
@@ -70,7 +70,21 @@ def _column_plan(name: str, unit: str | None) -> tuple[str, str | None, float, f
     return name, canonical_unit, canonical, limit, unit
 
 
+# below this, a table's cells cost Python less than Arrow's fixed per-file cost (measured
+# in docs/benchmarks.md: about 3 ms per call against ~0.3 us per cell in Python)
+ARROW_MIN_BYTES = 64 * 1024
+
+
 def csv_values(ctx: ParseContext, out: ParseOutput) -> None:
+    """Every numeric cell: as Arrow columns (:mod:`.arrow_values`) for a large regular table
+    or a streamed chunk, else row by row in Python."""
+    columnar = ctx.first_row > 1 or len(ctx.text) >= ARROW_MIN_BYTES
+    if not (columnar and arrow_values.csv_values(ctx, out, _column_plan, is_units_header,
+                                                 _LABEL_COLUMNS)):
+        csv_values_python(ctx, out)
+
+
+def csv_values_python(ctx: ParseContext, out: ParseOutput) -> None:
     """Every numeric cell, as :func:`_add` would store it, with the per-column work hoisted
     out of the cell loop (``test_parsers`` checks both give the same rows and counts)."""
     header, rows = read_csv(ctx.text)
