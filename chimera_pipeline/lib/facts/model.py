@@ -25,7 +25,7 @@ PRIORITY_INVENTORY = 60
 PRIORITY_CONFIG = 80
 
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     """One statement of the deterministic analysis."""
 

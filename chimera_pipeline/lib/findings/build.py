@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chimera_pipeline.lib.facts import compute_days, fact_rows
@@ -33,21 +34,26 @@ class Staged:
 
 def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Path,
                 block_days: int = BLOCK_DAYS) -> Staged:
-    """Compute ``days``' facts and findings block by block into ``staging``."""
+    """Compute ``days``' facts and findings block by block into ``staging``. Each day's rows
+    become Arrow as soon as its findings are derived: a busy day has thousands of facts,
+    and as dicts a block of such days would weigh several times its Arrow form."""
     days, staged = sorted(set(days)), Staged()
     for start in range(0, len(days), block_days):
-        facts: list[dict] = []
-        findings: list[dict] = []
-        for day, day_facts in compute_days(con, days[start:start + block_days]).items():
-            rows = fact_rows(day, day_facts)
-            findings += finding_rows(day, derive(day, rows), {f["fact_id"]: f for f in rows})
-            facts += rows
-        staged.facts += len(facts)
-        staged.findings += sum(f["role"] == "finding" for f in findings)
-        staged.by_category.update(row["category"] for row in facts)
-        for table, rows in (("facts", facts), ("findings", findings)):
-            if rows:
+        computed = compute_days(con, days[start:start + block_days])
+        tables: dict[str, list[pa.Table]] = {"facts": [], "findings": []}
+        for day in list(computed):
+            rows = fact_rows(day, computed.pop(day))
+            findings = finding_rows(day, derive(day, rows), {f["fact_id"]: f for f in rows})
+            staged.facts += len(rows)
+            staged.findings += sum(f["role"] == "finding" for f in findings)
+            staged.by_category.update(row["category"] for row in rows)
+            for table, table_rows in (("facts", rows), ("findings", findings)):
+                if table_rows:
+                    tables[table].append(to_arrow(table, table_rows))
+            del rows, findings
+        for table, pieces in tables.items():
+            if pieces:
                 path = staging / f"{table}_{start:06d}.parquet"
-                pq.write_table(to_arrow(table, rows), path)
+                pq.write_table(pa.concat_tables(pieces), path)
                 staged.files[table].append(str(path))
     return staged

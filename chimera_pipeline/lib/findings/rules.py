@@ -30,7 +30,7 @@ class FactIndex:
     """The day's facts, looked up by key or grouped by (context, metric)."""
 
     # the fields rules select by; a busy day has thousands of facts and a dozen lookups
-    INDEXED = ("metric", "category", "subject")
+    INDEXED = ("metric", "category")
 
     def __init__(self, facts: list[Fact]) -> None:
         self.facts = facts
