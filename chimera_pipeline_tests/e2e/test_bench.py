@@ -11,15 +11,24 @@ from chimera_pipeline_tests import expected
 from chimera_pipeline_tests.support import clean_env
 
 
-def test_the_benchmark_runs_at_1k(tmp_path) -> None:
+def test_the_benchmark_runs_at_1k(tmp_path, real_corpus) -> None:
     out = tmp_path / "bench.json"
     env = clean_env()
     result = subprocess.run([sys.executable, "bench/run_bench.py", "--sizes", "1000", "--out",
-                             str(out), "--backfill-days", "4", "--mixed", "400"], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                            text=True, timeout=1200)
+                             str(out), "--backfill-days", "4", "--mixed", "400", "--real", "312",
+                             "--corpus", str(real_corpus), "--big-csv-mb", "1"],
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                            timeout=1200)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "| 1000 |" in result.stdout and "× floor" in result.stdout
-    row, mixed = json.loads(out.read_text())["rows"]
+    results = json.loads(out.read_text())
+    row, mixed, real = results["rows"]
+    # the realistic tree: three copies of the real corpus, each file's copies unique
+    assert real["tree"] == "real" and real["walk"]["files"] == 312
+    assert real["numbers"] > 3 * 6000 and {"parse", "facts"} <= set(real["stage_seconds"])
+    assert "312 files (real): full build" in result.stdout
+    assert "1 benchmark day(s) in 1 run(s)" in real["incremental"]["output"]
+    assert results["big_csv"]["status"] == "ok" and results["big_csv"]["rows"]["llm_runs"] > 1000
     assert mixed["tree"] == "mixed" and "400 files (mixed): full build" in result.stdout
     assert {"llama-bench", "vllm", "llmperf", "guidellm", "genai-perf", "ollama",
             "chimeraforge"} <= set(mixed["tool_results"])

@@ -83,3 +83,19 @@ def test_a_block_of_days_compares_each_day_with_its_previous_one(con) -> None:
         assert [(f.fact_id, f.key, f.value, f.label) for f in facts] == [
             (f.fact_id, f.key, f.value, f.label) for f in compute_facts(con, day)]
     assert {f.key: f.value for f in block["2025-10-05"]}["inventory.files"] == 0
+
+
+def test_a_change_compares_the_means_each_day_reports(con) -> None:
+    """The same measurement on two days (a results file copied into the next day's folder)
+    counts on each day: the change's current mean is the day's own mean."""
+    first = [{**_run("2025-10-01", i, v), "measurement_key": f"k{i}"}
+             for i, v in enumerate([100.0, 101.0, 99.0])]
+    second = [{**_run("2025-10-02", i, v), "measurement_key": f"k{i}", "source_file": "a"}
+              for i, v in enumerate([100.0, 101.0, 99.0])]
+    second += [{**_run("2025-10-02", 3, 80.0), "measurement_key": "k3"}]
+    replace_partitions(con, ["2025-10-01", "2025-10-02"],
+                       {"llm_runs": to_arrow("llm_runs", first + second)})
+    facts = {f.key: f for f in compute_facts(con, "2025-10-02")}
+    day_mean = facts["llm.m:1.param_tuning.decode_tps.mean"].value
+    assert day_mean == pytest.approx(95.0)
+    assert facts["change.m:1.param_tuning.all.decode_tps.current"].value == pytest.approx(day_mean)

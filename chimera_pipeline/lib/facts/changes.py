@@ -2,7 +2,8 @@
 
 Every day of a run in one query: each (day, model, suite, config) mean is paired with the
 previous day that has the same group (``lag`` over the days), so a year's backfill costs
-one pass, not one pass per day over every day before it.
+one pass, not one pass per day over every day before it. A request written twice on one
+day counts once, as in :mod:`.llm_stats`, so a change's "current" mean is the day's mean.
 
 Noise-aware rule (also in docs/pipeline.md): with ``d`` the difference of the two means and
 ``se = sqrt(s1²/n1 + s2²/n2)`` their standard error, a change is real when ``|d| > 2·se``
