@@ -3,8 +3,10 @@ project's own Ollama suites (``llm_runs``) in the same measurement model.
 
 Both run inside the metrics write's transaction, after the partitions' staged rows are in,
 so the tables can never disagree. Failed requests never enter a statistic; they are
-counted. A ``llm_runs`` row recorded twice (a CSV and its JSON twin) counts once, by its
-``measurement_key``, as the project's facts count it.
+counted. A ``llm_runs`` row recorded twice on one day (a CSV and its JSON twin) counts
+once, by its ``measurement_key``, as the project's facts count it. The statements run per
+block of days (``BLOCK_DAYS``): the ordered aggregates hold a group's values in memory, and
+a year of requests at once would exceed DuckDB's memory limit.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ def _statistics(source: str, keys: list[str], mapping: dict[str, tuple[str, str]
     """
 
 
+BLOCK_DAYS = 31
+
+
 def derive_statements() -> list[str]:
     """The SQL statements (parameter ``$partitions``) that add the computed rows."""
     keys = ["partition", "source_file", "run_key", "tool", "model", "test"]
@@ -89,7 +94,7 @@ def derive_statements() -> list[str]:
                    row_number() OVER (ORDER BY source_file, source_row) AS ord,
                    {", ".join(LLM_RUN_METRICS)}
             FROM llm_runs WHERE {_PARTITIONS}
-            QUALIFY row_number() OVER (PARTITION BY measurement_key
+            QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
                                        ORDER BY source_file, source_row) = 1""",
         keys, LLM_RUN_METRICS,
         "'llm_runs of the day' AS locator, 'ollama' AS engine, 'computed' AS raw_unit")

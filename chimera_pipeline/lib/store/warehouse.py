@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from chimera_pipeline.lib.config import load_settings
-from chimera_pipeline.lib.store.results import derive_statements
+from chimera_pipeline.lib.store.results import BLOCK_DAYS, derive_statements
 from chimera_pipeline.lib.store.schema import (
     METRIC_TABLES,
     arrow_schema,
@@ -180,7 +180,8 @@ def write_staged_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[st
             "values_loaded = s.values_loaded FROM file_statuses AS s "
             "WHERE f.path = s.path AND f.partition IN (SELECT unnest(?::VARCHAR[]))",
             [keys],
-        ), *[(sql, {"partitions": keys}) for sql in derive_statements()]])
+        ), *[(sql, {"partitions": keys[start:start + BLOCK_DAYS]})
+             for start in range(0, len(keys), BLOCK_DAYS) for sql in derive_statements()]])
     finally:
         con.unregister("file_statuses")
 
