@@ -44,11 +44,9 @@ def _compare(text: str) -> tuple[int, bool]:
     try:
         values.csv_values_python(ctx, python)
     except ParseError:
-        assert not arrow_values.csv_values(ctx, arrow, values._column_plan,
-                                           values.is_units_header, values._LABEL_COLUMNS)
+        assert not arrow_values.csv_values(ctx, arrow)
         return 0, False
-    took = arrow_values.csv_values(ctx, arrow, values._column_plan, values.is_units_header,
-                                   values._LABEL_COLUMNS)
+    took = arrow_values.csv_values(ctx, arrow)
     if not took:
         return 0, False
     assert _rows(arrow) == _rows(python)
@@ -93,8 +91,7 @@ def test_the_per_file_cap_keeps_the_first_values_in_row_order(monkeypatch) -> No
     monkeypatch.setattr(arrow_values, "MAX_VALUES_PER_FILE", 7)
     ctx = ParseContext("x.csv", "generic_csv", "csv", "d", "a,b,c\n" + "1,2,3\n" * 5)
     out = ParseOutput()
-    assert arrow_values.csv_values(ctx, out, values._column_plan, values.is_units_header,
-                                   values._LABEL_COLUMNS)
+    assert arrow_values.csv_values(ctx, out)
     assert [r["locator"] for r in _rows(out)] == [
         "row1.a", "row1.b", "row1.c", "row2.a", "row2.b", "row2.c", "row3.a"]
     assert out.counts["values"] == 15

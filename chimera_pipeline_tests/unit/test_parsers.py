@@ -15,8 +15,7 @@ from chimera_pipeline.lib.parsing.parse_file import (
 from chimera_pipeline.lib.parsing.parsers import ParseContext, parse, values
 from chimera_pipeline.lib.parsing.parsers.base import ParseError, ParseOutput
 from chimera_pipeline.lib.parsing.parsers.llm_runs import model_from_filename
-from chimera_pipeline.lib.parsing.parsers.tabular import read_csv
-from chimera_pipeline.lib.parsing.parsers.values import is_units_header
+from chimera_pipeline.lib.parsing.parsers.tabular import LABEL_COLUMNS, is_units_header, read_csv
 from chimera_pipeline.lib.parsing.reader import RootReader
 from chimera_pipeline.lib.sample import write_corpus
 
@@ -166,7 +165,7 @@ def _reference_csv_values(ctx: ParseContext, out: ParseOutput) -> None:
     if is_units_header(rows):
         units, rows = [c.strip() for c in rows[0]], rows[1:]
     lowered = [h.lower() for h in header]
-    label = next((lowered.index(c) for c in values._LABEL_COLUMNS if c in lowered), None)
+    label = next((lowered.index(c) for c in LABEL_COLUMNS if c in lowered), None)
     for r, row in enumerate(rows, start=1):
         entity = row[label] if label is not None and label < len(row) else None
         for c, cell in enumerate(row[: len(header)]):

@@ -22,6 +22,7 @@ from chimera_pipeline.lib.common.text import decode_bytes, one_line
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.parsing import parsers
 from chimera_pipeline.lib.parsing.item import FileStatus, ParseItem
+from chimera_pipeline.lib.parsing.parsers.base import dict_rows
 from chimera_pipeline.lib.parsing.reader import RootReader, TooLarge
 from chimera_pipeline.lib.parsing.sanity import MAX_VALUES_PER_FILE, clean_typed_rows, summarise
 from chimera_pipeline.lib.parsing.stream_csv import chunks
@@ -148,8 +149,7 @@ class ParsedRows:
 
     def all_rows(self, table: str) -> list[dict]:
         """Every row of ``table`` as a dict (for tests and small inputs)."""
-        return self.tables.get(table, []) + [row for piece in self.columns.get(table, ())
-                                             for row in piece.to_pylist()]
+        return dict_rows(self.tables.get(table, []), self.columns.get(table, ()))
 
 
 def parse_files(root: Path, items: list[ParseItem]) -> ParsedRows:

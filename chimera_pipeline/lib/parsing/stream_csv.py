@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.parsing.parsers.base import ParseContext
-from chimera_pipeline.lib.parsing.parsers.values import is_units_header
+from chimera_pipeline.lib.parsing.parsers.tabular import delimiter_of, is_units_header
 
 ROWS_PER_CHUNK = 5_000
 
@@ -37,8 +37,7 @@ def chunks(path: Path, rel: str, kind: str, partition: str,
            rows_per_chunk: int = ROWS_PER_CHUNK) -> Iterator[ParseContext]:
     """Parse contexts for consecutive blocks of the CSV's rows."""
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        first_line = handle.readline(4096)
-        delimiter = next((d for d in (",", ";", "\t") if d in first_line), ",")
+        delimiter = delimiter_of(handle.readline(4096))
         handle.seek(0)
         reader = csv.reader(handle, delimiter=delimiter)
         header = next(reader, None)

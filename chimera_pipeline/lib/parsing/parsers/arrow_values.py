@@ -23,15 +23,20 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from chimera_pipeline.lib.parsing.numbers import parse_number, unit_from_name
+from chimera_pipeline.lib.parsing.numbers import is_non_finite, parse_number, unit_from_name
 from chimera_pipeline.lib.parsing.parsers.base import ParseContext, ParseOutput
+from chimera_pipeline.lib.parsing.parsers.tabular import (
+    LABEL_COLUMNS,
+    column_plan,
+    delimiter_of,
+    is_units_header,
+)
 from chimera_pipeline.lib.parsing.sanity import MAX_VALUES_PER_FILE
 from chimera_pipeline.lib.store.schema import arrow_schema
 
@@ -105,8 +110,6 @@ def _numbers(cells: pa.Array) -> tuple[pa.Array, pa.Array]:
     values = pc.if_else(finite, values, None)
     exotic = pc.match_substring_regex(cells, _NON_ASCII)
     if pc.any(exotic).as_py():  # Unicode digits and spaces: Python's own rules
-        from chimera_pipeline.lib.parsing.numbers import is_non_finite
-
         raw = cells.to_pylist()
         flags = exotic.to_pylist()
         values = pa.array([parse_number(c) if e else v for c, e, v in zip(
@@ -117,19 +120,16 @@ def _numbers(cells: pa.Array) -> tuple[pa.Array, pa.Array]:
     return values, non_finite
 
 
-def csv_values(ctx: ParseContext, out: ParseOutput,
-               plans: Callable, is_units_header: Callable, label_columns: tuple[str, ...]
-               ) -> bool:
+def csv_values(ctx: ParseContext, out: ParseOutput) -> bool:
     """Add the file's numeric cells to ``out`` as Arrow; False (nothing added) when the file
-    needs the Python path. ``plans`` and ``is_units_header`` are the Python path's own
-    per-column helpers, so both paths share one definition of units and limits.
+    needs the Python path. Units, limits, labels and the units row come from the helpers
+    both paths share (:mod:`.tabular`).
 
     The table is unpivoted first (every cell of every column in one array, with its row and
     column numbers): each step below is then one kernel call for the whole file, however
     many columns it has.
     """
-    first_line = ctx.text.split("\n", 1)[0][:4096]
-    delimiter = next((d for d in (",", ";", "\t") if d in first_line), ",")
+    delimiter = delimiter_of(ctx.text)
     header = _header(ctx.text, delimiter)
     if header is None:
         return False
@@ -151,8 +151,8 @@ def csv_values(ctx: ParseContext, out: ParseOutput,
             [[row[f"c{c}"] for c in range(width)] for row in head]):
         units, table = [c.strip() for c in head[0].values()], table.slice(1)
     lowered = [h.lower() for h in header]
-    label = next((lowered.index(c) for c in label_columns if c in lowered), None)
-    plan = [plans(name, (units[c] if c < len(units) and units[c] else None)
+    label = next((lowered.index(c) for c in LABEL_COLUMNS if c in lowered), None)
+    plan = [column_plan(name, (units[c] if c < len(units) and units[c] else None)
                   or unit_from_name(name)) for c, name in enumerate(header)]
     stored = out.counts["values"]
     found = _extract(table, plan, label, out.counts, first)

@@ -71,8 +71,7 @@ class ParseOutput:
     def all_rows(self, table: str) -> list[dict]:
         """Every row of ``table`` as a dict, whichever way it was produced (for tests and
         small files; the pipeline stages the columns as they are)."""
-        return self.rows.get(table, []) + [row for piece in self.columns.get(table, ())
-                                           for row in piece.to_pylist()]
+        return dict_rows(self.rows.get(table, []), self.columns.get(table, ()))
 
     def count(self, table: str) -> int:
         return len(self.rows.get(table, ())) + sum(t.num_rows for t in self.columns.get(
@@ -87,6 +86,11 @@ class ParseOutput:
             left -= kept[-1].num_rows
         if table in self.columns:
             self.columns[table] = kept
+
+
+def dict_rows(rows: list[dict], pieces: object) -> list[dict]:
+    """Dict rows followed by the rows of Arrow ``pieces``, as dicts."""
+    return rows + [row for piece in pieces for row in piece.to_pylist()]
 
 
 def measurement_key(*values: object) -> str:

@@ -17,16 +17,13 @@ from chimera_pipeline.lib.parsing.numbers import (
 from chimera_pipeline.lib.parsing.parsers import arrow_values, markdown
 from chimera_pipeline.lib.parsing.parsers.base import ParseContext, ParseError, ParseOutput
 from chimera_pipeline.lib.parsing.parsers.jsonload import load_json
-from chimera_pipeline.lib.parsing.parsers.tabular import read_csv
-from chimera_pipeline.lib.parsing.sanity import (
-    MAX_SECONDS,
-    MAX_TOKENS_PER_SECOND,
-    MAX_VALUES_PER_FILE,
-    implausible,
+from chimera_pipeline.lib.parsing.parsers.tabular import (
+    LABEL_COLUMNS,
+    column_plan,
+    is_units_header,
+    read_csv,
 )
-
-_LABEL_COLUMNS = ("config_name", "model", "test name", "test_name", "kernel name", "prompt",
-                  "prompt_text", "scenario", "backend", "name", "tag")
+from chimera_pipeline.lib.parsing.sanity import MAX_VALUES_PER_FILE, implausible
 
 
 def _add(out: ParseOutput, ctx: ParseContext, locator: str, metric: str, raw: object,
@@ -50,26 +47,6 @@ def _add(out: ParseOutput, ctx: ParseContext, locator: str, metric: str, raw: ob
         "raw_value": str(raw), "raw_unit": unit})
 
 
-def _is_units_row(row: list[str]) -> bool:
-    filled = [cell.strip() for cell in row if cell.strip()]
-    return bool(filled) and all(parse_number(c) is None and len(c) <= 20 for c in filled)
-
-
-def is_units_header(rows: list[list[str]]) -> bool:
-    """A second header line of units (Nsight Compute writes one) under the column names."""
-    return len(rows) > 1 and _is_units_row(rows[0]) and not _is_units_row(rows[1])
-
-
-def _column_plan(name: str, unit: str | None) -> tuple[str, str | None, float, float | None,
-                                                        str | None]:
-    """What every cell of one column shares: (metric, canonical unit, factor to it, upper
-    plausibility limit or None, unit as written). Worked out once per column, not per cell:
-    a CSV's cells are most of the values in a tree."""
-    canonical, canonical_unit = normalise(1.0, unit)
-    limit = {"s": MAX_SECONDS, "tok/s": MAX_TOKENS_PER_SECOND}.get(canonical_unit)
-    return name, canonical_unit, canonical, limit, unit
-
-
 # below this, a table's cells cost Python less than Arrow's fixed per-file cost (measured
 # in docs/benchmarks.md: about 3 ms per call against ~0.3 us per cell in Python)
 ARROW_MIN_BYTES = 64 * 1024
@@ -79,8 +56,7 @@ def csv_values(ctx: ParseContext, out: ParseOutput) -> None:
     """Every numeric cell: as Arrow columns (:mod:`.arrow_values`) for a large regular table
     or a streamed chunk, else row by row in Python."""
     columnar = ctx.first_row > 1 or len(ctx.text) >= ARROW_MIN_BYTES
-    if not (columnar and arrow_values.csv_values(ctx, out, _column_plan, is_units_header,
-                                                 _LABEL_COLUMNS)):
+    if not (columnar and arrow_values.csv_values(ctx, out)):
         csv_values_python(ctx, out)
 
 
@@ -99,8 +75,8 @@ def csv_values_python(ctx: ParseContext, out: ParseOutput) -> None:
     if ctx.first_row == 1 and is_units_header(rows):
         units, rows = [c.strip() for c in rows[0]], rows[1:]
     lowered = [h.lower() for h in header]
-    label = next((lowered.index(c) for c in _LABEL_COLUMNS if c in lowered), None)
-    plans = [_column_plan(name, (units[c] if c < len(units) and units[c] else None)
+    label = next((lowered.index(c) for c in LABEL_COLUMNS if c in lowered), None)
+    plans = [column_plan(name, (units[c] if c < len(units) and units[c] else None)
                           or unit_from_name(name)) for c, name in enumerate(header)]
     counts, width = out.counts, len(header)
     partition, source = ctx.partition, ctx.path
