@@ -1,8 +1,8 @@
 """``chimera run``: find the days that need work, run them as Dagster runs, settle the tree.
 
-The command orchestrates; the decisions live in ``lib``: :class:`IncrementalState` says
-whether anything changed and which days are stale, and the runs take their inventory from the
-scan it just did (a scan snapshot named by a run tag).
+The command orchestrates; the decisions live in ``lib``: the :class:`Planner` the sensor and
+the schedule also ask says which days need a run and how they group into runs, and the runs
+take their inventory from the scan it just did (a scan snapshot named by a run tag).
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_S
 from chimera_pipeline.deployment.profile import run_config_execution
 from chimera_pipeline.deployment.reaper import launcher_tags, reap_dead_runs
 from chimera_pipeline.lib.config import Settings, SettingsError
-from chimera_pipeline.lib.incremental.days import contiguous_ranges
-from chimera_pipeline.lib.incremental.state import IncrementalState
+from chimera_pipeline.lib.incremental.planner import Block, Planner
 from chimera_pipeline.lib.inventory import scan_snapshot
 from chimera_pipeline.lib.store import stages
 
@@ -130,37 +129,36 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
               "set CHIMERA_ARTIFACT_ROOT", file=sys.stderr)
         return 2
     explicit = bool(args.date or args.date_from or args.date_to)
-    state = IncrementalState(settings, args.until)
+    planner = Planner(settings, args.until)
     # a streamed walk, compared folder by folder with the last complete run's prints as it
     # goes: the no-change run's memory does not grow with the tree
-    tree = None if explicit else state.fingerprint()
-    if tree and not args.force and state.unchanged(tree):
+    plan = (planner.explicit(list(args.date or ()), args.date_from, args.date_to) if explicit
+            else planner.stale(force=args.force))  # before Dagster
+    if plan.unchanged:
         print("chimera: nothing changed since the last run (same files, warehouse untouched); "
               "--force runs every day anyway\nchimera: no benchmark days to run")
         return 0
-    plan = state.plan(dates=list(args.date or ()), date_from=args.date_from,
-                      date_to=args.date_to, force=args.force, tree=tree)  # before Dagster
     for message in plan.messages:
         print(f"chimera: {message}")
-    state.stage(plan)  # settled once every run succeeds; not held through them
+    planner.stage(plan)  # settled once every run succeeds; not held through them
     snapshot = scan_snapshot.save(settings.data_dir, plan.records,
                                   plan.tree_files) if plan.days else None
-    days = plan.days
+    blocks = planner.blocks(plan, per_day=args.per_partition)
     del plan  # the runs read the snapshot; don't hold the records beside them
     try:
-        return _launch(args, settings, days, state, snapshot)
+        return _launch(args, settings, blocks, planner, snapshot)
     finally:
         scan_snapshot.remove(settings.data_dir, snapshot)
-        state.discard()
+        planner.discard()
 
 
-def _launch(args: argparse.Namespace, settings: Settings, days: list[dt.date],
-            state: IncrementalState, snapshot: str | None) -> int:
-    """Start the runs for ``days`` (one per contiguous block, or per day), report, settle."""
+def _launch(args: argparse.Namespace, settings: Settings, blocks: list[Block],
+            planner: Planner, snapshot: str | None) -> int:
+    """Start one run per block of days, report, settle."""
     from chimera_pipeline.deployment.instance import prepare_dagster_home
 
-    if not days:
-        state.finish(ok=True)
+    if not blocks:
+        planner.finish(ok=True)
         print("chimera: no benchmark days to run")
         return 0
     try:
@@ -169,20 +167,20 @@ def _launch(args: argparse.Namespace, settings: Settings, days: list[dt.date],
         print(f"chimera: {exc}", file=sys.stderr)
         return 2
     _reap(home)
-    groups = [(d, d) for d in days] if args.per_partition else contiguous_ranges(days)
-    print(f"chimera: {len(days)} benchmark day(s) in {len(groups)} run(s); "
+    days = sum((b.last - b.first).days + 1 for b in blocks)
+    print(f"chimera: {days} benchmark day(s) in {len(blocks)} run(s); "
           f"artifacts {settings.artifact_root}")
     began = time.perf_counter()
-    jobs = [(i, len(groups), first, last, args.in_process, args.until, snapshot)
-            for i, (first, last) in enumerate(groups, start=1)]
+    jobs = [(i, len(blocks), b.first, b.last, args.in_process, args.until, snapshot)
+            for i, b in enumerate(blocks, start=1)]
     if args.parallel > 1:
         with ProcessPoolExecutor(args.parallel) as pool:
             outcomes = list(pool.map(_run_group, jobs))
     else:
         outcomes = [_run_group(job) for job in jobs]
     failures = outcomes.count(False)
-    state.finish(ok=not failures)  # every day now up to date: the next no-change run is cheap
-    print(f"chimera: {len(groups) - failures}/{len(groups)} run(s) succeeded in "
+    planner.finish(ok=not failures)  # every day now up to date: the next no-change run is cheap
+    print(f"chimera: {len(blocks) - failures}/{len(blocks)} run(s) succeeded in "
           f"{time.perf_counter() - began:.1f}s")
     print(f"  warehouse: {settings.warehouse_path}")
     print(f"  reports:   {settings.reports_dir}")

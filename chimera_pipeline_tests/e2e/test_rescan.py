@@ -11,7 +11,7 @@ import pytest
 
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.incremental import folder_prints, tree_state
-from chimera_pipeline.lib.incremental.state import IncrementalState
+from chimera_pipeline.lib.incremental.planner import Planner
 from chimera_pipeline.lib.inventory import scan_cache
 from chimera_pipeline.lib.inventory.records import inventory_row
 from chimera_pipeline.lib.sample import write_corpus
@@ -118,17 +118,16 @@ def _restore(settled: dict, data_only: bool = False) -> None:
 def _plans(settled: dict, monkeypatch: pytest.MonkeyPatch):
     for key, value in settled["env"].items():
         monkeypatch.setenv(key, value)
-    state = IncrementalState(load_settings(), UNTIL)
-    tree = state.fingerprint()
-    assert tree.changed and tree_state.trusted(state.marker, state.settings.partition_start,
-                                               state.rank, state.settings.warehouse_path,
-                                               state.cache)
-    kwargs = {"dates": [], "date_from": None, "date_to": None, "force": False}
-    fast = state.plan(tree=tree, **kwargs)
-    fast_cache = scan_cache.load(state.cache)
+    planner = Planner(load_settings(), UNTIL)
+    tree = planner.fingerprint()
+    assert tree.changed and tree_state.trusted(planner.marker, planner.settings.partition_start,
+                                               planner.rank, planner.settings.warehouse_path,
+                                               planner.cache)
+    fast = planner.stale(tree)
+    fast_cache = scan_cache.load(planner.cache)
     _restore(settled, data_only=True)
-    whole = state.plan(tree=tree_state.TreePrint(tree.digest, None), **kwargs)
-    return tree, fast, fast_cache, whole, scan_cache.load(state.cache)
+    whole = planner.stale(tree_state.TreePrint(tree.digest, None))
+    return tree, fast, fast_cache, whole, scan_cache.load(planner.cache)
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.strip("_") for c in CHANGES])

@@ -14,15 +14,7 @@ from chimera_pipeline.defs.automation.sensors import new_artifacts
 from chimera_pipeline_tests.support import open_instance
 
 
-def test_schedule_at_0200_requests_the_previous_day() -> None:
-    when = dt.datetime(2025, 10, 9, 2, 0, tzinfo=dt.UTC)
-    request = nightly_benchmarks(dg.build_schedule_context(scheduled_execution_time=when))
-    assert request.partition_key == "2025-10-08"
-    assert nightly_benchmarks.cron_schedule == "0 2 * * *"
-    assert nightly_benchmarks.default_status == dg.DefaultScheduleStatus.RUNNING
-
-
-def _write(root: Path, rel: str, text: str, age_s: float = 3600) -> Path:
+def _write(root: Path, rel: str, text: str = "model,tps\na,1\n", age_s: float = 3600) -> Path:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -33,56 +25,71 @@ def _write(root: Path, rel: str, text: str, age_s: float = 3600) -> Path:
 
 @pytest.fixture
 def root(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("CHIMERA_ARTIFACT_ROOT", str(tmp_path))
-    monkeypatch.setenv("CHIMERA_SENSOR_SETTLE_SECONDS", "60")
-    return tmp_path
+    tree = tmp_path / "artifacts"
+    tree.mkdir()
+    monkeypatch.setenv("CHIMERA_ARTIFACT_ROOT", str(tree))
+    monkeypatch.setenv("CHIMERA_DATA_DIR", str(tmp_path / "data"))
+    return tree
 
 
-def _tick(cursor=None):
-    result = new_artifacts(dg.build_sensor_context(cursor=cursor))
-    return sorted(r.partition_key for r in result.run_requests or []), result.cursor
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
 
 
-def test_sensor_requests_exactly_the_changed_days(root) -> None:
-    today = dt.datetime.now(dt.UTC).date()
-    _write(root, "reports/ollama/20251002-151204/prompt_suite_runs.csv", "timestamp,model\n")
-    _write(root, "reports/ollama/20251002-151446/prompt_suite_runs.csv", "timestamp,model\n")
-    _write(root, "csv_data/chimera_metrics_20250930_133204.json", "{}")  # a late-arriving old day
-    days, cursor = _tick()
-    assert days == ["2025-09-30", "2025-10-02"]
-
-    assert _tick(cursor)[0] == []  # nothing changed: nothing to run
-
-    changed = _write(root, "csv_data/chimera_metrics_20250930_133204.json", '{"a": 1}', 1800)
-    days, cursor = _tick(cursor)
-    assert days == ["2025-09-30"]
-
-    _write(root, f"reports/run_{today:%Y%m%d}.csv", "x\n1\n")  # today's partition exists
-    days, cursor = _tick(cursor)
-    assert days == [today.isoformat()]
-    assert changed.exists()
+def test_schedule_at_0200_requests_the_previous_day_when_it_needs_a_run(root) -> None:
+    _write(root, "reports/runs_20251008.csv")
+    when = dt.datetime(2025, 10, 9, 2, 0, tzinfo=dt.UTC)
+    request = nightly_benchmarks(dg.build_schedule_context(scheduled_execution_time=when))
+    assert request.partition_key == "2025-10-08" and request.run_key == "nightly-2025-10-08"
+    assert nightly_benchmarks.cron_schedule == "0 2 * * *"
+    assert nightly_benchmarks.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
-def test_a_file_still_being_written_waits_until_it_settles(root) -> None:
-    growing = _write(root, "reports/ollama/20251008-122701/gemma3_benchmark_runs.csv",
-                     "timestamp,model\n", age_s=0)
-    days, cursor = _tick()
-    assert days == []  # modified just now: not taken
-    with growing.open("a") as handle:
-        handle.write("2025-10-08T16:27:01,gemma3:latest\n")
-    assert _tick(cursor)[0] == []  # still growing
-    past = time.time() - 120
-    os.utime(growing, (past, past))
-    days, cursor = _tick(cursor)
-    assert days == ["2025-10-08"]
-    assert _tick(cursor)[0] == []
+def test_schedule_skips_a_day_without_files_and_says_so(root, monkeypatch) -> None:
+    when = dt.datetime(2025, 10, 9, 2, 0, tzinfo=dt.UTC)
+    skip = nightly_benchmarks(dg.build_schedule_context(scheduled_execution_time=when))
+    assert isinstance(skip, dg.SkipReason)
+    assert skip.skip_message == "no artifact file is dated 2025-10-08: nothing to run"
+    monkeypatch.setenv("CHIMERA_SCHEDULE_FORCE", "1")
+    forced = nightly_benchmarks(dg.build_schedule_context(scheduled_execution_time=when))
+    assert forced.partition_key == "2025-10-08"
 
 
-def test_run_keys_are_stable_for_the_same_change(root) -> None:
-    _write(root, "reports/ollama/20251002-151204/prompt_suite_runs.csv", "timestamp,model\n")
-    first = new_artifacts(dg.build_sensor_context()).run_requests
-    second = new_artifacts(dg.build_sensor_context()).run_requests
-    assert [r.run_key for r in first] == [r.run_key for r in second]
+def _tick(instance, cursor=None) -> dg.SensorResult:
+    return new_artifacts(dg.build_sensor_context(instance=instance, cursor=cursor))
+
+
+def test_sensor_requests_a_day_as_a_partition_and_consecutive_days_as_one_range(
+        root, instance) -> None:
+    for name in ("runs_20251001", "runs_20251002", "runs_20251003", "runs_20251007"):
+        _write(root, f"reports/{name}.csv")
+    result = _tick(instance)
+    block, day = result.run_requests
+    assert block.partition_key is None and block.partition_key_range == dg.PartitionKeyRange(
+        "2025-10-01", "2025-10-03")
+    assert block.run_key.startswith("2025-10-01..2025-10-03:")
+    assert block.tags["chimera/planned_files"] == "3"
+    assert day.partition_key == "2025-10-07" and day.run_key.startswith("2025-10-07:")
+    again = _tick(instance, result.cursor)
+    assert not again.run_requests and "as at the last plan" in again.skip_reason.skip_message
+
+
+def test_sensor_plans_nothing_while_a_run_of_the_job_is_in_flight(root, instance) -> None:
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    _write(root, "reports/runs_20251001.csv")
+    instance.add_run(DagsterRun(job_name="benchmark_job", run_id="f" * 36,
+                                status=dg.DagsterRunStatus.STARTED))
+    result = _tick(instance)
+    assert not result.run_requests
+    assert result.skip_reason.skip_message.startswith("run ffffffff is started; planning after")
+
+
+def test_sensor_says_why_when_the_root_is_missing(tmp_path, monkeypatch, instance) -> None:
+    monkeypatch.setenv("CHIMERA_ARTIFACT_ROOT", str(tmp_path / "gone"))
+    assert "is missing" in _tick(instance).skip_reason.skip_message
 
 
 def test_pools_are_set_in_the_instance(tmp_path, monkeypatch) -> None:

@@ -148,6 +148,12 @@ class Settings:
     sensor_settle_seconds: float = setting(
         60.0, "float", "a file modified more recently than this is still being written: the "
         "sensor waits", "operations", minimum=0)
+    sensor_interval_seconds: int = setting(
+        60, "int", "seconds between two ticks of the `new_artifacts` sensor (read when the "
+        "code location loads)", "operations", minimum=1)
+    schedule_force: bool = setting(
+        False, "bool", "the nightly schedule runs the previous day even when it is up to date "
+        "(by default such a tick is skipped, with the reason)", "operations")
 
     # -- the LLM step
     llm_backend: str = setting(

@@ -28,20 +28,24 @@ class Plan:
     tree_files: int = 0
     prints: list[FolderPrint] | None = None  # the scanned tree's prints (None: not to settle)
     messages: list[str] = field(default_factory=list)
+    considered: list[dt.date] = field(default_factory=list)  # the days compared
+    unchanged: bool = False  # answered by the marker: the tree is as when last found up to date
 
 
 def plan_run(settings: Settings, *, dates: list[dt.date], date_from: dt.date | None,
              date_to: dt.date | None, until: str, force: bool,
              tree: tree_state.TreePrint | None, changed: set[str] | None,
-             saved_prints: Path) -> Plan:
+             saved_prints: Path, only: set[dt.date] | None = None) -> Plan:
     """The days to run up to ``until``. ``tree`` is this command's fingerprint walk (None for
     explicit dates, which never settle); ``changed``, when the marker can be trusted, the
-    folders to rescan instead of the whole tree."""
+    folders to rescan instead of the whole tree; ``only``, the days a caller asks about (a
+    plan of some days cannot settle the tree)."""
     if changed is not None:
-        plan = _changed_folders_only(settings, changed, until, saved_prints)
+        plan = _changed_folders_only(settings, changed, until, saved_prints, only)
         if plan is not None:
             return plan
-    return _whole_tree(settings, dates, date_from, date_to, until, force, tree is not None)
+    return _whole_tree(settings, dates, date_from, date_to, until, force,
+                       tree is not None and only is None, only)
 
 
 def _from_start(settings: Settings, days: list[dt.date], plan: Plan) -> list[dt.date]:
@@ -62,7 +66,7 @@ def _stale(settings: Settings, records, days: list[dt.date], until: str) -> set[
 
 
 def _whole_tree(settings: Settings, dates, date_from, date_to, until: str, force: bool,
-                settle: bool) -> Plan:
+                settle: bool, only: set[dt.date] | None) -> Plan:
     from chimera_pipeline.lib.inventory.scan import scan_configured
 
     prints: list[FolderPrint] = []
@@ -71,6 +75,9 @@ def _whole_tree(settings: Settings, dates, date_from, date_to, until: str, force
     explicit = bool(dates or date_from or date_to)
     days = _from_start(settings, select_days({r.benchmark_date for r in records}, dates,
                                              date_from, date_to), plan)
+    if only is not None:
+        days = [d for d in days if d in only]
+    plan.considered = list(days)
     if days and not explicit and not force:
         todo = _stale(settings, records, days, until)
         if len(todo) < len(days):
@@ -83,7 +90,7 @@ def _whole_tree(settings: Settings, dates, date_from, date_to, until: str, force
 
 
 def _changed_folders_only(settings: Settings, changed: set[str], until: str,
-                          saved_prints: Path) -> Plan | None:
+                          saved_prints: Path, only: set[dt.date] | None) -> Plan | None:
     from chimera_pipeline.lib.incremental.rescan import rescan
 
     cache = cache_path_for(settings)
@@ -92,8 +99,12 @@ def _changed_folders_only(settings: Settings, changed: set[str], until: str,
     if found is None:
         return None
     found.save_cache(cache)
-    plan = Plan(days=[], tree_files=found.file_count, prints=found.prints)
+    plan = Plan(days=[], tree_files=found.file_count,
+                prints=found.prints if only is None else None)
     every_day = _from_start(settings, sorted(found.all_days()), plan)
+    if only is not None:
+        every_day = [d for d in every_day if d in only]
+    plan.considered = list(every_day)
     touched_days = found.touched_days()
     touched = [d for d in every_day if d in touched_days]
     records = found.records_for({d.isoformat() for d in touched}) if touched else []

@@ -67,7 +67,7 @@ def _file_state(path: Path) -> list | None:
     return [info.st_size, info.st_mtime_ns]
 
 
-def _warehouse_state(warehouse: Path) -> list:
+def warehouse_state(warehouse: Path) -> list:
     """Size and mtime of the warehouse and its WAL: any write since changes them."""
     return [_file_state(warehouse), _file_state(warehouse.with_name(warehouse.name + ".wal"))]
 
@@ -95,7 +95,7 @@ def settle(marker: Path, pending: Path, salt: str, stage_rank: int, warehouse: P
     os.replace(pending, prints_path(marker))
     tmp = marker.with_suffix(".tmp")
     tmp.write_text(json.dumps({"version": VERSION, "fingerprint": digest, "stage": stage_rank,
-                               "salt": salt, "warehouse": _warehouse_state(warehouse),
+                               "salt": salt, "warehouse": warehouse_state(warehouse),
                                "cache": scanned_cache if _file_state(cache) == scanned_cache
                                else None}))
     os.replace(tmp, marker)
@@ -113,7 +113,7 @@ def unchanged(marker: Path, digest: str, stage_rank: int, warehouse: Path) -> bo
     """True when the marker says this exact tree is already done up to ``stage_rank``."""
     saved = _saved(marker)
     return (saved.get("fingerprint") == digest and saved.get("stage", -1) >= stage_rank
-            and saved.get("warehouse") == _warehouse_state(warehouse))
+            and saved.get("warehouse") == warehouse_state(warehouse))
 
 
 def trusted(marker: Path, salt: str, stage_rank: int, warehouse: Path, cache: Path) -> bool:
@@ -121,7 +121,7 @@ def trusted(marker: Path, salt: str, stage_rank: int, warehouse: Path, cache: Pa
     ``stage_rank`` and described by the scan cache: nobody wrote either since the marker."""
     saved = _saved(marker)
     return (saved.get("salt") == salt and saved.get("stage", -1) >= stage_rank
-            and saved.get("warehouse") == _warehouse_state(warehouse)
+            and saved.get("warehouse") == warehouse_state(warehouse)
             and saved.get("cache") is not None and saved.get("cache") == _file_state(cache))
 
 
