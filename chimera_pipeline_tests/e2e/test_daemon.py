@@ -5,7 +5,9 @@ server) then runs the ``new_artifacts`` sensor every 5 s against the same instan
 start nothing; a late file of an old day and a file of a new day give one run each, for
 exactly those days; three consecutive new days give one run over the range; after them the
 sensor settles the tree, ``chimera run`` finds nothing to do, and the nightly schedule skips
-the up-to-date day with the reason instead of starting a run.
+the up-to-date day with the reason instead of starting a run. The LLM step talks to the
+tests' local server that speaks Ollama's protocol: what is under test here is which runs
+start, not what the model writes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 
 from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.lib.config import PROJECT_ROOT
+from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.support import chimera, chimera_command, clean_env, open_instance
 
 SWEEP = ("model,quant,prompt_tokens,decode_tps,ttft_ms\n"
@@ -91,12 +94,19 @@ def _finished(instance, count: int) -> list | None:
 
 
 @pytest.fixture
-def ui(tmp_path: Path):
+def ollama():
+    with FakeOllama() as server:
+        yield server
+
+
+@pytest.fixture
+def ui(tmp_path: Path, ollama: FakeOllama):
     root, data = tmp_path / "artifacts", tmp_path / "data"
     for day in (1, 2, 3):
         _write(root, dt.date(2025, 10, day))
     env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(data),
-           "CHIMERA_SENSOR_INTERVAL_SECONDS": "5", "CHIMERA_SENSOR_SETTLE_SECONDS": "1"}
+           "CHIMERA_SENSOR_INTERVAL_SECONDS": "5", "CHIMERA_SENSOR_SETTLE_SECONDS": "1",
+           "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url}
     result = chimera(["run"], env, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 benchmark day(s) in 1 run(s)" in result.stdout
@@ -106,7 +116,8 @@ def ui(tmp_path: Path):
         start_new_session=True)
     try:
         with open_instance(data / "dagster_home") as instance:
-            yield {"root": root, "env": env, "process": process, "instance": instance}
+            yield {"root": root, "env": env, "process": process, "instance": instance,
+                   "ollama": ollama}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -144,7 +155,9 @@ def test_the_sensor_runs_exactly_what_the_cli_left_undone(ui, monkeypatch) -> No
     settled = _wait("a tick after the runs", lambda: _ticks_after(instance, since, 2), 300,
                     process)
     assert all(t.status == TickStatus.SKIPPED for t in settled)
+    assert any(t.skip_reason.startswith("every day up to date") for t in settled)
     assert len(_sensor_runs(instance)) == 3
+    calls = len(ui["ollama"].requests)
     assert time.time() - started < 1200
 
     result = chimera(["run"], ui["env"], timeout=300)
@@ -159,3 +172,4 @@ def test_the_sensor_runs_exactly_what_the_cli_left_undone(ui, monkeypatch) -> No
     skip = nightly_benchmarks(dg.build_schedule_context(scheduled_execution_time=when))
     assert isinstance(skip, dg.SkipReason)
     assert skip.skip_message.startswith("2025-10-10 is up to date")
+    assert len(ui["ollama"].requests) == calls  # no LLM call since the sensor's last run
