@@ -92,7 +92,8 @@ def test_ui_shows_assets_lineage_partitions_automation_and_checks(webserver) -> 
     checks = {c["name"] for n in nodes.values() for c in n["assetChecksOrError"]["checks"]}
     assert checks == {"artifact_files_schema_and_rows", "metrics_schema_and_values",
                       "llm_runs_error_rate", "facts_cover_every_day",
-                      "latest_partition_freshness", "grounding_rate", "reports_written"}
+                      "latest_partition_freshness", "no_performance_regressions",
+                      "grounding_rate", "reports_written"}
     repo = data["repositoriesOrError"]["nodes"][0]
     assert [(s["name"], s["cronSchedule"]) for s in repo["schedules"]] == [
         ("nightly_benchmarks", "0 2 * * *")]

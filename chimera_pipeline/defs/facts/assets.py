@@ -10,6 +10,7 @@ from dagster_duckdb import DuckDBResource
 from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.findings.build import stage_facts
+from chimera_pipeline.lib.report.notify import notify_regressions
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.warehouse import record_stage, replace_partitions
 
@@ -20,15 +21,18 @@ from chimera_pipeline.lib.store.warehouse import record_stage, replace_partition
     group_name="facts",
     kinds={"duckdb"},
     description="Per model/config statistics, best sweep configs, compile results, inventory "
-    "counts, data-quality findings and changes against earlier days, and the findings and "
-    "recommendations ranked from them. Tables: facts, findings.",
+    "counts, data-quality findings and changes against earlier days, the findings and "
+    "recommendations ranked from them, and the regressions and improvements beyond the noise "
+    "band (a regressed day is sent to CHIMERA_ALERT_WEBHOOK / _COMMAND when set). Tables: "
+    "facts, findings, alerts.",
 )
 def benchmark_facts(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
     keys = sorted(context.partition_keys)
-    data_dir = load_settings().data_dir
+    settings = load_settings()
+    data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     with warehouse.get_connection() as con, tempfile.TemporaryDirectory(
             prefix="chimera_facts_", dir=data_dir) as staging:
@@ -36,7 +40,11 @@ def benchmark_facts(
         staged = stage_facts(con, keys, Path(staging))
         replace_partitions(con, keys, staged.files)
         record_stage(con, keys, stages.FACTS.label, time.perf_counter() - began, context.run_id)
+        # after the facts are committed: a hook that fails or hangs cannot lose them
+        sent = notify_regressions(con, sorted(staged.regressions), settings, lambda message, ok:
+                                  (context.log.info if ok else context.log.warning)(message))
     return dg.MaterializeResult(
         metadata={"facts": staged.facts, "findings": staged.findings,
-                  "by_category": dict(sorted(staged.by_category.items()))}
+                  "by_category": dict(sorted(staged.by_category.items())),
+                  "regressed_days": len(staged.regressions), "alerts_sent": sent}
     )

@@ -1,4 +1,5 @@
-"""Checks on ``benchmark_facts``: facts exist for days with files; freshness of the data."""
+"""Checks on ``benchmark_facts``: facts exist for days with files; freshness of the data;
+no series regressed beyond its noise band."""
 
 import datetime as dt
 
@@ -9,7 +10,10 @@ from chimera_pipeline.defs.check_window import run_window
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.config.docs import describe
 from chimera_pipeline.lib.store import stages
-from chimera_pipeline.lib.store.checks import days_since_latest
+from chimera_pipeline.lib.store.checks import alerts_in_window, days_since_latest
+
+SEVERITY = load_settings().regression_check  # read when the code location loads: blocking is
+# part of the check's definition
 
 
 @dg.asset_check(asset=stages.FACTS.asset, description="Every day with files has facts.")
@@ -37,3 +41,57 @@ def latest_partition_freshness(context: dg.AssetCheckExecutionContext,
                                severity=dg.AssetCheckSeverity.WARN,
                                metadata={"days_since_latest_benchmark": -1 if age is None else age,
                                          "limit_days": limit})
+
+
+def _table(alerts: list[dict], reports: str) -> str:
+    """The alerts as a Markdown table, each with both days' reports."""
+    lines = ["| day | series | metric | before | now | change | noise band | reports |",
+             "|---|---|---|---|---|---|---|---|"]
+    for a in alerts:
+        unit = a["unit"] or ""
+        change = "" if a["change"] is None else f"{a['change']:+.1f} {a['change_unit']}"
+        band = "" if a["noise_band"] is None else f"±{a['noise_band']:.1f} {a['change_unit']}"
+        before = "compiled" if a["kind"] == "compile" and a["verdict"] == "regression" else (
+            "failed" if a["kind"] == "compile" else f"{a['previous']:.4g} {unit}")
+        now = ("fails" if a["verdict"] == "regression" else "compiles") if a["kind"] == (
+            "compile") else f"{a['current']:.4g} {unit}"
+        lines.append(f"| {a['partition']} | {a['series']} | {a['metric']} | {before} "
+                     f"({a['previous_day']}) | {now} | {change} | {band} | "
+                     f"{reports}/{a['previous_day']}/report.md, "
+                     f"{reports}/{a['partition']}/report.md |")
+    return "\n".join(lines)
+
+
+@dg.asset_check(
+    asset=stages.FACTS.asset, blocking=SEVERITY == "block",
+    description="No throughput, latency, error rate or compile result regressed against the "
+    "last day its series was measured, beyond the noise band (severity: "
+    f"{describe('regression_check')}). Improvements are listed, never fail it.")
+def no_performance_regressions(context: dg.AssetCheckExecutionContext,
+                               warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    window = run_window(context.run.tags)
+    with warehouse.get_connection() as con:
+        days = alerts_in_window(con, window)
+    alerts = [a for day in sorted(days) for a in days[day]]
+    regressions = [a for a in alerts if a["verdict"] == "regression"]
+    improvements = [a for a in alerts if a["verdict"] == "improvement"]
+    regressed = sorted({a["partition"] for a in regressions})
+    if regressions:
+        shown = "; ".join(f"{a['partition']} {a['text']}" for a in regressions[:3])
+        more = f" (and {len(regressions) - 3} more)" if len(regressions) > 3 else ""
+        description = (f"{len(regressions)} regression(s) on {', '.join(regressed)}: "
+                       f"{shown}{more}")
+    else:
+        description = (f"no regression beyond the noise band; {len(improvements)} "
+                       "improvement(s)" if improvements else "no change beyond the noise band")
+    reports = str(load_settings().reports_dir)
+    metadata: dict = {"regressions": len(regressions), "improvements": len(improvements),
+                      "regressed_days": ", ".join(regressed) or "none"}
+    if regressions:
+        metadata["regression_list"] = dg.MetadataValue.md(_table(regressions, reports))
+    if improvements:
+        metadata["improvement_list"] = dg.MetadataValue.md(_table(improvements, reports))
+    return dg.AssetCheckResult(
+        passed=not regressions, description=description[:1000], metadata=metadata,
+        severity=dg.AssetCheckSeverity.WARN if SEVERITY == "warn"
+        else dg.AssetCheckSeverity.ERROR)

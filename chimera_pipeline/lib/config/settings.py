@@ -148,6 +148,20 @@ class Settings:
     sensor_settle_seconds: float = setting(
         60.0, "float", "a file modified more recently than this is still being written: the "
         "sensor waits", "operations", minimum=0)
+    regression_check: str = setting(
+        "warn", "choice", "severity of the `no_performance_regressions` check: `warn`, `error`, "
+        "or `block` (error, and a regressed day's analysis and report wait)", "operations",
+        choices=("warn", "error", "block"))
+    alert_webhook: str | None = setting(
+        None, "str", "POST each regressed day's alert here as JSON (`text`, `content`, `day`, "
+        "`regressions`: Slack, Mattermost, Discord and Teams workflows read it); credentials "
+        "in it are redacted from logs", "operations")
+    alert_command: str | None = setting(
+        None, "str", "run this command for each regressed day, the alert text on stdin and "
+        "`CHIMERA_ALERT_DAY` set", "operations")
+    alert_timeout: float = setting(
+        10.0, "float", "seconds the webhook or command may take; a failed delivery is logged "
+        "and never fails the run", "operations", minimum=0.1)
     sensor_interval_seconds: int = setting(
         60, "int", "seconds between two ticks of the `new_artifacts` sensor (read when the "
         "code location loads)", "operations", minimum=1)

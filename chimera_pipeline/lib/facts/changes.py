@@ -15,7 +15,7 @@ reported as "within noise".
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import duckdb
 
@@ -54,30 +54,50 @@ def classify(prev_mean: float, prev_sd: float | None, prev_n: int, mean: float,
     return relative, "changed" if real else "within noise"
 
 
-def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+def noise_band(prev_mean: float, prev_sd: float | None, prev_n: int, sd: float | None,
+               n: int) -> float:
+    """The smallest change, in % of the earlier mean, that the rule above calls real."""
+    if prev_n >= 2 and n >= 2 and prev_sd is not None and sd is not None and prev_mean:
+        se = math.sqrt(prev_sd**2 / prev_n + sd**2 / n)
+        return max(200.0 * se / abs(prev_mean), 2.0)
+    return 5.0
+
+
+# the request metrics compared day to day: column, label, unit, higher is better
+COMPARED = (("decode_tps", "decode tokens/s", "tok/s", True), ("ttft_s", "TTFT", "s", False))
+
+
+def change_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> Iterator[tuple]:
+    """Each (day, model, suite, config, metric) of ``days`` paired with the previous day of
+    the same series: ``(column, label, unit, higher_is_better, partition, model, suite,
+    config, prev_day, prev_mean, prev_sd, prev_n, mean, sd, n)``."""
     params = {"days": list(days), "last": max(days)}
-    for column, label, unit, higher_is_better in (("decode_tps", "decode tokens/s", "tok/s", True),
-                                                  ("ttft_s", "TTFT", "s", False)):
-        for partition, model, suite, config, prev_day, pm, psd, pn, m, sd, n in con.execute(
-                _SQL.format(c=column, in_days=IN_DAYS), params).fetchall():
-            relative, verdict = classify(pm, psd, pn, m, sd, n)
-            if verdict == "changed":
-                better = (relative > 0) == higher_is_better
-                verdict = "improvement" if better else "regression"
-            scope = f"{model} {suite}" + ("" if config == "all" else f" {config}")
-            key = f"change.{model}.{suite}.{config}.{column}"
-            where = (f"llm_runs WHERE partition IN ('{prev_day}','{partition}') AND model='{model}'"
-                     f" AND suite='{suite}'")
-            priority = PRIORITY_CHANGE + (0 if config == "all" else 40)
-            subject = model if config == "all" else f"{model} {config}"
-            yield partition, Fact(
-                f"{key}.pct", f"{scope}: {label} change vs {prev_day} ({verdict})", relative,
-                "%", "change", priority, where, subject, column, text=verdict, context=suite)
-            # the two means compared, so a sentence about the change can cite both; the
-            # previous one carries its day
-            yield partition, Fact(f"{key}.previous", f"{scope}: mean {label} on {prev_day}", pm,
-                              unit, "change", priority + 1, where, subject, f"{column}.previous",
-                              text=str(prev_day), context=suite)
-            yield partition, Fact(f"{key}.current", f"{scope}: mean {label} on this day", m, unit,
-                              "change", priority + 1, where, subject, f"{column}.current",
-                              context=suite)
+    for column, label, unit, higher_is_better in COMPARED:
+        for row in con.execute(_SQL.format(c=column, in_days=IN_DAYS), params).fetchall():
+            yield (column, label, unit, higher_is_better, *row)
+
+
+def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+    for (column, label, unit, higher_is_better, partition, model, suite, config, prev_day, pm,
+         psd, pn, m, sd, n) in change_rows(con, days):
+        relative, verdict = classify(pm, psd, pn, m, sd, n)
+        if verdict == "changed":
+            better = (relative > 0) == higher_is_better
+            verdict = "improvement" if better else "regression"
+        scope = f"{model} {suite}" + ("" if config == "all" else f" {config}")
+        key = f"change.{model}.{suite}.{config}.{column}"
+        where = (f"llm_runs WHERE partition IN ('{prev_day}','{partition}') AND model='{model}'"
+                 f" AND suite='{suite}'")
+        priority = PRIORITY_CHANGE + (0 if config == "all" else 40)
+        subject = model if config == "all" else f"{model} {config}"
+        yield partition, Fact(
+            f"{key}.pct", f"{scope}: {label} change vs {prev_day} ({verdict})", relative,
+            "%", "change", priority, where, subject, column, text=verdict, context=suite)
+        # the two means compared, so a sentence about the change can cite both; the
+        # previous one carries its day
+        yield partition, Fact(f"{key}.previous", f"{scope}: mean {label} on {prev_day}", pm,
+                          unit, "change", priority + 1, where, subject, f"{column}.previous",
+                          text=str(prev_day), context=suite)
+        yield partition, Fact(f"{key}.current", f"{scope}: mean {label} on this day", m, unit,
+                          "change", priority + 1, where, subject, f"{column}.current",
+                          context=suite)

@@ -9,7 +9,7 @@ sharing a ``run_key``), the JSON's full-precision value is used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import duckdb
 
@@ -164,20 +164,30 @@ FROM paired WHERE prev_day IS NOT NULL AND {in_days} ORDER BY ALL
 """
 
 
-def tool_change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
-    """Against the latest earlier day with the same series, by the noise-aware rule of
-    :mod:`.changes` (the tools' ``std`` and sample ``count`` where they give them); every
-    day of the run in one query (``lag`` over each series' days)."""
+def tool_change_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> Iterator[tuple]:
+    """Each series' headline metric on each of ``days`` paired with the latest earlier day
+    of the same series: ``(partition, series dict, metric, prev_day, prev_mean, prev_sd,
+    prev_n, mean, sd, n)``; every day of the run in one query (``lag`` over the days)."""
     sql = _CHANGES.format(results=RESULTS_SQL.format(where="partition <= $last"),
                           series=_SERIES, in_days=IN_DAYS)
     for values in con.execute(sql, {"days": list(days), "last": max(days),
                                     "metrics": list(HEADLINE)}).fetchall():
-        partition = values[0]
         row = dict(zip(SERIES, values[1:len(SERIES) + 1], strict=True))
         metric, prev_day, pm, psd, pn, m, sd, n = values[len(SERIES) + 1:]
-        if not pm:
-            continue
-        relative, verdict = classify(pm, psd, int(pn), m, sd, int(n))
+        if pm:
+            yield values[0], row, metric, prev_day, pm, psd, int(pn), m, sd, int(n)
+
+
+def series_label(row: dict) -> str:
+    """A tool series as a reader names it: the tool, the model with its settings, the test."""
+    return f"{row['tool']} {_series_label(row)}"
+
+
+def tool_change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+    """Against the latest earlier day with the same series, by the noise-aware rule of
+    :mod:`.changes` (the tools' ``std`` and sample ``count`` where they give them)."""
+    for partition, row, metric, prev_day, pm, psd, pn, m, sd, n in tool_change_rows(con, days):
+        relative, verdict = classify(pm, psd, pn, m, sd, n)
         name, higher_is_better = HEADLINE[metric]
         if verdict == "changed":
             verdict = "improvement" if (relative > 0) == higher_is_better else "regression"

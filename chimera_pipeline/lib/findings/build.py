@@ -1,5 +1,5 @@
-"""Facts and findings of a run's days, computed a block of days at a time and staged as
-Parquet, so that a year's backfill holds one block's rows in memory, not the year's; the
+"""Facts, findings and alerts of a run's days, computed a block of days at a time and staged
+as Parquet, so that a year's backfill holds one block's rows in memory, not the year's; the
 caller loads every staged file in one transaction (the days change atomically)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chimera_pipeline.lib.facts import compute_days, fact_rows
+from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts
 from chimera_pipeline.lib.findings import derive, finding_rows
 from chimera_pipeline.lib.store.warehouse import to_arrow
 
@@ -26,9 +27,11 @@ BLOCK_DAYS = 31
 class Staged:
     """The staged Parquet files per table, and what they hold."""
 
-    files: dict[str, list[str]] = field(default_factory=lambda: {"facts": [], "findings": []})
+    files: dict[str, list[str]] = field(
+        default_factory=lambda: {"facts": [], "findings": [], "alerts": []})
     facts: int = 0
     findings: int = 0
+    regressions: dict[str, int] = field(default_factory=dict)  # per day that has any
     by_category: Counter = field(default_factory=Counter)
 
 
@@ -39,8 +42,14 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     and as dicts a block of such days would weigh several times its Arrow form."""
     days, staged = sorted(set(days)), Staged()
     for start in range(0, len(days), block_days):
-        computed = compute_days(con, days[start:start + block_days])
-        tables: dict[str, list[pa.Table]] = {"facts": [], "findings": []}
+        block = days[start:start + block_days]
+        computed = compute_days(con, block)
+        tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
+        for day, alerts in day_alerts(con, block).items():
+            tables["alerts"].append(to_arrow("alerts", alert_rows(day, alerts)))
+            regressed = sum(a.verdict == "regression" for a in alerts)
+            if regressed:
+                staged.regressions[day] = regressed
         for day in list(computed):
             rows = fact_rows(day, computed.pop(day))
             findings = finding_rows(day, derive(day, rows), {f["fact_id"]: f for f in rows})

@@ -20,6 +20,7 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
     analyses = read_rows(con, "llm_analyses", [day], order="call_id")
     claims = read_rows(con, "report_claims", [day], order="claim_id")
     findings = read_rows(con, "findings", [day], order="rank")
+    alerts = read_rows(con, "alerts", [day], order="rank")
     row = analyses[0] if analyses else None
     published = claims_published = []
     if row is not None:
@@ -39,6 +40,8 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
         "findings": [f for f in findings if f["role"] == "finding"],
         "recommendations": [f for f in findings if f["role"] == "recommendation"],
         "claims": claims,
+        "regressions": [a for a in alerts if a["verdict"] == "regression"],
+        "improvements": [a for a in alerts if a["verdict"] == "improvement"],
         "unverified": [c for c in claims_published if not c["verified"]],
         "ingestion": fetch_dicts(con, """
             SELECT folder, type, count(*) AS files, sum(size_bytes) AS bytes

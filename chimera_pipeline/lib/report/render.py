@@ -68,6 +68,7 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
         "numbers_checked": len(data["claims"]), "unverified": len(data["unverified"]),
         "narrative": data["narrative_status"] or "no LLM call",
         "findings": len(data["findings"]), "recommendations": len(data["recommendations"]),
+        "regressions": len(data["regressions"]), "improvements": len(data["improvements"]),
         "best_decode_tps": max((r["decode_tps.mean"]["value"] for r in data["models"]
                                 if r["decode_tps.mean"]), default=None),
         "charts": chart_names,
@@ -75,6 +76,8 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
     document = {**summary, "summary_sentences": [f["text"] for f in data["summary"]],
                 "key_findings": [f["text"] for f in data["findings"]],
                 "recommendation_list": [f["text"] for f in data["recommendations"]],
+                "regression_list": [a["text"] for a in data["regressions"]],
+                "improvement_list": [a["text"] for a in data["improvements"]],
                 "narrative_text": data["narrative"], "dropped": data["dropped"],
                 "facts": data["facts"],
                 "llm_calls": data["calls"], "claims": data["claims"],

@@ -17,15 +17,19 @@ def write_index(reports_dir: Path) -> Path:
     for path in sorted(reports_dir.glob("*/report.json")):
         report = json.loads(path.read_text())
         best = report.get("best_decode_tps")
-        rows.append(f"| [{report['day']}]({report['day']}/report.md) | {report['files']} | "
+        regressions = report.get("regressions")
+        rows.append(f"| [{report['day']}]({report['day']}/report.md) | "
+                    f"{'-' if regressions is None else regressions or 'none'} | "
+                    f"{report['files']} | "
                     f"{f'{best:.1f}' if best else '-'} | {report.get('findings', '-')} | "
                     f"{report.get('recommendations', '-')} | "
                     f"{report.get('backend') or '-'} / {report.get('model') or '-'} | "
                     f"{report.get('narrative', '-')} |")
     index = reports_dir / "index.md"
     index.write_text("# Benchmark reports\n\n[Whole-corpus roll-up](rollup.md)\n\n"
-                     "| day | files | best mean decode tok/s | findings | recommendations "
-                     "| backend / model | narrative |\n|---|---|---|---|---|---|---|\n"
+                     "| day | regressions | files | best mean decode tok/s | findings "
+                     "| recommendations | backend / model | narrative |\n"
+                     "|---|---|---|---|---|---|---|---|\n"
                      + "\n".join(rows) + "\n")
     return index
 

@@ -7,6 +7,7 @@ import datetime as dt
 import duckdb
 
 from chimera_pipeline.lib.store.schema import TABLES
+from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
 NON_NEGATIVE = {
     "llm_runs": ("ttft_s", "decode_tps", "prefill_tps", "e2e_tps", "load_s", "prompt_eval_s",
@@ -70,3 +71,13 @@ def grounding(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> tuple[
         "WHERE partition BETWEEN ? AND ? AND coalesce(published, true)",
         list(window)).fetchone()
     return verified, total
+
+
+def alerts_in_window(con: duckdb.DuckDBPyConnection, window: tuple[str, str]
+                     ) -> dict[str, list[dict]]:
+    """The ``alerts`` rows of each day in the window, in rank order."""
+    days: dict[str, list[dict]] = {}
+    for row in fetch_dicts(con, "SELECT * FROM alerts WHERE partition BETWEEN ? AND ? "
+                           "ORDER BY partition, rank", list(window)):
+        days.setdefault(row["partition"], []).append(row)
+    return days

@@ -1,0 +1,116 @@
+"""Nightly regression alerts through real ``chimera run``s: a constructed history where one
+day is 10 % slower with small variance fails the ``no_performance_regressions`` check (WARN)
+with the values, lists the regression at the top of the day's report and in ``index.md``,
+and calls the webhook once for that day; an unreachable webhook leaves the run green and
+says why; a day that only improved passes and lists the improvement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from chimera_pipeline_tests.fake_ollama import FakeOllama
+from chimera_pipeline_tests.support import chimera, open_instance
+
+HEADER = ("timestamp,model,prompt_index,prompt_text,ttft_s,tokens_s,load_s,prompt_eval_s,"
+          "eval_s,prompt_eval_count,eval_count,response_chars,error,options\n")
+STEADY = (50.0, 50.2, 49.8, 50.1, 49.9)
+CHECK = dg.AssetCheckKey(dg.AssetKey("benchmark_facts"), "no_performance_regressions")
+
+
+def _day(root: Path, day: dt.date, factor: float) -> None:
+    folder = root / "reports" / "ollama" / f"{day:%Y%m%d}-120000"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [f"{day}T12:00:00+00:00,gemma3:latest,{i},prompt {i},0.2,{tps * factor:.3f},0.1,"
+            f"0.05,2.0,20,100,400,," for i, tps in enumerate(STEADY, start=1)]
+    (folder / "prompt_suite_runs.csv").write_text(HEADER + "\n".join(rows) + "\n")
+
+
+class Hook(BaseHTTPRequestHandler):
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - the handler API
+        Hook.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def hook():
+    Hook.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/chimera"
+    server.shutdown()
+
+
+def _latest_check(home: Path):
+    with open_instance(home) as instance:
+        record = instance.event_log_storage.get_latest_asset_check_execution_by_key([CHECK])
+        return next(iter(record.values())).event.dagster_event.event_specific_data
+
+
+def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_path, hook
+                                                                         ) -> None:
+    root, data = tmp_path / "artifacts", tmp_path / "data"
+    for offset, factor in enumerate((1.0, 1.0, 0.9)):  # day 3 is 10 % slower than day 2
+        _day(root, dt.date(2025, 10, 1 + offset), factor)
+    with FakeOllama() as ollama:
+        env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(data),
+               "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url,
+               "CHIMERA_ALERT_WEBHOOK": hook}
+        result = chimera(["run"], env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        check = _latest_check(data / "dagster_home")
+        assert check.passed is False and check.severity == dg.AssetCheckSeverity.WARN
+        assert check.description.startswith("1 regression(s) on 2025-10-03: 2025-10-03 "
+                                            "gemma3:latest prompt_suite: decode tokens/s 50.00")
+        assert "-> 45.00 tok/s (-10.0 %; noise band ±" in check.description
+        table = check.metadata["regression_list"].value
+        assert "| 2025-10-03 | gemma3:latest prompt_suite | decode tokens/s | 50 tok/s " \
+               "(2025-10-02) | 45 tok/s | -10.0 % |" in table
+        assert f"{data}/reports/2025-10-02/report.md, {data}/reports/2025-10-03/report.md" \
+               in table
+        [sent] = Hook.received  # one regressed day, one call
+        assert sent["day"] == "2025-10-03" and "45.00 tok/s" in sent["text"]
+
+        report = (data / "reports/2025-10-03/report.md").read_text()
+        head = report.split("## Executive Summary")[0]
+        assert "**Regressions:** 1 beyond the noise band" in head
+        assert "- gemma3:latest prompt_suite: decode tokens/s 50.00 tok/s on 2025-10-02 -> " \
+               "45.00 tok/s" in head and "([2025-10-02](../2025-10-02/report.md))" in head
+        index = (data / "reports/index.md").read_text().splitlines()
+        assert "| day | regressions |" in index[4]
+        assert index[6].startswith("| [2025-10-01](2025-10-01/report.md) | none |")
+        assert index[8].startswith("| [2025-10-03](2025-10-03/report.md) | 1 |")
+
+        again = chimera(["run", "--force", "--date", "2025-10-03"], env)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert len(Hook.received) == 1  # the same regression is not sent twice
+
+        _day(root, dt.date(2025, 10, 4), 0.8)  # slower again, and the hook is down
+        down = {**env, "CHIMERA_ALERT_WEBHOOK": "http://bot:hunter2@127.0.0.1:9/hook"}
+        result = chimera(["run"], down)
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output
+        assert "regression alert for 2025-10-04 NOT sent (webhook http://***@127.0.0.1:9/…)" \
+               in output and "the run goes on" in output and "hunter2" not in output
+
+        _day(root, dt.date(2025, 10, 5), 0.8 / 0.9 * 1.25)  # only faster than day 4
+        result = chimera(["run"], env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        check = _latest_check(data / "dagster_home")
+        assert check.passed is True
+        assert check.description == "no regression beyond the noise band; 1 improvement(s)"
+        assert "| 2025-10-05 | gemma3:latest prompt_suite | decode tokens/s |" in \
+               check.metadata["improvement_list"].value
+        assert len(Hook.received) == 1

@@ -1,0 +1,175 @@
+"""Regression alerts: a constructed history in a real DuckDB warehouse, the noise rule that
+decides, and the notification hook against a local HTTP server and a real command."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts
+from chimera_pipeline.lib.facts.changes import classify, noise_band
+from chimera_pipeline.lib.report.notify import notify_regressions, redact_url
+from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
+
+D1, D2, D3 = "2025-10-01", "2025-10-02", "2025-10-03"
+STEADY = [50.0, 50.2, 49.8, 50.1, 49.9]  # decode tok/s: small variance
+
+
+def _runs(con, day: str, tps: list[float], model: str = "gemma3:latest",
+          suite: str = "prompt_suite", failed: int = 0, ttft: float = 0.2) -> None:
+    rows = [{"partition": day, "run_id": f"{day}#{i}", "source_file": f"reports/{day}.csv",
+             "source_row": i, "suite": suite, "model": model, "ok": True, "decode_tps": v,
+             "ttft_s": ttft, "measurement_key": f"{day}-{model}-{suite}-{i}"}
+            for i, v in enumerate(tps, start=1)]
+    rows += [{"partition": day, "run_id": f"{day}#f{i}", "source_file": f"reports/{day}.csv",
+              "source_row": 100 + i, "suite": suite, "model": model, "ok": False,
+              "error": "timeout", "measurement_key": f"{day}-{model}-{suite}-f{i}"}
+             for i in range(failed)]
+    con.register("new_rows", to_arrow("llm_runs", rows))
+    con.execute("INSERT INTO llm_runs BY NAME SELECT * FROM new_rows")
+    con.unregister("new_rows")
+
+
+def _history(con, third: list[float], **kwargs) -> dict:
+    _runs(con, D1, STEADY)
+    _runs(con, D2, STEADY)
+    _runs(con, D3, third, **kwargs)
+    return day_alerts(con, [D2, D3])
+
+
+def test_a_day_ten_percent_slower_is_a_regression_with_both_values(con) -> None:
+    alerts = _history(con, [v * 0.9 for v in STEADY])
+    assert D2 not in alerts  # day 2 equals day 1
+    [alert] = alerts[D3]
+    assert (alert.verdict, alert.kind, alert.series, alert.metric) == (
+        "regression", "throughput", "gemma3:latest prompt_suite", "decode tokens/s")
+    assert alert.previous_day == D2
+    assert alert.previous == pytest.approx(50.0) and alert.current == pytest.approx(45.0)
+    assert alert.change == pytest.approx(-10.0)
+    assert alert.noise_band == pytest.approx(noise_band(50.0, 0.158114, 5, 0.142302, 5),
+                                             rel=1e-3)
+    assert 2.0 <= alert.noise_band < 10.0
+    assert alert.line() == ("gemma3:latest prompt_suite: decode tokens/s 50.00 tok/s on "
+                            f"2025-10-02 -> 45.00 tok/s (-10.0 %; noise band ±{alert.noise_band:.1f}%)")
+
+
+def test_a_change_inside_the_noise_band_is_no_alert(con) -> None:
+    noisy = [v * 0.94 for v in (50.0, 58.0, 42.0, 55.0, 45.0)]  # 6 % slower, far noisier
+    assert D3 not in _history(con, noisy)
+    sd = con.execute("SELECT stddev_samp(decode_tps) FROM llm_runs WHERE partition = ?",
+                     [D3]).fetchone()[0]
+    assert noise_band(50.0, 0.158114, 5, sd, 5) > 6.0  # the band is wider than the change
+    assert classify(50.0, 0.158114, 5, 47.0, sd, 5)[1] == "within noise"
+
+
+def test_an_improvement_is_listed_and_is_not_a_regression(con) -> None:
+    [alert] = _history(con, [v * 1.1 for v in STEADY])[D3]
+    assert alert.verdict == "improvement" and alert.change == pytest.approx(10.0)
+
+
+def test_slower_first_token_and_more_failures_are_regressions(con) -> None:
+    alerts = _history(con, STEADY, ttft=0.3, failed=3)[D3]
+    by_kind = {a.kind: a for a in alerts}
+    assert by_kind["latency"].verdict == "regression"
+    assert by_kind["latency"].change == pytest.approx(50.0)
+    rate = by_kind["error rate"]
+    assert rate.verdict == "regression" and rate.change_unit == "points"
+    assert rate.previous == 0 and rate.current == pytest.approx(37.5)  # 3 of 8 failed
+    assert rate.change == pytest.approx(37.5) and rate.noise_band >= 2.0
+    assert [a.verdict for a in alerts] == ["regression"] * len(alerts)
+
+
+def test_a_backend_that_compiled_and_now_fails_is_a_regression(con) -> None:
+    rows = [{"partition": day, "bench_id": "matmul", "backend": "cuda", "ok": ok,
+             "compile_time_s": 1.0 if ok else None, "error": None if ok else "nvcc: error"}
+            for day, ok in ((D1, True), (D2, True), (D3, False))]
+    replace_partitions(con, [D1, D2, D3], {"compile_benchmarks": to_arrow(
+        "compile_benchmarks", rows)})
+    [alert] = day_alerts(con, [D2, D3])[D3]
+    assert (alert.verdict, alert.kind, alert.series) == ("regression", "compile", "matmul cuda")
+    assert alert.line() == "matmul cuda: compiled on 2025-10-02, fails now (nvcc: error)"
+
+
+class Hook(BaseHTTPRequestHandler):
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - the handler API
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Hook.received.append({"path": self.path, "auth": self.headers.get("Authorization"),
+                              **json.loads(body)})
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def hook():
+    Hook.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://user:s3cret@127.0.0.1:{server.server_address[1]}/services/T0/B0/tok3n"
+    server.shutdown()
+
+
+def _store(con, alerts: dict) -> None:
+    for day, found in alerts.items():
+        replace_partitions(con, [day], {"alerts": to_arrow("alerts", alert_rows(day, found))})
+
+
+def test_the_hook_is_called_once_per_regressed_day(con, hook, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK", hook)
+    monkeypatch.setenv("CHIMERA_DATA_DIR", str(tmp_path))
+    _store(con, _history(con, [v * 0.9 for v in STEADY]))
+    logged: list[tuple[str, bool]] = []
+    log = lambda message, ok: logged.append((message, ok))  # noqa: E731
+    assert notify_regressions(con, [D2, D3], load_settings(), log) == 1
+    [sent] = Hook.received
+    assert sent["day"] == D3 and sent["path"] == "/services/T0/B0/tok3n"
+    assert sent["auth"] == "Basic dXNlcjpzM2NyZXQ="  # user:s3cret, as a header
+    assert sent["text"].startswith("chimera: 1 performance regression(s) on 2025-10-03\n- ")
+    assert sent["regressions"][0]["previous"] == pytest.approx(50.0)
+    assert logged == [(f"regression alert for {D3} sent (webhook http://***@127.0.0.1:"
+                       f"{hook.rsplit(':', 1)[1].split('/')[0]}/…)", True)]
+    assert notify_regressions(con, [D3], load_settings(), log) == 0  # the same list: once
+    assert len(Hook.received) == 1
+
+
+def test_an_unreachable_hook_is_logged_and_never_raises(con, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK", "http://bot:hunter2@127.0.0.1:9/hook/s3cret")
+    monkeypatch.setenv("CHIMERA_ALERT_TIMEOUT", "2")
+    _store(con, _history(con, [v * 0.9 for v in STEADY]))
+    logged: list[tuple[str, bool]] = []
+    assert notify_regressions(con, [D3], load_settings(),
+                              lambda m, ok: logged.append((m, ok))) == 0
+    [(message, ok)] = logged
+    assert not ok and "NOT sent (webhook http://***@127.0.0.1:9/…)" in message
+    assert "refused" in message.lower() and "the run goes on" in message
+    row = con.execute("SELECT ok, channel, error FROM alert_deliveries").fetchone()
+    assert row[0] is False and "hunter2" not in str(row) and "s3cret" not in str(row)
+
+
+def test_a_command_gets_the_alert_on_stdin(con, monkeypatch, tmp_path) -> None:
+    out = tmp_path / "alert.txt"
+    script = tmp_path / "hook.py"
+    script.write_text("import os, sys\nopen(sys.argv[1], 'w').write("
+                      "os.environ['CHIMERA_ALERT_DAY'] + '|' + sys.stdin.read())\n")
+    monkeypatch.setenv("CHIMERA_ALERT_COMMAND", f"{sys.executable} {script} {out}")
+    _store(con, _history(con, [v * 0.9 for v in STEADY]))
+    assert notify_regressions(con, [D3], load_settings(), lambda m, ok: None) == 1
+    day, text = out.read_text().split("|", 1)
+    assert day == D3 and "decode tokens/s 50.00 tok/s on 2025-10-02 -> 45.00" in text
+
+
+def test_webhook_urls_lose_their_secrets() -> None:
+    assert redact_url("https://hooks.slack.com/services/T0/B0/XYZ") == "https://hooks.slack.com/…"
+    assert redact_url("https://u:p@chat.example/hook?token=1") == "https://***@chat.example/…"
+    assert redact_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080"
