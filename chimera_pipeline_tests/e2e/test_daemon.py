@@ -7,7 +7,8 @@ exactly those days; three consecutive new days give one run over the range; afte
 sensor settles the tree, ``chimera run`` finds nothing to do, and the nightly schedule skips
 the up-to-date day with the reason instead of starting a run. The LLM step talks to the
 tests' local server that speaks Ollama's protocol: what is under test here is which runs
-start, not what the model writes.
+start, not what the model writes, and the daemon's runs execute in one process each
+(``CHIMERA_RUN_EXECUTOR``; the multiprocess executor is exercised by the real-corpus tests).
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def ui(tmp_path: Path, ollama: FakeOllama):
         _write(root, dt.date(2025, 10, day))
     env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(data),
            "CHIMERA_SENSOR_INTERVAL_SECONDS": "5", "CHIMERA_SENSOR_SETTLE_SECONDS": "1",
-           "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url}
+           "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url,
+           "CHIMERA_RUN_EXECUTOR": "in_process"}
     result = chimera(["run"], env, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 benchmark day(s) in 1 run(s)" in result.stdout

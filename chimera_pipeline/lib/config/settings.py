@@ -218,6 +218,11 @@ class Settings:
         "language is retried, then rejected by the gate", "llm")
 
     # -- deployment profiles
+    run_executor: str = setting(
+        "multiprocess", "choice", "local profile: how runs the UI, the schedule and the sensor "
+        "launch execute their steps: `multiprocess` (a process per step) or `in_process` "
+        "(one process: no per-step start-up, faster for small trees on few cores)",
+        "deployment", choices=("multiprocess", "in_process"))
     profile: str = setting(
         "local", "choice", "`local`, `celery` or `k8s`: the instance and the executor "
         "(docs/scale-out.md)", "deployment", choices=("local", "celery", "k8s"))
@@ -246,7 +251,7 @@ class Settings:
         False, "bool", "set by `.ci/run`: a missing real corpus fails the tests instead of "
         "skipping them", "tests", test_only=True, shown="unset")
     stress_multiprocess_repetitions: int = setting(
-        1, "int", "how many of the concurrency test's 5 backfills use the multiprocess "
+        0, "int", "how many of the concurrency test's 5 backfills use the multiprocess "
         "executor", "tests", minimum=0, maximum=5, test_only=True)
     fault_pause_in_write: str | None = setting(
         None, "str", "fault injection for the crash test: `<table>:<marker>` stops a write "
