@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +82,20 @@ def mtime_day(corpus: Path) -> str:
     """The partition of the corpus's undated files: their mtime's UTC day (copy time here)."""
     mtime = (corpus / "reports/gemma3/gemma3_baseline.csv").stat().st_mtime
     return dt.datetime.fromtimestamp(mtime, tz=dt.UTC).date().isoformat()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM a process started with ``start_new_session`` and everything it spawned (the
+    webserver's or ``dg dev``'s children), SIGKILL after ``timeout``."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

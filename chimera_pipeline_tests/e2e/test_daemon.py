@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -28,7 +26,14 @@ from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.lib.config import PROJECT_ROOT
 from chimera_pipeline_tests.fake_ollama import FakeOllama
-from chimera_pipeline_tests.support import chimera, chimera_command, clean_env, open_instance
+from chimera_pipeline_tests.support import (
+    chimera,
+    chimera_command,
+    clean_env,
+    free_port,
+    open_instance,
+    stop_process_group,
+)
 
 SWEEP = ("model,quant,prompt_tokens,decode_tps,ttft_ms\n"
          "gemma3:1b,Q4_K_M,128,{tps},210\ngemma3:1b,Q8_0,128,{tps2},260\n")
@@ -41,12 +46,6 @@ def _write(root: Path, day: dt.date, name: str = "sweep", tps: float = 52.0) -> 
     path.write_text(SWEEP.format(tps=tps, tps2=tps * 0.8))
     past = time.time() - 600
     os.utime(path, (past, past))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _ticks(instance) -> list:
@@ -113,7 +112,7 @@ def ui(tmp_path: Path, ollama: FakeOllama):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 benchmark day(s) in 1 run(s)" in result.stdout
     process = subprocess.Popen(
-        chimera_command("ui", "--port", str(_free_port())), env=clean_env(env),
+        chimera_command("ui", "--port", str(free_port())), env=clean_env(env),
         cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
@@ -121,12 +120,7 @@ def ui(tmp_path: Path, ollama: FakeOllama):
             yield {"root": root, "env": env, "process": process, "instance": instance,
                    "ollama": ollama}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process, timeout=60)
 
 
 def test_the_sensor_runs_exactly_what_the_cli_left_undone(ui, monkeypatch) -> None:

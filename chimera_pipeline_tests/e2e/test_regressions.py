@@ -7,9 +7,6 @@ says why; a day that only improved passes and lists the improvement."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +14,7 @@ import pytest
 
 from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.support import chimera, open_instance
+from chimera_pipeline_tests.webhook import WebhookReceiver
 
 HEADER = ("timestamp,model,prompt_index,prompt_text,ttft_s,tokens_s,load_s,prompt_eval_s,"
           "eval_s,prompt_eval_count,eval_count,response_chars,error,options\n")
@@ -32,25 +30,10 @@ def _day(root: Path, day: dt.date, factor: float) -> None:
     (folder / "prompt_suite_runs.csv").write_text(HEADER + "\n".join(rows) + "\n")
 
 
-class Hook(BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - the handler API
-        Hook.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def hook():
-    Hook.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/chimera"
-    server.shutdown()
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 def _latest_check(home: Path):
@@ -67,7 +50,7 @@ def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_p
     with FakeOllama() as ollama:
         env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(data),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url,
-               "CHIMERA_ALERT_WEBHOOK": hook}
+               "CHIMERA_ALERT_WEBHOOK": f"{hook.url}/hooks/chimera"}
         result = chimera(["run"], env)
         assert result.returncode == 0, result.stdout + result.stderr
         check = _latest_check(data / "dagster_home")
@@ -80,7 +63,7 @@ def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_p
                "(2025-10-02) | 45 tok/s | -10.0 % |" in table
         assert f"{data}/reports/2025-10-02/report.md, {data}/reports/2025-10-03/report.md" \
                in table
-        [sent] = Hook.received  # one regressed day, one call
+        [sent] = hook.received  # one regressed day, one call
         assert sent["day"] == "2025-10-03" and "45.00 tok/s" in sent["text"]
 
         report = (data / "reports/2025-10-03/report.md").read_text()
@@ -95,7 +78,7 @@ def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_p
 
         again = chimera(["run", "--force", "--date", "2025-10-03"], env)
         assert again.returncode == 0, again.stdout + again.stderr
-        assert len(Hook.received) == 1  # the same regression is not sent twice
+        assert len(hook.received) == 1  # the same regression is not sent twice
 
         _day(root, dt.date(2025, 10, 4), 0.8)  # slower again, and the hook is down
         down = {**env, "CHIMERA_ALERT_WEBHOOK": "http://bot:hunter2@127.0.0.1:9/hook"}
@@ -113,4 +96,4 @@ def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_p
         assert check.description == "no regression beyond the noise band; 1 improvement(s)"
         assert "| 2025-10-05 | gemma3:latest prompt_suite | decode tokens/s |" in \
                check.metadata["improvement_list"].value
-        assert len(Hook.received) == 1
+        assert len(hook.received) == 1

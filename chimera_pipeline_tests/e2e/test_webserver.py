@@ -3,8 +3,6 @@ schedule, sensor and every asset check, asserted through GraphQL."""
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from chimera_pipeline.lib.config import PROJECT_ROOT
+from chimera_pipeline_tests.support import free_port, stop_process_group
 
 QUERY = """
 {
@@ -26,12 +25,6 @@ QUERY = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _post(url: str, query: str) -> dict:
     request = urllib.request.Request(url, data=json.dumps({"query": query}).encode(),
                                      headers={"Content-Type": "application/json"})
@@ -41,7 +34,7 @@ def _post(url: str, query: str) -> dict:
 
 @pytest.fixture
 def webserver(tmp_path):
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_bytes((PROJECT_ROOT / "dagster.yaml").read_bytes())
@@ -64,12 +57,7 @@ def webserver(tmp_path):
                 time.sleep(1)
         yield f"{url}/graphql"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process)
 
 
 def test_ui_shows_assets_lineage_partitions_automation_and_checks(webserver) -> None:

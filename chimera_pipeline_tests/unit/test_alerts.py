@@ -3,10 +3,7 @@ decides, and the notification hook against a local HTTP server and a real comman
 
 from __future__ import annotations
 
-import json
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,6 +12,7 @@ from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts
 from chimera_pipeline.lib.facts.changes import classify, noise_band
 from chimera_pipeline.lib.report.notify import notify_regressions, redact_url
 from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
+from chimera_pipeline_tests.webhook import WebhookReceiver
 
 D1, D2, D3 = "2025-10-01", "2025-10-02", "2025-10-03"
 STEADY = [50.0, 50.2, 49.8, 50.1, 49.9]  # decode tok/s: small variance
@@ -95,29 +93,10 @@ def test_a_backend_that_compiled_and_now_fails_is_a_regression(con) -> None:
     assert alert.line() == "matmul cuda: compiled on 2025-10-02, fails now (nvcc: error)"
 
 
-class Hook(BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - the handler API
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Hook.received.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                              **json.loads(body)})
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def hook():
-    Hook.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://user:s3cret@127.0.0.1:{server.server_address[1]}/services/T0/B0/tok3n"
-    server.shutdown()
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 def _store(con, alerts: dict) -> None:
@@ -126,21 +105,22 @@ def _store(con, alerts: dict) -> None:
 
 
 def test_the_hook_is_called_once_per_regressed_day(con, hook, monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK", hook)
+    url = hook.url.replace("http://", "http://user:s3cret@") + "/services/T0/B0/tok3n"
+    monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK", url)
     monkeypatch.setenv("CHIMERA_DATA_DIR", str(tmp_path))
     _store(con, _history(con, [v * 0.9 for v in STEADY]))
     logged: list[tuple[str, bool]] = []
     log = lambda message, ok: logged.append((message, ok))  # noqa: E731
     assert notify_regressions(con, [D2, D3], load_settings(), log) == 1
-    [sent] = Hook.received
+    [sent] = hook.received
     assert sent["day"] == D3 and sent["path"] == "/services/T0/B0/tok3n"
     assert sent["auth"] == "Basic dXNlcjpzM2NyZXQ="  # user:s3cret, as a header
     assert sent["text"].startswith("chimera: 1 performance regression(s) on 2025-10-03\n- ")
     assert sent["regressions"][0]["previous"] == pytest.approx(50.0)
-    assert logged == [(f"regression alert for {D3} sent (webhook http://***@127.0.0.1:"
-                       f"{hook.rsplit(':', 1)[1].split('/')[0]}/…)", True)]
+    assert logged == [(f"regression alert for {D3} sent (webhook "
+                       f"{hook.url.replace('http://', 'http://***@')}/…)", True)]
     assert notify_regressions(con, [D3], load_settings(), log) == 0  # the same list: once
-    assert len(Hook.received) == 1
+    assert len(hook.received) == 1
 
 
 def test_an_unreachable_hook_is_logged_and_never_raises(con, monkeypatch, tmp_path) -> None:
