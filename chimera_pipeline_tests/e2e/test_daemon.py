@@ -120,7 +120,7 @@ def ui(tmp_path: Path, ollama: FakeOllama):
             yield {"root": root, "env": env, "process": process, "instance": instance,
                    "ollama": ollama}
     finally:
-        stop_process_group(process, timeout=60)
+        stop_process_group(process, timeout=15)
 
 
 def test_the_sensor_runs_exactly_what_the_cli_left_undone(ui, monkeypatch) -> None:
