@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chimera_pipeline.lib.config import load_settings  # noqa: E402
-from chimera_pipeline.lib.llm.rows import analyse_days  # noqa: E402
+from chimera_pipeline.lib.llm.rows import analyse_days, in_memory  # noqa: E402
 from chimera_pipeline.lib.llm.settings import LLMSettings  # noqa: E402
 from chimera_pipeline.lib.store.warehouse import read_rows  # noqa: E402
 
@@ -84,7 +84,8 @@ def evaluate(name: str, settings: LLMSettings, days: list[str], facts: list[dict
     per_day = []
     for day in days:
         began = time.perf_counter()
-        rows = analyse_days([day], facts, findings, settings, models_dir, log=lambda _: None)
+        rows = analyse_days([day], in_memory(facts, findings), settings, models_dir,
+                            log=lambda _: None)
         seconds = time.perf_counter() - began
         if not rows.tables["llm_calls"]:
             continue

@@ -45,3 +45,25 @@ def test_findings_that_do_not_fit_are_left_out_lowest_ranked_first() -> None:
     assert plan.prompt_tokens + small.max_output_tokens <= plan.num_ctx <= 400
     with pytest.raises(LLMError, match="CHIMERA_LLM_MAX_CTX"):
         plan_prompt("2025-10-08", FINDINGS, dataclasses.replace(small, max_ctx=150), count)
+
+
+def test_the_llm_step_reads_a_year_of_facts_a_block_at_a_time() -> None:
+    import datetime as dt
+
+    from chimera_pipeline.lib.llm.rows import blockwise
+
+    days = [(dt.date(2025, 1, 1) + dt.timedelta(d)).isoformat() for d in range(365)]
+    reads: list[list[str]] = []
+
+    def read_block(block: list[str]) -> tuple[list[dict], list[dict]]:
+        reads.append(block)
+        return ([{"partition": d, "fact_id": f"F{i}"} for d in block for i in (1, 2)],
+                [{"partition": d, "role": "finding"} for d in block if d.endswith("-01")])
+
+    rows = blockwise(days, read_block)
+    seen = {day: rows(day) for day in days}
+    assert [len(block) for block in reads] == [31] * 11 + [24]  # each block read once
+    assert seen["2025-03-01"] == ([{"partition": "2025-03-01", "fact_id": "F1"},
+                                   {"partition": "2025-03-01", "fact_id": "F2"}],
+                                  [{"partition": "2025-03-01", "role": "finding"}])
+    assert seen["2025-03-02"][1] == []

@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from chimera_pipeline.defs.analysis.resources import LLMResource
 from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.config import load_settings
-from chimera_pipeline.lib.llm.rows import DayFailed, analyse_days
+from chimera_pipeline.lib.llm.rows import DayFailed, analyse_days, blockwise
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.warehouse import (
     read_rows,
@@ -41,12 +41,16 @@ def llm_analysis(
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
     keys = sorted(context.partition_keys)
-    with warehouse.get_connection() as con:
-        facts = read_rows(con, "facts", keys, order="priority, fact_key")
-        findings = read_rows(con, "findings", keys, order="rank")
+
+    def read_block(days: list[str]) -> tuple[list[dict], list[dict]]:
+        # a connection per block, closed before the LLM calls: writers are not held up
+        with warehouse.get_connection() as con:
+            return (read_rows(con, "facts", days, order="priority, fact_key"),
+                    read_rows(con, "findings", days, order="rank"))
+
     try:
-        rows = analyse_days(keys, facts, findings, llm.settings(), load_settings().models_dir,
-                            log=context.log.warning)
+        rows = analyse_days(keys, blockwise(keys, read_block), llm.settings(),
+                            load_settings().models_dir, log=context.log.warning)
     except DayFailed as exc:
         raise dg.Failure(str(exc), allow_retries=False) from None
     with warehouse.get_connection() as con:

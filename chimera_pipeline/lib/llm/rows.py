@@ -2,8 +2,8 @@
 ``report_claims``: one call per day, the model narrating the day's top findings, every word of
 it through the gate before anything is published.
 
-Dagster-free, so the whole step can be tested without a run; ``llm_analysis`` only reads the
-facts and findings, calls :func:`analyse_days` and writes what it returns.
+Dagster-free, so the whole step can be tested without a run; ``llm_analysis`` hands it a
+reader of facts and findings, calls :func:`analyse_days` and writes what it returns.
 """
 
 from __future__ import annotations
@@ -90,19 +90,51 @@ class AnalysisRows:
             for i, (c, published) in enumerate(verdict.claims, start=1)]
 
 
-def analyse_days(days: list[str], facts: list[dict], findings: list[dict],
-                 settings: LLMSettings, models_dir: Path,
+DayRows = Callable[[str], tuple[list[dict], list[dict]]]  # day -> (its facts, its findings)
+BLOCK_DAYS = 31
+
+
+def blockwise(days: list[str], read_block: Callable[[list[str]], tuple[list[dict], list[dict]]],
+              block_days: int = BLOCK_DAYS) -> DayRows:
+    """A day's facts and findings, read ``block_days`` at a time: a year's backfill holds one
+    block's rows (a busy day has thousands of facts), never the year's, and each day's rows
+    are looked up once instead of filtering every row of the range per day."""
+    ordered = sorted(set(days))
+    cache: dict[str, tuple[list[dict], list[dict]]] = {}
+
+    def rows(day: str) -> tuple[list[dict], list[dict]]:
+        if day not in cache:
+            cache.clear()
+            start = ordered.index(day) // block_days * block_days
+            block = ordered[start:start + block_days]
+            facts, findings = read_block(block)
+            cache.update({d: ([], []) for d in block})
+            for fact in facts:
+                cache[fact["partition"]][0].append(fact)
+            for finding in findings:
+                cache[finding["partition"]][1].append(finding)
+        return cache[day]
+
+    return rows
+
+
+def in_memory(facts: list[dict], findings: list[dict]) -> DayRows:
+    """Per-day rows from lists already read (tests, the narrative benchmark)."""
+    return lambda day: ([f for f in facts if f["partition"] == day],
+                        [f for f in findings if f["partition"] == day])
+
+
+def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, models_dir: Path,
                  log: Callable[[str], None] = print) -> AnalysisRows:
     """One LLM call per day that has findings. The backend, its prompt form and the token
     counter are set up on the first such day (a range without findings loads no model)."""
     rows = AnalysisRows()
     backend = counter = form = None
     for day in days:
-        narrated = [f["text"] for f in findings
-                    if f["partition"] == day and f["role"] == "finding"]
+        day_facts, day_findings = day_rows(day)
+        narrated = [f["text"] for f in day_findings if f["role"] == "finding"]
         if not narrated:
             continue
-        day_facts = [f for f in facts if f["partition"] == day]
         try:
             if backend is None:
                 backend = choose_backend(settings, models_dir)
