@@ -103,7 +103,7 @@ def _cached_day(planner: Planner, day: dt.date) -> bool:
     from chimera_pipeline.lib.inventory import scan_cache
 
     table = scan_cache.load_table(planner.cache)
-    return table is not None and pc.any(pc.equal(table.column("benchmark_date"), day)).as_py()
+    return table is not None and bool(pc.any(pc.equal(table.column("benchmark_date"), day)).as_py())
 
 
 def _load(cursor: str | None) -> dict:
