@@ -153,3 +153,13 @@ def test_webhook_urls_lose_their_secrets() -> None:
     assert redact_url("https://hooks.slack.com/services/T0/B0/XYZ") == "https://hooks.slack.com/…"
     assert redact_url("https://u:p@chat.example/hook?token=1") == "https://***@chat.example/…"
     assert redact_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080"
+
+
+def test_a_command_that_does_not_parse_is_a_logged_failure(con, monkeypatch) -> None:
+    monkeypatch.setenv("CHIMERA_ALERT_COMMAND", 'notify "unclosed')
+    _store(con, _history(con, [v * 0.9 for v in STEADY]))
+    logged: list[tuple[str, bool]] = []
+    assert notify_regressions(con, [D3], load_settings(),
+                              lambda m, ok: logged.append((m, ok))) == 0
+    assert logged == [(f"regression alert for {D3} NOT sent (command notify …): ValueError: "
+                       "No closing quotation; the run goes on", False)]

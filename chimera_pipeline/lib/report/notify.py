@@ -47,7 +47,8 @@ def channel(settings: Settings) -> str | None:
     if settings.alert_webhook:
         return f"webhook {redact_url(settings.alert_webhook)}"
     if settings.alert_command:
-        return f"command {shlex.split(settings.alert_command)[0]} …"
+        words = settings.alert_command.split()  # not shlex: a bad quote must not raise here
+        return f"command {words[0] if words else '?'} …"
     return None
 
 
