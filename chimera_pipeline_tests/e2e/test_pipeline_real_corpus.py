@@ -196,3 +196,15 @@ def test_facts_of_a_block_of_days_equal_each_day_alone_and_the_stored_ones(real_
     assert _same_facts(sorted(stored, key=key),
                        sorted((r for rows in together.values() for r in rows), key=key))
     assert len(stored) > 1000
+
+
+def test_a_days_findings_are_distinct(real_db) -> None:
+    """2025-10-08 once listed "5 of the 5 requests to llama3.1:8b-instruct-q5_K_M ... failed"
+    twice (as a summary sentence and as a finding): each sentence is listed once a day, the
+    summary's findings marked headline."""
+    repeated = real_db.execute("SELECT partition, text, count(*) FROM findings GROUP BY ALL "
+                               "HAVING count(*) > 1").fetchall()
+    assert repeated == []
+    headlines = real_db.execute("SELECT count(*) FROM findings WHERE partition = '2025-10-08' "
+                                "AND headline").fetchone()[0]
+    assert headlines == 2

@@ -199,3 +199,31 @@ def test_the_summary_names_the_days_models_and_leads_with_the_top_findings() -> 
     assert result.summary[0] == (f"Measured on {DAY}: gemma3:270m and gemma3:latest "
                                  "(baseline).")
     assert len(result.summary) == 3 and result.summary[1] == result.findings[0].template
+
+
+def test_each_sentence_is_listed_once_and_the_summary_marks_its_findings() -> None:
+    """The summary leads with the top findings: the table lists them once, marked headline
+    (not a second time as summary rows); two rules wording the same sentence give one row."""
+    facts = _facts(*_llm("gemma3:latest", "baseline", 100.0, 10, 5, "timed out"),
+                   *_llm("gemma3:270m", "baseline", 280.0))
+    result = derive(DAY, facts)
+    result.findings.append(result.findings[0])  # the same finding from a second rule
+    rows = finding_rows(DAY, result, {f["fact_id"]: f for f in facts})
+    texts = [(r["role"], r["text"]) for r in rows]
+    assert len(texts) == len(set(texts))
+    assert [r["role"] for r in rows if r["role"] == "summary"] == ["summary"]
+    headlines = [r["template"] for r in rows if r["headline"]]
+    assert headlines == result.summary[1:]
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+
+
+def test_a_ranking_states_the_ratio_of_its_ends() -> None:
+    from chimera_pipeline.lib.facts.comparisons import ratio_facts
+
+    raw = _llm("gemma3:latest", "baseline", 100.0) + _llm("gemma3:270m", "baseline", 280.0)
+    facts = _facts(*raw, *ratio_facts(raw))
+    ratio = next(f for f in facts if f["unit"] == "x")
+    assert (ratio["subject"], ratio["value"]) == ("gemma3:270m vs gemma3:latest", 2.8)
+    findings, _ = _texts(facts)
+    assert ("In baseline, gemma3:270m decoded fastest at 280.0 tok/s on average and "
+            "gemma3:latest slowest at 100.0 tok/s; gemma3:270m was 2.80x faster.") in findings

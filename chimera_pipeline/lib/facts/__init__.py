@@ -13,6 +13,7 @@ import duckdb
 
 from chimera_pipeline.lib.facts.benchmarks import compile_facts, sweep_facts, timing_facts
 from chimera_pipeline.lib.facts.changes import change_facts
+from chimera_pipeline.lib.facts.comparisons import ratio_facts
 from chimera_pipeline.lib.facts.inventory import document_facts, inventory_facts, quality_facts
 from chimera_pipeline.lib.facts.llm_stats import llm_facts
 from chimera_pipeline.lib.facts.model import Fact, assign_ids
@@ -31,7 +32,7 @@ def compute_days(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict[st
     for producer in PRODUCERS:
         for day, fact in producer(con, days):
             by_day[day].append(fact)
-    return {day: assign_ids(facts) for day, facts in by_day.items()}
+    return {day: assign_ids(facts + ratio_facts(facts)) for day, facts in by_day.items()}
 
 
 def compute_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:

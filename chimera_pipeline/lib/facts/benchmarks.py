@@ -71,8 +71,9 @@ def sweep_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts
                 text=base, bump=5)
             add("baseline_decode_tps", f"baseline config {base} mean decode tokens/s",
                 base_tps, "tok/s", f"{model} {base}", "decode_tps", bump=5)
+            # a comparison of two configs: both are its subject, the better first
             add("gain_pct", f"best config {config} decode tokens/s over baseline {base}",
-                relative, "%", f"{model} {config}", "gain_pct",
+                relative, "%", f"{model} {config} vs {model} {base}", "gain_pct",
                 text="gain" if verdict == "changed" else "within noise")
         yield from ((partition, fact) for fact in facts)
 

@@ -8,7 +8,7 @@ decides which facts go first when a prompt has to be trimmed to fit the context 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 # A producer gives the facts of several days in one pass: (day, fact) pairs, each day's in
@@ -57,6 +57,35 @@ class Fact:
         return format_value(self.value, self.unit)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FactRecord:
+    """A ``facts`` row as the readers of facts (findings, the claim checker) see it: typed
+    fields instead of string keys, the same names as the table's columns."""
+
+    fact_id: str
+    fact_key: str = ""
+    label: str = ""
+    value: float | None = None
+    text_value: str | None = None
+    unit: str | None = None
+    category: str | None = None
+    subject: str | None = None
+    context: str | None = None
+    metric: str | None = None
+    display: str = ""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, object]) -> FactRecord:
+        """From a ``facts`` row (or any mapping with some of its columns)."""
+        return cls(**{name: row[name] for name in cls.__slots__ if name in row})
+
+    @property
+    def stat(self) -> str | None:
+        """The statistic a metric ends with (``decode_tps.p99`` -> ``p99``), if any."""
+        metric = self.metric or ""
+        return metric.rsplit(".", 1)[1] if "." in metric else None
+
+
 def format_number(value: float, unit: str | None) -> str:
     """The number as the report prints it, without its unit."""
     if unit in ("count", "files", "requests", "bytes", None) and float(value).is_integer():
@@ -70,7 +99,7 @@ def format_number(value: float, unit: str | None) -> str:
 
 def format_value(value: float, unit: str | None) -> str:
     suffix = {None: "", "count": "", "requests": " requests", "files": " files", "%": "%",
-              "bytes": " bytes"}.get(unit, f" {unit}")
+              "bytes": " bytes", "x": "x"}.get(unit, f" {unit}")
     if value == 1 and unit in ("requests", "files", "bytes"):
         suffix = suffix[:-1]  # 1 file, not 1 files
     return format_number(value, unit) + suffix

@@ -66,15 +66,24 @@ def derive(day: str, facts: list[dict]) -> Findings:
 
 
 def finding_rows(day: str, result: Findings, facts: Mapping[str, Mapping]) -> list[dict]:
-    """``findings`` table rows: the summary, each finding and each recommendation, in order."""
-    rows = []
-    items = ([("summary", None, t, ()) for t in result.summary]
-             + [("finding", f.kind, f.template, f.subjects) for f in result.findings]
-             + [("recommendation", None, t, ()) for t in result.recommendations])
-    for rank, (role, kind, template, subjects) in enumerate(items, start=1):
-        rows.append({"partition": day, "rank": rank, "role": role, "kind": kind,
-                     "template": template, "text": render(template, facts),
-                     "fact_ids": ",".join(cited(template)), "subjects": ",".join(subjects)})
+    """``findings`` table rows: the opening sentence, each finding once (those the summary
+    leads with marked ``headline``), each recommendation, in order. Two rules can word the
+    same sentence (a suite's failures seen twice): the day lists it once."""
+    rows: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    leading = set(result.summary[1:])
+    items = ([("summary", None, result.summary[0], ())] if result.summary else []) + [
+        ("finding", f.kind, f.template, f.subjects) for f in result.findings] + [
+        ("recommendation", None, t, ()) for t in result.recommendations]
+    for role, kind, template, subjects in items:
+        text = render(template, facts)
+        if (role, text) in seen:
+            continue
+        seen.add((role, text))
+        rows.append({"partition": day, "rank": len(rows) + 1, "role": role, "kind": kind,
+                     "template": template, "text": text,
+                     "fact_ids": ",".join(cited(template)), "subjects": ",".join(subjects),
+                     "headline": role == "finding" and template in leading})
     return rows
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from chimera_pipeline.lib.facts.comparisons import ratio_key
 from chimera_pipeline.lib.findings.model import Finding
 
 Fact = dict
@@ -99,8 +100,10 @@ def rankings(facts: FactIndex) -> Iterator[Finding]:
             yield Finding("ranking", 55, f"{top['subject']} decoded at {c(top)} on average in "
                           f"{context}{count}.", (top["subject"],))
             continue
+        ratio = facts.key(ratio_key(context, "decode_tps"))
+        times = f"; {top['subject']} was {c(ratio)} faster" if ratio else ""
         yield Finding("ranking", 60, f"In {context}, {top['subject']} decoded fastest at "
-                      f"{c(top)} on average and {low['subject']} slowest at {c(low)}.",
+                      f"{c(top)} on average and {low['subject']} slowest at {c(low)}{times}.",
                       (top["subject"], low["subject"]))
     for context, group in facts.grouped("mean_ms", "compile").items():
         if len(group) < 2:
@@ -108,9 +111,12 @@ def rankings(facts: FactIndex) -> Iterator[Finding]:
         ranked = sorted(group, key=lambda f: (f["value"], f["subject"]))
         best, worst = ranked[0], ranked[-1]
         backend = best["subject"].removeprefix(f"{context} ")
+        ratio = facts.key(ratio_key(context, "mean_ms"))
+        times = f" ({backend} {c(ratio)} faster)" if ratio else ""
         yield Finding("ranking", 50, f"On {context}, {backend} had the lowest mean latency of "
                       f"the backends that ran, {c(best)}, and "
-                      f"{worst['subject'].removeprefix(f'{context} ')} the highest, {c(worst)}.",
+                      f"{worst['subject'].removeprefix(f'{context} ')} the highest, "
+                      f"{c(worst)}{times}.",
                       (best["subject"], worst["subject"]),
                       f"Use {backend} for {context}: its mean latency, {c(best)}, is the lowest "
                       f"measured.")
@@ -118,9 +124,11 @@ def rankings(facts: FactIndex) -> Iterator[Finding]:
         ranked = sorted(group, key=lambda f: (f["value"], f["subject"]))
         best, worst = ranked[0], ranked[-1]
         if len(ranked) > 1:
+            ratio = facts.key(ratio_key(context, "mean_ms"))
+            times = f" ({best['subject']} {c(ratio)} faster)" if ratio else ""
             yield Finding("ranking", 45, f"Of the {context}, {best['subject']} had the lowest "
                           f"mean latency, {c(best)}, and {worst['subject']} the highest, "
-                          f"{c(worst)}.", (best["subject"], worst["subject"]))
+                          f"{c(worst)}{times}.", (best["subject"], worst["subject"]))
         spread = max(facts.where(metric="cv_percent", context=context),
                      key=lambda f: (f["value"] or 0, f["subject"]), default=None)
         if spread is not None and (spread["value"] or 0) > 10:

@@ -36,13 +36,14 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
         "narrative_status": row["gate"] if row else None,
         "dropped": json.loads(row["dropped_json"] or "[]") if row else [],
         "analysis_row": row,
-        "summary": [f for f in findings if f["role"] == "summary"],
+        "summary": [f for f in findings if f["role"] == "summary" or f["headline"]],
         "findings": [f for f in findings if f["role"] == "finding"],
         "recommendations": [f for f in findings if f["role"] == "recommendation"],
         "claims": claims,
         "regressions": [a for a in alerts if a["verdict"] == "regression"],
         "improvements": [a for a in alerts if a["verdict"] == "improvement"],
         "unverified": [c for c in claims_published if not c["verified"]],
+        "grounding": _grounding(claims),
         "ingestion": fetch_dicts(con, """
             SELECT folder, type, count(*) AS files, sum(size_bytes) AS bytes
             FROM artifact_files WHERE partition = ? GROUP BY ALL ORDER BY ALL""", [day]),
@@ -67,6 +68,15 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
             SELECT stage, seconds, partitions_in_step FROM stage_timings WHERE partition = ?
             ORDER BY list_position(?::VARCHAR[], stage)""", [day, list(stages.LABELS)]),
     }
+
+
+def _grounding(claims: list[dict]) -> dict:
+    """What the header says of the quantities the model typed: all of them, verified,
+    published (sentences left out and rejected answers count as typed)."""
+    verified = sum(1 for c in claims if c["verified"])
+    return {"typed": len(claims), "verified": verified,
+            "published": sum(1 for c in claims if c["published"]),
+            "rate": f"{verified / len(claims):.0%}" if claims else "n/a"}
 
 
 def _model_table(by_key: dict, facts: list[dict]) -> list[dict]:

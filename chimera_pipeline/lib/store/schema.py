@@ -180,12 +180,15 @@ TABLES: dict[str, list[Column]] = {
     "findings": [
         ("partition", "VARCHAR", "benchmark date partition"),
         ("rank", "BIGINT", "order in the report: summary sentences, findings, recommendations"),
-        ("role", "VARCHAR", "summary, finding or recommendation"),
+        ("role", "VARCHAR", "summary (the opening sentence), finding or recommendation; each "
+         "sentence once a day"),
         ("kind", "VARCHAR", "the rule behind a finding: change, errors, sweep_gain, ranking..."),
         ("template", "VARCHAR", "the sentence with {F12} where a fact's value stands"),
         ("text", "VARCHAR", "the sentence with every value filled in from facts"),
         ("fact_ids", "VARCHAR", "the facts it cites, comma-separated"),
         ("subjects", "VARCHAR", "the models, configs or backends it is about"),
+        ("headline", "BOOLEAN", "the finding leads the executive summary (after the opening "
+         "sentence, the summary row)"),
     ],
     "alerts": [
         ("partition", "VARCHAR", "benchmark date partition"),

@@ -1,0 +1,51 @@
+"""Ratios between the ends of a day's rankings, as facts a sentence can state.
+
+"gemma3:270m decoded 2.8x faster than gemma3:latest" is worth saying, and only the findings
+engine may compute it: the narrative checker verifies a multiplicative claim ("N times",
+"Nx", "twice", "half") only against a ratio fact. One per comparison the findings rank
+(``findings/rules.py:rankings``): the fastest and slowest decode throughput of a suite, and
+the lowest and highest mean latency of a compile benchmark or of the timing baselines. The
+subject is ``better vs worse``; the value, at least 1, is how many times better the first is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from chimera_pipeline.lib.facts.model import PRIORITY_MODEL, Fact
+
+# (category, metric of the ranked facts, what the ratio says, higher is better)
+RANKED = (("performance", "decode_tps.mean", "decode throughput", True),
+          ("compile", "mean_ms", "mean latency", False),
+          ("timing", "mean_ms", "mean latency", False))
+
+
+def ratio_key(context: str, metric: str) -> str:
+    """The fact key of the ratio between the ends of ``metric``'s ranking in ``context``."""
+    return f"ratio.{context}.{metric.split('.')[0]}"
+
+
+def ratio_facts(facts: list[Fact]) -> list[Fact]:
+    """The ratio facts of one day's facts (computed before ids are assigned)."""
+    groups: dict[tuple[str, str, str], list[Fact]] = defaultdict(list)
+    for fact in facts:
+        if fact.context and fact.value is not None and fact.subject:
+            groups[(fact.category, fact.metric or "", fact.context)].append(fact)
+    out = []
+    for category, metric, what, higher_better in RANKED:
+        for (cat, met, context), group in sorted(groups.items()):
+            if (cat, met) != (category, metric) or len(group) < 2:
+                continue
+            ranked = sorted(group, key=lambda f: (-f.value if higher_better else f.value,
+                                                  f.subject))
+            best, worst = ranked[0], ranked[-1]
+            low, high = sorted((best.value, worst.value))
+            if low <= 0:
+                continue  # no ratio of a zero
+            out.append(Fact(
+                ratio_key(context, metric), f"{context}: {best.subject} vs {worst.subject}, "
+                f"{what} ratio", high / low, "x", "comparison", PRIORITY_MODEL + 1,
+                f"ratio of the facts {best.key} and {worst.key}",
+                f"{best.subject} vs {worst.subject}", f"{metric.split('.')[0]}.ratio",
+                context=context))
+    return out
