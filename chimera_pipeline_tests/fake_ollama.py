@@ -8,7 +8,9 @@ eval 79.5971 ms, eval 9204.4071 ms for 1005 tokens, total 10527.3571 ms). Each c
 takes the next behaviour from ``script``: ``ok``, ``500``, ``404``, ``hang``, ``cut``,
 ``badjson``, ``empty``, ``german`` (a well-formed answer in the wrong language); once the
 script is spent it answers ``ok``. ``arrivals`` holds each chat request's arrival time, so
-tests can see the client's backoff between retries.
+tests can see the client's backoff between retries. ``respond`` (a function of the request
+body) answers like a model that reads its prompt: the adversarial tests answer each day with
+wrong claims built from that day's findings.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # timings of the reference run's first call, in nanoseconds as Ollama reports them
@@ -49,8 +52,10 @@ class FakeOllama:
     """Start with ``with FakeOllama() as server:``; ``server.url`` is the OLLAMA_HOST."""
 
     def __init__(self, models: tuple[str, ...] = ("gemma3:latest",), answer: object = None,
-                 hang_s: float = 5.0, template: str = GEMMA3_TEMPLATE) -> None:
+                 hang_s: float = 5.0, template: str = GEMMA3_TEMPLATE,
+                 respond: Callable[[dict], str] | None = None) -> None:
         self.models, self.hang_s, self.template = models, hang_s, template
+        self.respond = respond
         answer = answer if answer is not None else GOOD_ANSWER
         self.answer = answer if isinstance(answer, str) else json.dumps(answer)
         self.answers: list[str] = []  # per request, in order, before ``answer``
@@ -132,7 +137,8 @@ class FakeOllama:
                 if behaviour == "hang":
                     time.sleep(fake.hang_s)
                     return self._json(200, {})
-                answer = fake.answers.pop(0) if fake.answers else fake.answer
+                answer = (fake.answers.pop(0) if fake.answers
+                          else fake.respond(body) if fake.respond else fake.answer)
                 text = {"badjson": '{"summary": 42, "findings": "none"}', "empty": "",
                         "german": json.dumps(GERMAN_ANSWER)}.get(behaviour, answer)
                 self._stream(model, self.path == "/api/chat", text, cut=behaviour == "cut",

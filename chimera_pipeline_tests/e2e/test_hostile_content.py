@@ -47,7 +47,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_an_injected_number_never_becomes_a_verified_claim(hostile_run) -> None:
     with duckdb.connect(str(hostile_run["data"] / "warehouse.duckdb"), read_only=True) as con:
-        claims = con.execute("SELECT verified FROM report_claims WHERE text = '9999' "
+        claims = con.execute("SELECT verified FROM report_claims WHERE value = 9999 "
                              "AND partition = ?", [DAY]).fetchall()
         stored = con.execute("SELECT count(*) FROM metric_values WHERE value = 9999 AND "
                              "source_file LIKE 'reports/notes_%'").fetchone()[0]
@@ -57,7 +57,8 @@ def test_an_injected_number_never_becomes_a_verified_claim(hostile_run) -> None:
     published, appendix = report.split("## Appendix")
     assert "9999" not in published  # the gate left the sentence out of the narrative...
     assert re.search(r"9999 tok/s on this day, far ahead .*\" \(executive_summary\): "
-                     r"(value belongs to|no fact has this value)", appendix), appendix
+                     r"(value belongs to|no finding given to the model states this value)",
+                     appendix), appendix
     assert UNVERIFIED_MARK not in report  # ...instead of publishing it marked
 
 

@@ -68,7 +68,8 @@ def test_a_sentence_with_an_invented_number_is_left_out_and_listed() -> None:
     assert verdict.status == "accepted"
     assert verdict.published["executive_summary"] == GOOD
     assert [(d.sentence, d.reason) for d in verdict.dropped] == [
-        ("Its p99 latency was 20.123456 ms.", "no fact has this value")]
+        ("Its p99 latency was 20.123456 ms.", "no finding given to the model states this "
+         "value")]
     assert [published for c, published in verdict.claims] == [True, True, False]
 
 
@@ -94,3 +95,24 @@ def test_the_inline_mark_setting_publishes_unverified_sentences_marked() -> None
     assert verdict.dropped == []
     assert "20.123456 ms [⚠ unverified]." in verdict.published["executive_summary"]
     assert [published for c, published in verdict.claims] == [True, True, True]
+
+
+def test_a_sentence_that_passes_is_published_exactly_as_written() -> None:
+    """File names, stamps and punctuation inside an accepted sentence are not split apart."""
+    names = ("The day's files include reports/Technical_Report_109.md and "
+             "ascii_demo_20251004_143244.json, e.g. the demo run.")
+    verdict = _judge(GOOD + " " + names)
+    assert verdict.published["executive_summary"] == GOOD + " " + names
+
+
+def test_every_quantity_typed_is_a_claim_even_in_a_rejected_answer() -> None:
+    """The grounding rate counts what the model typed, not only what was published."""
+    verdict = _judge("gemma3:latest was measured at 999.9 tok/s over the whole day, a record "
+                     "for this machine.", analysis="It peaked at 1234.5 tok/s.")
+    assert verdict.rejected
+    assert [(c.text, c.verified, published) for c, published in verdict.claims] == [
+        ("999.9 tok/s", False, False), ("1234.5 tok/s", False, False)]
+    echoed = _judge(FINDINGS[0])
+    assert echoed.rejected.startswith("the summary echoes")
+    assert [(c.text, c.verified) for c, _ in echoed.claims] == [("283.6 tok/s", True),
+                                                               ("102.2 tok/s", True)]

@@ -3,18 +3,22 @@
 An answer is rejected whole when it did not parse, is cut off, is too short or too long to be
 a summary, echoes the prompt, or is in another language; the report then keeps its
 deterministic text and says why. An accepted answer is checked sentence by sentence with the
-subject-aware number checker (``claims.py``): a sentence with a number no fact backs (an
-invented figure, or a true figure given to the wrong model) or a bare fact id is left out of
-the published narrative and listed with the reason. ``CHIMERA_LLM_MARK_UNVERIFIED`` keeps such
-sentences instead, with the number marked ``[⚠ unverified]``.
+claim checker (``claims.py``): a sentence with a quantity no finding given to the model backs
+(an invented figure, a true figure given to the wrong model, a count passed off as a ratio, an
+unreadable number) or a bare fact id is left out of the published narrative and listed with
+the reason; a sentence that passes is published exactly as written.
+``CHIMERA_LLM_MARK_UNVERIFIED`` keeps such sentences instead, with the quantity marked
+``[⚠ unverified]``. Every quantity the model typed is a claim, published or not, rejected
+answers' included: the grounding rate is verified / typed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from chimera_pipeline.lib.llm.claims import Claim, check_section, sentences
+from chimera_pipeline.lib.llm.claims import Checker, Claim, sentences
 from chimera_pipeline.lib.llm.language import wrong_language
 from chimera_pipeline.lib.llm.prompts import EXAMPLE_SUBJECTS
 
@@ -91,11 +95,11 @@ def _summary_problem(sections: dict, prompt: str, language: str) -> str | None:
     return None
 
 
-def _check(section: str, text: str, facts: list[dict], keep_unverified: bool,
+def _check(section: str, text: str, checker: Checker, keep_unverified: bool,
            result: GateResult) -> str:
     kept = []
     for sentence in sentences(text):
-        rendered, claims = check_section(section, sentence, facts)
+        rendered, claims = checker.check(section, sentence, mark=keep_unverified)
         problem = None
         if _BARE_ID.search(sentence):
             problem = "a bare fact id instead of a value"
@@ -106,35 +110,50 @@ def _check(section: str, text: str, facts: list[dict], keep_unverified: bool,
         publish = problem is None or keep_unverified
         result.claims += [(c, publish) for c in claims]
         if publish:
-            kept.append(rendered.strip())
+            kept.append(rendered)
         else:
-            result.dropped.append(Dropped(section, sentence.strip(), problem))
+            result.dropped.append(Dropped(section, sentence, problem))
     return " ".join(kept)
 
 
-def gate(sections: dict, note: str, prompt: str, facts: list[dict], language: str,
-         keep_unverified: bool = False) -> GateResult:
-    """Judge one answer; see the module docstring for the rules."""
+def _record_unpublished(sections: dict, checker: Checker, result: GateResult) -> None:
+    """The quantities of an answer (or section) that is not published at all: typed all the
+    same, so they count in the grounding rate."""
+    for section in ("executive_summary", "performance_analysis"):
+        for sentence in sentences(sections.get(section) or ""):
+            result.claims += [(c, False) for c in checker.check(section, sentence)[1]]
+
+
+def gate(sections: dict, note: str, prompt: str, facts: Sequence, language: str,
+         keep_unverified: bool = False, given: Collection[str] | None = None) -> GateResult:
+    """Judge one answer; see the module docstring for the rules. ``facts`` are the day's
+    (rows or records), ``given`` the ids of those the prompt's findings cite (every fact when
+    None): only those verify a quantity."""
+    checker = Checker.from_rows(facts, given)
     result = GateResult()
     result.rejected = _answer_problem(sections, note, prompt, language)
     if result.rejected:
+        _record_unpublished(sections, checker, result)
         return result
-    summary = _check("executive_summary", sections["executive_summary"], facts,
+    summary = _check("executive_summary", sections["executive_summary"], checker,
                      keep_unverified, result)
-    if not summary:
-        result.rejected = "no sentence of the summary survived the checks"
-        return result
-    left = _summary_problem({"executive_summary": summary}, prompt, language)
-    if left:
-        result.rejected = f"what survived the checks is not a summary: {left}"
+    left = (_summary_problem({"executive_summary": summary}, prompt, language) if summary
+            else None)
+    if not summary or left:
+        result.rejected = ("no sentence of the summary survived the checks" if not summary
+                           else f"what survived the checks is not a summary: {left}")
+        result.claims = [(c, False) for c, _ in result.claims]
+        _record_unpublished({"performance_analysis": sections.get("performance_analysis")},
+                            checker, result)
         return result
     result.published["executive_summary"] = summary
     analysis = sections.get("performance_analysis") or ""
     if analysis and len(_words(analysis)) <= MAX_ANALYSIS_WORDS:
-        checked = _check("performance_analysis", analysis, facts, keep_unverified, result)
+        checked = _check("performance_analysis", analysis, checker, keep_unverified, result)
         if checked:
             result.published["performance_analysis"] = checked
     elif analysis:
         result.dropped.append(Dropped("performance_analysis", analysis[:200],
                                       f"more than {MAX_ANALYSIS_WORDS} words"))
+        _record_unpublished({"performance_analysis": analysis}, checker, result)
     return result

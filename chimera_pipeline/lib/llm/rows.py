@@ -47,16 +47,17 @@ class AnalysisRows:
     def summary(self) -> dict[str, object]:
         """What the asset's materialization shows."""
         calls = self.tables["llm_calls"]
-        published = [c for c in self.tables["report_claims"] if c["published"]]
-        verified = sum(1 for c in published if c["verified"])
+        claims = self.tables["report_claims"]
+        verified = sum(1 for c in claims if c["verified"])
         rejected = {d: v for d, v in self.verdicts.items() if v != "accepted"}
         return {"calls": len(calls), "backend": calls[0]["backend"] if calls else "none",
                 "prompt_format": calls[0]["prompt_format"] if calls else "none",
                 "narratives_accepted": len(self.verdicts) - len(rejected),
                 "narrative": "; ".join(f"{d}: narrative {v}" for d, v in rejected.items())
                 or "every narrative accepted",
-                "numbers_checked": len(self.tables["report_claims"]),
-                "grounding_rate": verified / len(published) if published else 1.0}
+                "quantities_typed": len(claims), "quantities_verified": verified,
+                "quantities_published": sum(1 for c in claims if c["published"]),
+                "grounding_rate": verified / len(claims) if claims else 1.0}
 
     def add_day(self, day: str, plan: PromptPlan, result: LLMResult, sections: dict,
                 note: str, settings: LLMSettings, verdict: GateResult) -> None:
@@ -132,7 +133,8 @@ def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, mode
     backend = counter = form = None
     for day in days:
         day_facts, day_findings = day_rows(day)
-        narrated = [f["text"] for f in day_findings if f["role"] == "finding"]
+        narrated_rows = [f for f in day_findings if f["role"] == "finding"]
+        narrated = [f["text"] for f in narrated_rows]
         if not narrated:
             continue
         try:
@@ -144,8 +146,10 @@ def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, mode
             result, sections, note = call(backend, plan, settings, log=log)
         except LLMError as exc:
             raise DayFailed(day, exc) from None
+        given = {fact_id for row in narrated_rows[:len(plan.included)]
+                 for fact_id in (row["fact_ids"] or "").split(",") if fact_id}
         verdict = gate(sections, note, plan.sent, day_facts, settings.language,
-                       settings.mark_unverified)
+                       settings.mark_unverified, given)
         if verdict.rejected:
             log(f"{day}: narrative rejected: {verdict.rejected}")
         rows.add_day(day, plan, result, sections, note, settings, verdict)
