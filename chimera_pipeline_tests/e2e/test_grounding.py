@@ -29,14 +29,15 @@ def test_sentences_with_invented_numbers_are_left_out_and_listed(real_corpus, tm
             "SELECT text, verified, published FROM report_claims").fetchall()}
         call = con.execute("SELECT backend, model, prompt_format FROM llm_calls").fetchall()
         gate = con.execute("SELECT gate FROM llm_analyses").fetchone()[0]
-    assert claims == {"102.2": (True, True), "14.1": (False, False),
+    assert claims == {"102.2 tok/s": (True, True), "14.1 tok/s": (False, False),
                       "20.123456": (False, False)}
     assert call == [("ollama", "gemma3:latest", "chat")] and gate == "accepted"
     report = (tmp_path / "reports" / today / "report.md").read_text()
     published, appendix = report.split("## Appendix")
     assert "gemma3:latest decoded at 102.2 tok/s in the baseline suite" in published
     assert "14.1" not in published and "20.123456" not in published
-    assert "14.1 tok/s on its slowest run.\" (executive_summary): no fact has this value" in appendix
+    assert ("14.1 tok/s on its slowest run.\" (executive_summary): no finding given to the "
+            "model states this value") in appendix
     assert "2 sentence(s) left out" in report and UNVERIFIED_MARK not in report
     document = json.loads((tmp_path / "reports" / today / "report.json").read_text())
     assert len(document["dropped"]) == 2 and document["unverified"] == 0

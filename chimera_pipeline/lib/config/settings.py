@@ -134,8 +134,9 @@ class Settings:
         1, "int", "limit of the `llm` pool: LLM calls at once, one per GPU slot behind Ollama",
         "operations", minimum=1)
     grounding_threshold: float = setting(
-        0.8, "float", "below this share of verified numbers the blocking grounding check fails "
-        "and the report is not published", "operations", minimum=0)
+        0.8, "float", "below this share of verified quantities (of all the LLM typed, published "
+        "or left out) the `grounding_rate` check fails: a warning, or an error that stops the "
+        "report when unverified ones were published marked", "operations", minimum=0)
     max_error_rate: float = setting(
         0.5, "float", "the `llm_runs` error-rate check warns above this share of failed "
         "requests", "operations", minimum=0)

@@ -66,6 +66,7 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
         "configuration": configuration_line(call),
         "files": sum(r["files"] for r in data["ingestion"]),
         "numbers_checked": len(data["claims"]), "unverified": len(data["unverified"]),
+        "quantities_verified": data["grounding"]["verified"],
         "narrative": data["narrative_status"] or "no LLM call",
         "findings": len(data["findings"]), "recommendations": len(data["recommendations"]),
         "regressions": len(data["regressions"]), "improvements": len(data["improvements"]),

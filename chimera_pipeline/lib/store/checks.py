@@ -63,14 +63,15 @@ def days_since_latest(con: duckdb.DuckDBPyConnection, today: dt.date) -> int | N
     return None if latest is None else (today - latest).days
 
 
-def grounding(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> tuple[int, int]:
-    """(verified, total) numbers in the published LLM text in the window (the gate leaves a
-    sentence with an unverified number out, unless CHIMERA_LLM_MARK_UNVERIFIED keeps it)."""
-    total, verified = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE verified) FROM report_claims "
-        "WHERE partition BETWEEN ? AND ? AND coalesce(published, true)",
-        list(window)).fetchone()
-    return verified, total
+def grounding(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> tuple[int, int, int]:
+    """(verified, typed, published unverified): every quantity the model typed in the window,
+    published or left out (rejected answers included), how many a fact backs, and how many
+    unverified ones were published anyway (only CHIMERA_LLM_MARK_UNVERIFIED publishes any)."""
+    typed, verified, published_unverified = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE verified), "
+        "count(*) FILTER (WHERE NOT verified AND coalesce(published, true)) FROM report_claims "
+        "WHERE partition BETWEEN ? AND ?", list(window)).fetchone()
+    return verified, typed, published_unverified
 
 
 def alerts_in_window(con: duckdb.DuckDBPyConnection, window: tuple[str, str]
