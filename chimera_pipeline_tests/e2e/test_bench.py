@@ -55,21 +55,24 @@ def test_the_benchmark_runs_at_1k(tmp_path, real_corpus) -> None:
     assert llm["direct_output_tokens"] > 0 and llm["per_call"][0]["num_ctx"] > 0
 
 
-def test_the_narrative_evaluation_keeps_real_gemma3_inventions_out(real_corpus, tmp_path) -> None:
-    """The reference run's real gemma3:latest answers, replayed through the Ollama backend for
-    every real-corpus day: the checker flags their invented figures and none is published."""
+def test_the_narrative_evaluation_keeps_inventions_out(real_corpus, tmp_path) -> None:
+    """The reference run's real gemma3:latest answers and the adversary's, through the Ollama
+    backend for every real-corpus day: the checker flags their wrong figures and none is
+    published, while the adversary's true sentences are."""
     out = tmp_path / "narrative.json"
     result = subprocess.run([sys.executable, "bench/narrative_eval.py", "--corpus",
-                             str(real_corpus), "--backends", "ollama-replay", "--out", str(out)],
+                             str(real_corpus), "--backends", "ollama-replay", "adversarial",
+                             "--out", str(out)],
                             cwd=PROJECT_ROOT, env=clean_env(), capture_output=True, text=True,
                             timeout=900)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    [replay] = json.loads(out.read_text())["results"]
+    replay, adversarial = json.loads(out.read_text())["results"]
     assert replay["backend"] == "ollama-replay" and replay["calls"] == expected.DAYS
-    assert replay["numbers"] > 0 and replay["numbers_verified_share"] < 0.5
-    assert replay["published_verified_share"] in (None, 1.0)  # nothing unverified published
-    for day in replay["days"]:
-        published_unverified = day["published_numbers"] - day["published_verified"]
-        assert published_unverified == 0, day
-        assert day["gate"] != "accepted" or day["dropped"] or day["numbers"] == day["verified"]
-    assert "| ollama-replay |" in result.stdout
+    assert replay["quantities"] > 0 and replay["verified"] < 0.5 * replay["quantities"]
+    for backend in (replay, adversarial):
+        assert backend["published"] == backend["published_verified"]  # nothing unverified
+        for day in backend["days"]:
+            assert day["published"] == day["published_verified"], day
+    assert adversarial["planted"] > 100 and adversarial["planted_published"] == 0
+    assert adversarial["true_published"] == adversarial["true"] > 0
+    assert "| ollama-replay |" in result.stdout and "| adversarial |" in result.stdout
