@@ -107,3 +107,19 @@ def test_the_issue_examples_are_caught(real_db, kind: str) -> None:
         checker = Checker.from_rows(day.facts, {f["fact_id"] for f in day.given})
         for sentence in PLANTERS[kind](day):
             assert not all(c.verified for c in checker.check("s", sentence)[1]), sentence
+
+
+def test_the_adversarial_reviews_sentences_are_left_out(real_db) -> None:
+    """Each false sentence of the review (``review_attacks.py``), checked as the gate does
+    (sentence by sentence, names carried from one to the next), has a quantity that is not
+    verified."""
+    from chimera_pipeline_tests.review_attacks import REVIEWED
+
+    checkers = {day.day: Checker.from_rows(day.facts, {f["fact_id"] for f in day.given})
+                for day in _days(real_db)}
+    for day, text in REVIEWED:
+        checker = checkers[day]
+        checker.new_section()
+        verdicts = [c.verified for s in sentences(text)
+                    for c in checker.check("executive_summary", s)[1]]
+        assert verdicts and not all(verdicts), (day, text)

@@ -99,6 +99,7 @@ def _passes(text: str) -> bool:
     "The day held 101 files.",
     f"On the RTX 4090, {GPU} decoded at 140.9 tok/s.",
     "gemma3:latest's p99 time to first token was 0.91 s, against a mean of 352 ms.",
+    "gemma3:latest needed 2.77x longer than gemma3:270m.",
     "gemma3:latest decoded at {F1} while gemma3:270m reached {F2}.",
 ], ids=lambda t: t[:40])
 def test_a_true_sentence_worded_freely_passes(text: str) -> None:
@@ -196,6 +197,33 @@ def test_a_true_number_given_to_another_model_is_not_verified() -> None:
     ("gemma3:latest ranked 1st.", "rank"),
     ("The day held {F99} files.", "does not exist"),
     ("gemma3:latest decoded at {F13}.", "speaks of"),
+    # the review's attacks: the number handed to another name, the subject hidden
+    ("gemma3:270m outpaced gemma3:latest, reaching 102.2 tok/s.", "belongs to"),
+    ("gemma3:270m, which beat gemma3:latest, decoded at 102.2 tok/s.", "belongs to"),
+    ("gemma3:270m (ahead of gemma3:latest) decoded at 102.2 tok/s.", "belongs to"),
+    ("gemma3:latest: 283.6 tok/s in baseline.", "belongs to"),
+    ("gemma3:270m was the faster model. It decoded at 102.2 tok/s.", "belongs to"),
+    ("The q5_K_M model decoded at 76.59 tok/s.", "belongs to"),
+    ("gemma3:latest decoded at 102.2 tok/s, the fastest in baseline.", "best of its"),
+    ("gemma3:latest led the baseline suite at 102.2 tok/s.", "best of its"),
+    ("In prompt_suite, gemma3:270m was 2.77x faster than gemma3:latest.", "compares baseline"),
+    ("The decode throughput of llama3.1:8b-instruct-q4_0 fell from 76.59 tok/s to 74.90 "
+     "tok/s.", "earlier day"),
+    ("The decode throughput of llama3.1:8b-instruct-q4_0 slipped 2.1%.", "direction"),
+    ("llama3.1:8b-instruct-q4_0 changed by –2.1%.", "sign"),
+    ("llama3.1:8b-instruct-q4_0 averaged 74.90 tok/s from its 25 requests.", "earlier day"),
+    ("gemma3:latest decoded at 102.2 tok/s the previous day.", "earlier day"),
+    ("gemma3:latest had a mean=112.2 tok/s in baseline.", "no finding"),
+    ("gemma3:latest decoded at <b>112.2</b> tok/s.", "no finding"),
+    ("gemma3:latest answered in .72 s.", "no finding"),
+    ("None of the 25 requests to llama3.1:8b-instruct-q5_K_M failed.", "negated"),
+    ("20% of the requests to llama3.1:8b-instruct-q5_K_M were error-free.", "succeeded"),
+    ("llama3.1:8b-instruct-q5_K_M failed all 5 of its requests.", "all of them"),
+    ("Fewer than 6 requests to llama3.1:8b-instruct-q5_K_M failed.", "bound"),
+    ("gemma3:latest was the third-fastest model.", "rank"),
+    ("gemma3:latest drew 102 W in baseline.", "no finding"),
+    ("gemma3:270m needed 2.77x longer than gemma3:latest.", "wrong way round"),
+    ("llama3.1:8b-instruct-q5_K_M lost 0,200 of its requests.", "cannot be read"),
 ], ids=lambda t: t[:48] if isinstance(t, str) else None)
 def test_a_wrong_or_unreadable_quantity_is_not_verified(text: str, why: str) -> None:
     verdicts = _verdicts(text)

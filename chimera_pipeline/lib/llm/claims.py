@@ -45,6 +45,8 @@ _CITATION = re.compile(r"\{(F\d+)\}")
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bapprox)(?<!\bcf)"
                            r"(?<!\bca)(?<!\bNo)(?<!\bno)(?<!\bFig)[.!?]+[\"'”’)\]]*(?=\s)|\n+")
 _CONTENT_WORD = re.compile(r"[A-Za-z]{3,}")
+_LABEL_STOPWORDS = {"to", "this", "of", "the", "by", "only", "that", "into", "a", "in", "on",
+                    "with", "those", "these", "total", "size", "day", "llm"}
 _FILLER_WORDS = {"and", "the", "with", "for", "from", "about", "roughly", "around", "nearly",
                  "almost", "just", "only", "its", "their", "was", "were", "are", "also",
                  "which", "that", "this", "than", "then", "each", "both", "all", "some"}
@@ -86,6 +88,8 @@ class _Context:
     negated: bool = False
     change: bool = False
     direction: int = 0  # +1 rose / -1 fell, from the words (0: none or both)
+    both_ways: bool = False
+    text: str = ""  # the clause's words
     quality: int = 0  # +1 better / -1 worse
     stats: set[str] = field(default_factory=set)
     metrics: set[str] = field(default_factory=set)
@@ -95,6 +99,9 @@ class _Context:
     clause_subjects: list[str] = field(default_factory=list)
     contexts: set[str] = field(default_factory=set)  # suites/benchmarks the sentence names
     span: tuple[int, int] = (0, 0)  # the clause read with the quantity
+    scope: list[str] = field(default_factory=list)  # who the quantity may be about
+    leading_contexts: set[str] = field(default_factory=set)  # "In baseline, ..."
+    clause_contexts: set[str] = field(default_factory=set)
 
 
 def _word_context(text: str) -> _Context:
@@ -105,6 +112,7 @@ def _word_context(text: str) -> _Context:
     up, down = bool(wording.INCREASE.search(text)), bool(wording.DECREASE.search(text))
     better, worse = bool(wording.BETTER.search(text)), bool(wording.WORSE.search(text))
     ctx.direction = int(up) - int(down)
+    ctx.both_ways = up and down
     ctx.quality = int(better) - int(worse)
     ctx.change = up or down or better or worse or bool(wording.CHANGE.search(text))
     ctx.stats = {stat for pattern, stat in wording.STATISTICS if re.search(pattern, text, re.I)}
@@ -136,6 +144,16 @@ class Checker:
         self.given = [f for f in self.facts if given is None or f.fact_id in set(given)]
         self.given_ids = {f.fact_id for f in self.given}
         self.names = NameIndex(self.facts)
+        # the contexts each kind of comparison was made in (a ratio of conv_bench is not
+        # one of mlp_bench), and the largest count of the day per unit (the total)
+        self._compared: dict[str | None, set[str]] = defaultdict(set)
+        self._largest: dict[str | None, float] = {}
+        for f in self.facts:
+            if " vs " in (f.subject or "") and f.context:
+                self._compared[f.metric].add(f.context.lower())
+            if not f.subject and f.value is not None:
+                self._largest[f.unit] = max(self._largest.get(f.unit, f.value), f.value)
+        self.previous_subjects: list[str] = []  # the names of the sentence before
         groups: dict[tuple, list[float]] = defaultdict(list)
         self._alternatives: dict[tuple, set[str]] = defaultdict(set)
         for f in self.facts:
@@ -148,6 +166,8 @@ class Checker:
         # failed requests per (subject, context): "completed N requests" must not hide them
         self._failed = {(f.subject, f.context): f.value for f in self.facts
                         if f.metric == "failed" and f.value}
+        self._totals = {(f.subject, f.context): f.value for f in self.facts
+                        if f.metric == "requests"}
         # the subjects measured alike: a name that is part of several tells none apart
         self._measured: dict[tuple, set[str]] = defaultdict(set)
         for f in self.facts:
@@ -173,6 +193,10 @@ class Checker:
 
     # -- one sentence ----------------------------------------------------------------------
 
+    def new_section(self) -> None:
+        """A new paragraph: no name carries over from the sentence before."""
+        self.previous_subjects = []
+
     def check(self, section: str, sentence: str, mark: bool = True) -> tuple[str, list[Claim]]:
         """The sentence with citations filled (and unverified quantities marked when
         ``mark``), and a claim per quantity."""
@@ -182,12 +206,18 @@ class Checker:
             cited.append(self.by_id.get(match.group(1)) or match.group(1))
             return chr(CITATION_BASE + len(cited) - 1)
 
-        filled = _CITATION.sub(placeholder, sentence)
+        # the placeholders are private-use characters: any the model typed are blanked
+        sentence_in = re.sub("[\ue000-\uf8ff]", " ", sentence)
+        filled = _CITATION.sub(placeholder, sentence_in)
         named, masked, mentions = self.names.mask(filled)
         quantities = read_quantities(masked)
         claims = [self._claim(section, sentence, filled, named, mentions, quantities, i, cited)
                   for i in range(len(quantities))]
         self._check_parts(quantities, claims)
+        self._check_from_to(masked, quantities, claims)
+        named_subjects = [m.name.lower() for m in mentions if m.subject]
+        if named_subjects:
+            self.previous_subjects = named_subjects
         out, cursor = [], 0
         for quantity, claim in zip(quantities, claims, strict=True):
             if mark and not claim.verified:
@@ -218,6 +248,9 @@ class Checker:
             return claim(None, False, q.reason or "unreadable")
         if q.form == "ordinal":
             return claim(None, False, "a rank (1st, 2nd...) is not checked against facts")
+        if q.bound:
+            return claim(None, False, "a bound (more than, at least...) is not a value a fact "
+                         "states")
         if q.unit == "pp":
             return claim(None, False, "no finding states a difference in percentage points")
         ctx = self._context(named, mentions, quantities, q)
@@ -274,6 +307,7 @@ class Checker:
             for i in range(max(other.start, start), min(other.end, end)):
                 words[i - start] = " "
         ctx = _word_context("".join(words).replace(FILLER, " "))
+        ctx.text = "".join(words).replace(FILLER, " ").lower()
         subjects = [m for m in mentions if m.subject]
         in_clause = [m for m in subjects if start <= m.start < end]
         if own > start and any(own <= m.start < end for m in in_clause):
@@ -282,7 +316,29 @@ class Checker:
             ctx.ranks = _word_context(named[own:end].replace(FILLER, " ")).ranks
         ctx.clause_subjects = [m.name.lower() for m in in_clause]
         ctx.subject = _nearest(in_clause, q) or _nearest(subjects, q)
+        # who the quantity may be about: the names of its clause, else of its sentence,
+        # else of the sentence before (a pronoun's "it"); a number is verified only when
+        # every one of them is part of its fact's subject
+        ctx.scope = (ctx.clause_subjects or [m.name.lower() for m in subjects]
+                     or list(self.previous_subjects))
+        if not ctx.subject and ctx.scope:
+            ctx.subject = ctx.scope[-1]
         ctx.contexts = {m.name.lower() for m in mentions if m.context}
+        ctx.clause_contexts = {m.name.lower() for m in mentions if m.context
+                               and start <= m.start < end
+                               and not re.match(r"\s+config", named[m.end:m.end + 8])}
+        first = spans[0] if spans else (0, 0)
+        if re.match(r"\s*(?:in|on|for|during|across|of)\b", named[first[0]:first[1]], re.I):
+            ctx.leading_contexts = {m.name.lower() for m in mentions
+                                    if m.context and first[0] <= m.start < first[1]}
+        # a rank said in another clause of the sentence holds for this quantity when that
+        # clause names no other subject ("X averaged 15 ms and was the fastest")
+        for a, b in spans:
+            if (a, b) == (start, end) or not (a > end or b <= start):
+                continue
+            others = {m.name.lower() for m in subjects if a <= m.start < b}
+            if others <= set(ctx.scope):
+                ctx.ranks |= _word_context(named[a:b].replace(FILLER, " ")).ranks
         ctx.span = (start, end)
         return ctx
 
@@ -361,12 +417,20 @@ class Checker:
             return (f"the sentence says these succeeded; {fact.fact_id} ({fact.label}) "
                     + ("is a failure count or rate" if failure_fact else "includes "
                        f"{self._failed[(fact.subject, fact.context)]:g} that failed"))
+        if q.all_of and failure_fact and fact.metric == "failed" and fact.value != \
+                self._totals.get((fact.subject, fact.context)):
+            return (f"all of them are said to have failed; {fact.fact_id} is "
+                    f"{fact.display} of {self._totals.get((fact.subject, fact.context)):g}")
         if q.unit == "%" and fact.unit == "%" and not ctx.failure and ctx.change and not \
                 change_fact:
             return (f"a change is stated; {fact.fact_id} ({fact.label}) is a share, not a "
                     "change")
+        if q.sign and q.form != "citation" and not change_fact and fact.unit == "%":
+            return f"a signed change is stated; {fact.fact_id} ({fact.label}) is not a change"
         if change_fact and fact.value and " vs " not in (fact.subject or ""):
             sign = 1 if fact.value > 0 else -1
+            if ctx.both_ways and fact.unit == "%":
+                return "the sentence says both rose and fell: which is not clear"
             if q.sign and q.sign != sign:
                 return f"the sign is wrong: {fact.fact_id} is {fact.display}"
             if ctx.direction and ctx.direction != sign and fact.unit == "%":
@@ -378,13 +442,18 @@ class Checker:
                         f"{'an improvement' if better > 0 else 'a regression'}")
         if ctx.metrics:
             families = wording.metric_families(fact.metric)
-            if families and not families & ctx.metrics:
+            named = ctx.metrics & wording.SPECIFIC_METRICS or ctx.metrics
+            if families and not families & named:
                 return (f"the sentence speaks of {', '.join(sorted(ctx.metrics))}; "
                         f"{fact.fact_id} is {fact.label}")
-        stat = fact.stat
-        if stat == "previous" and not ctx.earlier:
+        stat = fact.stat or ("mean" if "mean" in (fact.label or "").lower().split() else None)
+        if stat == "previous" and not (ctx.earlier or q.from_before):
             return (f"{fact.fact_id} is the value of {fact.text_value or 'an earlier day'}; "
                     "the sentence does not say it is an earlier day's")
+        if ctx.earlier and stat != "previous" and fact.unit != "%" and " vs " not in (
+                fact.subject or "") and fact.category != "change":
+            return (f"the sentence speaks of an earlier day; {fact.fact_id} is this day's "
+                    f"{fact.label}")
         named_stats = ctx.stats
         if named_stats and stat in wording.STAT_OF_METRIC:
             if not wording.STAT_OF_METRIC[stat] & named_stats:
@@ -427,10 +496,11 @@ class Checker:
             if ctx.clause_subjects:
                 return (f"{fact.fact_id} ({fact.label}) is about no model, and the sentence "
                         f"gives it to {ctx.clause_subjects[0]}")
-            return None
+            return self._qualifier_problem(fact, ctx)
         parts = self.names.parts(fact.subject)
-        if ctx.subject and ctx.subject not in parts:
-            named = self.names.spelled.get(ctx.subject, ctx.subject)
+        strangers = [n for n in ctx.scope if n not in parts]
+        if strangers:
+            named = self.names.spelled.get(strangers[0], strangers[0])
             return f"value belongs to {fact.subject}, not {named}"
         if ctx.subject and ctx.subject != fact.subject.lower():
             # the model is named, the fact is one of its configs (or GPUs): the sentence
@@ -446,10 +516,26 @@ class Checker:
                 if said <= set(sibling):
                     return (f"value belongs to {fact.subject}; the sentence names only "
                             f"{', '.join(sorted(said))}, which {sibling[0]} is too")
+        strict = ctx.clause_contexts or ctx.leading_contexts
+        if fact.context and strict and fact.context.lower() not in strict:
+            return f"value is from {fact.context}, not {', '.join(sorted(strict))}"
         if fact.context and ctx.contexts and fact.context.lower() not in ctx.contexts:
             others = self._alternatives.get((fact.subject.lower(), fact.category, fact.metric))
             if others and others & ctx.contexts:
                 return f"value is from {fact.context}, not {', '.join(sorted(ctx.contexts))}"
+        return None
+
+    def _qualifier_problem(self, fact: FactRecord, ctx: _Context) -> str | None:
+        """A count of the day (files dated by mtime, CSV files) says which files: its
+        qualifying words must be in the clause, or a subset passes for the total."""
+        if fact.unit not in ("files", "requests", "count") or fact.value == self._largest.get(
+                fact.unit):
+            return None  # the day's total needs no qualifier
+        words = set(re.findall(r"[a-z]+", (fact.label or "").lower())) - _LABEL_STOPWORDS
+        words -= {"file", "files", "request", "requests", "number", "numbers", "row", "rows"}
+        if words and not any(re.search(rf"\b{w}", ctx.text) for w in words):
+            return (f"{fact.fact_id} counts {fact.label}; the sentence does not say which "
+                    "of them")
         return None
 
     def _comparison_problem(self, fact: FactRecord, q: Quantity, ctx: _Context,
@@ -476,23 +562,60 @@ class Checker:
         if len(first) < 2:
             return f"{fact.fact_id} compares {better_side} with {worse_side}; name both"
         leading = min(first, key=first.get)
-        direction = ctx.quality or (ctx.direction if wording.higher_is_better(fact.metric)
-                                    else -ctx.direction)
+        named = ctx.leading_contexts or (ctx.contexts & self._compared.get(fact.metric, set()))
+        if fact.context and named and fact.context.lower() not in named:
+            return f"{fact.fact_id} compares {fact.context}, not {', '.join(sorted(named))}"
+        higher_better = wording.higher_is_better(fact.metric)
         typed = q.form != "citation"
-        if fact.unit == "x" and q.unit == "%" and typed:
-            faster, slower = (fact.value - 1) * 100, (1 - 1 / fact.value) * 100
-            ok = (leading == "a" and direction > 0 and abs(q.value - faster) <= q.tolerance) or (
-                leading == "b" and direction < 0 and abs(q.value - slower) <= q.tolerance)
-        elif fact.unit == "x" and typed and (q.unit == "fraction" or q.value < 1):
-            ok = leading == "b" and direction >= 0  # "B at half the speed of A"
-        else:
+        ratio = fact.value if fact.unit == "x" else 1 + (fact.value or 0.0) / 100
+        quality = (q.sign if higher_better else -q.sign) if q.sign and typed else ctx.quality
+        # speed words (faster, better) say which side is better; value words (higher,
+        # lower) say which side's value is larger, which for a latency is the worse side
+        speed = bool(quality) or higher_better
+        direction = quality or (ctx.direction if higher_better else 0)
+        if fact.unit == "%" or (q.unit == "%" and typed):
+            value = q.value if typed else fact.value
+            if speed:
+                wanted = ((ratio - 1) * 100 if leading == "a" and direction >= 0 else
+                          (1 - 1 / ratio) * 100 if leading == "b" and direction < 0 else None)
+            else:
+                wanted = ((ratio - 1) * 100 if leading == "b" and ctx.direction > 0 else
+                          (1 - 1 / ratio) * 100 if leading == "a" and ctx.direction < 0
+                          else None)
+            tolerance = q.tolerance if typed else 0.05
+            ok = wanted is not None and abs(abs(value) - wanted) <= max(tolerance, 1e-9)
+        elif typed and (q.unit == "fraction" or q.value < 1):
+            ok = (leading == "b" and not quality) if speed else (
+                leading == "a" and ctx.direction <= 0)  # "B at half the speed of A"
+        elif speed:
             ok = (leading == "a" and direction >= 0) or (leading == "b" and direction < 0)
+        else:  # "B's latency was 5.9x A's", "A's latency was 5.9x lower"
+            ok = (leading == "b" and ctx.direction >= 0) or (leading == "a"
+                                                             and ctx.direction < 0)
         if not ok:
             return (f"the comparison is the wrong way round: {fact.fact_id} says {better_side} "
                     f"is {fact.display} better than {worse_side}")
         return None
 
-    # -- parts and wholes -----------------------------------------------------------------
+    # -- parts and wholes, from and to ---------------------------------------------------
+
+    def _check_from_to(self, masked: str, quantities: list[Quantity],
+                       claims: list[Claim]) -> None:
+        """``from X to Y`` of a change: X is the earlier day's value, never today's."""
+        for i in range(len(quantities) - 1):
+            first, second = quantities[i], quantities[i + 1]
+            before = masked[max(0, first.start - 6):first.start].lower()
+            if not (re.search(r"\bfrom\s*$", before)
+                    and re.fullmatch(r"\s*to\s*", masked[first.end:second.start], re.I)):
+                continue
+            a, b = claims[i], claims[i + 1]
+            if a.verified and b.verified:
+                fa, fb = self.by_id[a.fact_id], self.by_id[b.fact_id]
+                if fa.stat != "previous" and fb.stat == "previous":
+                    for c in (a, b):
+                        c.verified, c.fact_id = False, None
+                        c.reason = ("from and to are swapped: the earlier day's value is "
+                                    f"{fb.display}")
 
     def _check_parts(self, quantities: list[Quantity], claims: list[Claim]) -> None:
         """``X of the Y``: X is at most Y, and both are about the same subject."""
@@ -558,6 +681,7 @@ def check_section(section: str, text: str, facts: Sequence, given: Collection[st
     """Check every sentence of ``text``; facts are ``facts`` rows or records, ``given`` the
     ids the model was given (all of them when None). Returns the marked text and claims."""
     checker = Checker.from_rows(facts, given)
+    checker.new_section()
     rendered, claims = [], []
     for sentence in sentences(text):
         out, found = checker.check(section, sentence)

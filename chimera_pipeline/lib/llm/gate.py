@@ -98,6 +98,7 @@ def _summary_problem(sections: dict, prompt: str, language: str) -> str | None:
 def _check(section: str, text: str, checker: Checker, keep_unverified: bool,
            result: GateResult) -> str:
     kept = []
+    checker.new_section()
     for sentence in sentences(text):
         rendered, claims = checker.check(section, sentence, mark=keep_unverified)
         problem = None
@@ -120,6 +121,7 @@ def _record_unpublished(sections: dict, checker: Checker, result: GateResult) ->
     """The quantities of an answer (or section) that is not published at all: typed all the
     same, so they count in the grounding rate."""
     for section in ("executive_summary", "performance_analysis"):
+        checker.new_section()
         for sentence in sentences(sections.get(section) or ""):
             result.claims += [(c, False) for c in checker.check(section, sentence)[1]]
 

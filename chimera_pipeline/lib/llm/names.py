@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 FILLER = "\ue100"  # private use: no digit, no letter, never in model output
+AMBIGUOUS = "ambiguous:"  # a short name several subjects share: a mention of none of them
 
 # a tool series' subject: "model (settings) on hardware"
 _TOOL_SUBJECT = re.compile(r"^(?P<model>.+?)(?: \((?P<settings>.*)\))?(?: on (?P<hw>.+))?$")
@@ -43,8 +44,10 @@ _DATES = re.compile("|".join((
 )))
 # a bare year after a word that introduces a time ("in 2025"), unless a unit follows
 _YEAR = re.compile(r"\b(?:in|since|of|during|until|till|by|from|year|early|late|mid|"
-                   r"through)\s+((?:19|20)[0-9]{2})\b(?![.,][0-9]|\s*(?:%|[a-zA-Z]+/s|x\b|×))")
+                   r"through)\s+((?:19|20)[0-9]{2})\b(?![.,][0-9]|\s*(?:%|[a-zA-Z]+/s|x\b|×|"
+                   r"ms\b|s\b|secs?\b|seconds?\b|min|tok|req|file|run|time|GB|MB|KB|bytes?\b))")
 _DIGIT = re.compile(r"[0-9]")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,40}>")
 _WRAPPERS = "\"'“”‘’`([{<*_"
 _TRAILERS = "\"'“”‘’`)]}>*_,;:!?."
 _VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){2,}$")
@@ -107,6 +110,17 @@ class NameIndex:
             subject, context = self.kinds.get(key, (False, False))
             self.kinds[key] = (subject or name in subject_names, context or name in contexts)
         self.spelled = {name.lower(): name for name in sorted(subject_names | contexts | texts)}
+        # a short name a model is called by ("q4_0" of llama3.1:8b-instruct-q4_0): a mention
+        # of the one subject part that has it, or of none when several do
+        owners: dict[str, set[str]] = {}
+        for name in subject_names:
+            if "/" in name and " " not in name:  # a file: called by its base name
+                owners.setdefault(name.rsplit("/", 1)[1].lower(), set()).add(name)
+            for piece in re.split(r"[:/\s-]+", name):
+                if len(piece) >= 3 and re.search(r"[A-Za-z]", piece) and _DIGIT.search(piece):
+                    owners.setdefault(piece.lower(), set()).add(name)
+        self.fragments = {piece: (min(names) if len(names) == 1 else AMBIGUOUS + piece)
+                          for piece, names in owners.items() if piece not in self.spelled}
 
     def parts(self, subject: str | None) -> tuple[str, ...]:
         """``subject`` and the names it is made of (lower-cased for comparison)."""
@@ -116,12 +130,13 @@ class NameIndex:
 
     @cached_property
     def _pattern(self) -> re.Pattern[str] | None:
-        names = sorted(self.spelled, key=len, reverse=True)
+        names = sorted({*self.spelled, *self.fragments}, key=len, reverse=True)
         if not names:
             return None
         body = "|".join(re.escape(n) for n in names)
-        # whole tokens: not inside a word, a number, a path or a longer name
-        return re.compile(rf"(?<![\w./:@-])(?:{body})(?![\w/:@-]|[.,]\w)", re.I)
+        # whole tokens: not inside a word, a number, a path or a longer name ("name:" and
+        # "name-based" are the name)
+        return re.compile(rf"(?<![\w./:@-])(?:{body})(?![\w/@]|[.,:]\w)", re.I)
 
     def mentions(self, text: str) -> list[Mention]:
         """Every known name in ``text``, longest first where names overlap."""
@@ -130,6 +145,10 @@ class NameIndex:
         found = []
         for match in self._pattern.finditer(text):
             key = match.group(0).lower()
+            if key not in self.spelled:
+                owner = self.fragments[key]
+                found.append(Mention(match.start(), match.end(), owner, True, False))
+                continue
             subject, context = self.kinds.get(key, (False, False))
             found.append(Mention(match.start(), match.end(), self.spelled[key], subject, context))
         return found
@@ -155,6 +174,7 @@ def _blank(chars: list[str], start: int, end: int) -> None:
 def mask_shapes(text: str) -> str:
     """Blank dates, times, stamps, versions, file names and letter-first tokens with digits;
     leave every token that starts with a digit to the quantity reader."""
+    text = _TAG.sub(lambda m: " " * len(m.group(0)), text)  # <b>303.9</b> reads 303.9
     chars = list(text)
     for match in _DATES.finditer(text):
         _blank(chars, match.start(), match.end())
@@ -170,7 +190,9 @@ def mask_shapes(text: str) -> str:
         end = start + len(core)
         if _VERSION.match(core) or _FILE.match(core):
             _blank(chars, start, end)
-        elif core[0].isalpha() or core[0] in "/.":
+        elif "=" in core and core[0].isalpha():  # key=value: the key is a name, the value
+            _blank(chars, start, start + core.index("=") + 1)  # is read
+        elif core[0].isalpha() or (core[0] in "/." and re.search(r"[A-Za-z]", core)):
             lead = re.match(r"[^\W\d_]+", core)
             word = lead.group(0) if lead else ""
             if word.lower() in _GLUED_WORDS and core[len(word)].isdigit():

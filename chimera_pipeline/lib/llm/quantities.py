@@ -23,6 +23,7 @@ Written precision: a number is read to half its last written digit (``76`` is 75
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -32,12 +33,12 @@ from chimera_pipeline.lib.llm import wording
 CITATION_BASE = 0xE000  # citation i is chr(CITATION_BASE + i); the checker knows the facts
 
 # a sign only where it cannot be a range's dash ("12-15%"): after a space, a bracket or the start
-_SIGN = r"(?:(?<![\w.,%])(?P<sign>[+\-−±~≈])\s?)?"
+_SIGN = r"(?:(?<![\w.,%])(?P<sign>[+\-−–‑±~≈])\s?)?"
 _DIGITS = r"(?P<digits>[0-9]+(?:[,_][0-9]+)*(?:\.[0-9]+)?|\.[0-9]+)"
 _EXP = r"(?:[eE](?P<exp>[+-]?[0-9]+))?"
 _NUMBER = re.compile(rf"{_SIGN}(?<![\w.,])\$?{_DIGITS}{_EXP}")
 _X_FIRST = re.compile(r"(?<![\w.])[x×](?P<digits>[0-9]+(?:\.[0-9]+)?)\b")
-_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d{1,2}(?:,\d{2})*,\d{3}(?:\.\d+)?$")
+_GROUPED = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$|^[1-9]\d?(?:,\d{2})*,\d{3}(?:\.\d+)?$")
 _UNITS = [(re.compile(rf"(?:{pattern})(?![\w/])", re.I if "i?B" not in pattern else 0),
            unit, factor) for pattern, unit, factor in wording.UNIT_PATTERNS]
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
@@ -49,7 +50,9 @@ _NUMBER_WORD = re.compile(
     r"\b(?:(?P<tens>" + "|".join(wording.TENS) + r")(?:[-\s](?P<unit>one|two|three|four|five|"
     r"six|seven|eight|nine))?|(?P<small>a\s+dozen|" + "|".join(
         w for w in wording.SMALL_NUMBERS if w != "a dozen") + r"))"
-    r"(?:\s+(?P<scale>hundred|thousand|million|billion))?\b", re.I)
+    r"(?:\s+(?P<scale>hundred|thousand|million|billion))?\b|\ba\s+(?P<alone>hundred|thousand)\b"
+    r"|\b(?P<single>single)(?=\s+(?:\w+\s+)?(?:requests?|files?|runs?|configs?|models?)\b)",
+    re.I)
 _VAGUE = re.compile(r"\b(?P<word>" + "|".join(wording.VAGUE) + r")\b(?=\s+of\b)", re.I)
 _MULTIPLIERS = [(re.compile(rf"\b(?:{pattern})\b", re.I), value, kind)
                 for pattern, value, kind in wording.MULTIPLIERS]
@@ -76,6 +79,9 @@ class Quantity:
     citation: int | None = None  # the citation's index
     reason: str | None = None  # why an unreadable quantity cannot be read
     stat: str | None = field(default=None)  # "std" for a ± spread
+    bound: bool = False  # "more than", "at least"...: a bound, not a value
+    all_of: bool = False  # "all 20": the whole
+    from_before: bool = False  # "from" stands right before it (a change's earlier value)
 
 
 def _tolerance(digits: str, scale: float) -> float:
@@ -113,19 +119,24 @@ def _unit_after(text: str, pos: int) -> tuple[str | None, float, float | None, i
 
 
 def _noun_after(text: str, pos: int) -> tuple[str | None, int]:
-    """The counted noun within three words after ``pos`` (``5 failed LLM requests``),
-    stopping at a clause break, a number or a masked name."""
-    cursor = pos
+    """The counted noun within three words after ``pos`` (``5 failed LLM requests``, a
+    suite's name between them too), stopping at a clause break or a number. A word there
+    that names no countable thing ("36 W", "206 pages") is an unknown noun: it counts
+    something no fact counts."""
+    cursor, first = pos, None
     for _ in range(4):
-        match = re.match(r"[\s\u00a0*]*([A-Za-z][A-Za-z'-]*)", text[cursor:])
+        match = re.match(r"[\s\u00a0*]*([A-Za-z][A-Za-z'-]*|\ue100+)", text[cursor:])
         if not match:
-            return None, pos
+            break
         word = match.group(1).lower().removesuffix("'s")
         cursor += match.end()
         if word in wording.COUNT_NOUNS:
             return wording.COUNT_NOUNS[word], cursor
-        if word in ("of", "and", "or", "to", "than", "per", "in", "at", "by", "for", "on"):
-            return None, pos
+        if word in wording.NOUN_STOPS:
+            break
+        first = first or word
+    if first and not first.startswith("\ue100"):
+        return f"unknown:{first}", pos
     return None, pos
 
 
@@ -167,12 +178,12 @@ def _read_number(masked: str, match: re.Match[str]) -> Quantity:
     else:
         end = unit_end
     glued = re.match(r"[A-Za-z]", masked[end:end + 1]) and not masked[end - 1:end].isspace()
-    if glued and unit is None and noun is None:
+    if glued and unit is None and (noun is None or noun.startswith("unknown:")):
         tail = re.match(r"[\w/]*", masked[end:]).end() + end
         return Quantity(start=start, end=tail, text=masked[start:tail], value=value,
                         tolerance=0.0, unit=None, form="unreadable",
                         reason="a number glued to letters that are not a unit")
-    sign = {"+": 1, "-": -1, "−": -1}.get(sign_text, 0)
+    sign = {"+": 1, "-": -1, "−": -1, "–": -1, "‑": -1}.get(sign_text, 0)
     return Quantity(start=start, end=end, text=masked[start:end].strip(" *"),
                     value=sign * value * scale * factor if sign else value * scale * factor,
                     tolerance=_tolerance(digits, scale * factor), unit=unit, noun=noun,
@@ -231,12 +242,16 @@ def _words(masked: str, taken: list[tuple[int, int]]) -> list[Quantity]:
         if match.group("small") and match.group("small").lower() == "one" and any(
                 a <= match.start() < b for a, b in idioms):
             continue
-        base = (wording.TENS[match.group("tens").lower()] + (
-            wording.SMALL_NUMBERS[match.group("unit").lower()] if match.group("unit") else 0)
-            if match.group("tens") else wording.SMALL_NUMBERS[
-                " ".join(match.group("small").lower().split())])
-        scale = {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}.get(
-            (match.group("scale") or "").lower(), 1.0)
+        if match.group("alone") or match.group("single"):
+            base, scale = 1.0, {"hundred": 100.0, "thousand": 1e3}.get(
+                (match.group("alone") or "").lower(), 1.0)
+        else:
+            base = (wording.TENS[match.group("tens").lower()] + (
+                wording.SMALL_NUMBERS[match.group("unit").lower()] if match.group("unit")
+                else 0) if match.group("tens") else wording.SMALL_NUMBERS[
+                    " ".join(match.group("small").lower().split())])
+            scale = {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}.get(
+                (match.group("scale") or "").lower(), 1.0)
         pos = match.end()
         unit, factor, binary, unit_end = _unit_after(masked, pos)
         noun = None
@@ -277,6 +292,19 @@ def _stray_digits(text: str, taken: list[tuple[int, int]]) -> list[Quantity]:
     return stray
 
 
+_ORDINAL_WORD = re.compile(r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)"
+                           r"[-\s]+(?:fastest|slowest|best|worst|largest|highest|lowest|"
+                           r"smallest|place)\b", re.I)
+
+
+def _ordinal_words(masked: str, taken: list[tuple[int, int]]) -> list[Quantity]:
+    """"the third-fastest": a rank in words, read as one (ranks are never verified)."""
+    return [Quantity(start=m.start(), end=m.end(), text=m.group(0), value=math.nan,
+                     tolerance=0.0, unit=None, form="ordinal")
+            for m in _ORDINAL_WORD.finditer(masked)
+            if all(m.end() <= a or m.start() >= b for a, b in taken)]
+
+
 def read_quantities(masked: str) -> list[Quantity]:
     """Every quantity in a masked sentence, in order. Citation placeholders are quantities
     too (``citation`` holds their index)."""
@@ -298,5 +326,13 @@ def read_quantities(masked: str) -> list[Quantity]:
                                   citation=ord(char) - CITATION_BASE))
     found += _words(masked, [(q.start, q.end) for q in found])
     found += _stray_digits(masked, [(q.start, q.end) for q in found])
+    found.sort(key=lambda q: q.start)
+    found = [replace(q, from_before=bool(re.search(r"\bfrom\s+(?:\S+\s+)?$",
+                                                   masked[max(0, q.start - 14):q.start], re.I)),
+                     bound=bool(wording.BOUND.search(masked[max(0, q.start - 24):q.start])),
+                     all_of=bool(re.search(r"\ball\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?$",
+                                           masked[max(0, q.start - 16):q.start], re.I)))
+             for q in found]
+    found += _ordinal_words(masked, [(q.start, q.end) for q in found])
     found.sort(key=lambda q: q.start)
     return _link_ranges_and_parts(masked, found)

@@ -69,8 +69,11 @@ MULTIPLIERS: tuple[tuple[str, float, str], ...] = (
     (r"(?:a|one)[-\s]quarter(?=\s+(?:of|the|as)\b)", 0.25, "fraction"),
     (r"(?:a|one)[-\s]fifth(?=\s+(?:of|the|as)\b)", 0.2, "fraction"),
     (r"(?:a|one)[-\s]tenth(?=\s+(?:of|the|as)\b)", 0.1, "fraction"),
-    (r"halv(?:ed|es|ing)|(?:by|in)\s+half|half(?=\s+(?:of|the|as|its|their)\b)", 0.5,
-     "fraction"),
+    (r"halv(?:ed|es|ing)|(?:by|in)\s+half|half(?=\s+(?:of|the|as|its|their|failed|were|"
+     r"timed|did|had|ran|completed|succeeded)\b)", 0.5, "fraction"),
+    (r"two[-\s]fifths(?=\s+(?:of|the|as)\b)", 0.4, "fraction"),
+    (r"three[-\s]fifths(?=\s+(?:of|the|as)\b)", 0.6, "fraction"),
+    (r"four[-\s]fifths(?=\s+(?:of|the|as)\b)", 0.8, "fraction"),
 )
 # a word fraction is read to a tenth of itself (half: 0.45-0.55), a word multiple to the unit
 FRACTION_TOLERANCE = 0.1
@@ -110,19 +113,23 @@ FACT_THING_WORDS = {**COUNT_NOUNS, "failed": "failure", "parse_failures": "file"
 # -- words that say what happened to the quantity
 FAILURE = re.compile(r"\b(?:fail(?:ed|s|ing|ures?)?|errors?|errored|timed[-\s]out|time-?outs?|"
                      r"unsuccessful|crash(?:ed|es)?|lost|broke|broken)\b", re.I)
-SUCCESS = re.compile(r"\b(?:succe(?:eded|ssful(?:ly)?|ss(?:es)?)|completed|passed|ok)\b", re.I)
+SUCCESS = re.compile(r"\b(?:succe(?:eded|ssful(?:ly)?|ss(?:es)?)|completed|passed|ok|"
+                     r"error-free|without\s+(?:an?\s+)?(?:errors?|failures?)|"
+                     r"no\s+(?:errors?|failures?))\b", re.I)
 # a negated statement ("did not reach 90 tok/s") says nothing a fact can back
-NEGATION = re.compile(r"\b(?:not|never|neither|nor|cannot|no\s+longer)\b|n't\b", re.I)
+NEGATION = re.compile(r"\b(?:not|never|neither|nor|none|cannot|no\s+longer)\b|n't\b", re.I)
 INCREASE = re.compile(r"\b(?:rose|rise[sn]?|rising|increas(?:e|ed|es|ing)|up|gr[eo]w(?:s|n)?|"
                       r"gain(?:ed|s)?|jump(?:ed|s)?|climb(?:ed|s)?|higher|more|above|"
                       r"boost(?:ed)?|grew)\b", re.I)
 DECREASE = re.compile(r"\b(?:fell|falls?|fallen|drop(?:ped|s)?|decreas(?:e|ed|es|ing)|down|"
                       r"declin(?:e|ed|es)|lower|less|fewer|below|shr[ai]nk|shrunk|"
-                      r"reduc(?:e|ed|tion)|cut)\b", re.I)
-BETTER = re.compile(r"\b(?:improv(?:e|ed|es|ement|ing)|better|faster|quicker|speed-?up|"
+                      r"reduc(?:e|ed|tion)|cut|slipp?(?:ed|s)?|dipp?(?:ed|s)?|sl[iu]d(?:es)?|"
+                      r"sank|sink|loss|losing|plung(?:e|ed)|tumbl(?:e|ed))\b", re.I)
+BETTER = re.compile(r"\b(?:improv(?:e|ed|es|ement|ing)|better|faster|quicker|shorter|speed-?up|"
                     r"outperform(?:ed|s)?|ahead)\b", re.I)
-WORSE = re.compile(r"\b(?:regress(?:ed|es|ion)?|worse|slower|degrad(?:e|ed|ation)|slow-?down|"
-                   r"behind|trail(?:ed|s)?|lagg?(?:ed|s)?)\b", re.I)
+WORSE = re.compile(r"\b(?:regress(?:ed|es|ion)?|worse|worsen(?:ed|s)?|slower|longer|"
+                   r"deteriorat(?:e|ed|ion)|degrad(?:e|ed|ation)|slow-?down|behind|"
+                   r"trail(?:ed|s)?|lagg?(?:ed|s)?)\b", re.I)
 CHANGE = re.compile(r"\b(?:chang(?:e|ed|es)|mov(?:e|ed)|shift(?:ed)?|swing|swung|delta|"
                     r"differ(?:ed|ence|ent)?|gap|between\s+runs|day[-\s]over[-\s]day|"
                     r"against|compared|vs\.?|versus)\b", re.I)
@@ -130,8 +137,19 @@ COMPARATIVE_THAN = re.compile(r"\b(?:than|as\s+\w+\s+as|compared\s+(?:with|to)|o
                               r"versus|relative\s+to|of)\b", re.I)
 
 # an earlier day's value must be said to be one ("from 77.62 tok/s", "the previous day's")
-PREVIOUS = re.compile(r"\b(?:from|previous(?:ly)?|earlier|before|prior|last|yesterday|"
-                      r"formerly|used\s+to|had\s+been|down\s+from|up\s+from)\b", re.I)
+PREVIOUS = re.compile(r"\b(?:previous(?:ly)?|earlier|before|prior|last|yesterday|"
+                      r"formerly|used\s+to|had\s+been)\b", re.I)
+
+# a bound ("more than 100 tok/s", "fewer than 2") says less than a value: never verified
+BOUND = re.compile(r"\b(?:fewer|less|more|greater|higher|lower)\s+than\s*$|\bat\s+(?:least|most)"
+                   r"\s*$|\b(?:under|up\s+to|nearly|almost|just\s+under|upwards\s+of)\s*$",
+                   re.I)
+# words that are not a count's noun but do not name another thing either
+NOUN_STOPS = {"of", "and", "or", "to", "than", "per", "in", "at", "by", "for", "on", "with",
+              "from", "while", "which", "is", "was", "were", "are", "the", "a", "an", "as",
+              "each", "every", "across", "over", "against", "out", "this", "that",
+              "before", "after", "during", "since", "vs", "versus", "more", "less"}
+SPECIFIC_METRICS = {"ttft", "decode", "prefill", "compile", "error_rate", "variation"}
 
 # -- statistics: a fact's metric ends with the statistic it is (decode_tps.p99)
 STATISTICS: tuple[tuple[str, str], ...] = (
@@ -199,7 +217,8 @@ def higher_is_better(metric: str | None) -> bool:
 
 # -- ranks: a superlative says where the subject stands among those compared
 SUPERLATIVES: tuple[tuple[str, str], ...] = (
-    (r"\bfastest\b|\bquickest\b|\bbest\b|\bleading\b|\btop\b", "best"),
+    (r"\bfastest\b|\bquickest\b|\bbest\b|\blead(?:ing|s)?\b|\bled\b|\btop(?:ped|s)?\b|"
+     r"\bwinn(?:er|ing)\b|\bwon\b|\bfirst\s+place\b", "best"),
     (r"\bslowest\b|\bworst\b|\blast\s+place\b", "worst"),
     (r"\bhighest\b|\blargest\b|\bmost\b|\bbiggest\b", "max"),
     (r"\blowest\b|\bsmallest\b|\bleast\b|\bfewest\b", "min"),
