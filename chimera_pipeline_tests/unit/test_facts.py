@@ -5,7 +5,7 @@ import statistics
 import pytest
 
 from chimera_pipeline.lib.facts import compute_days, compute_facts
-from chimera_pipeline.lib.facts.changes import classify
+from chimera_pipeline.lib.facts.regression import within_night
 from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
 
 
@@ -43,12 +43,15 @@ def test_duplicated_measurements_count_once(con) -> None:
     assert facts["llm.m:1.param_tuning.requests"].value == 1
 
 
-def test_change_rule_is_noise_aware() -> None:
-    assert classify(100.0, 1.0, 5, 103.0, 1.0, 5)[1] == "changed"  # 3 % and > 2 se
-    assert classify(100.0, 10.0, 5, 103.0, 10.0, 5)[1] == "within noise"  # 3 % but < 2 se
-    assert classify(100.0, 0.1, 5, 101.0, 0.1, 5)[1] == "within noise"  # > 2 se but < 2 %
-    assert classify(100.0, None, 1, 104.0, None, 1)[1] == "within noise"  # n = 1: 5 % bar
-    assert classify(100.0, None, 1, 94.0, None, 1) == (pytest.approx(-6.0), "changed")
+def test_a_within_night_comparison_is_a_welch_test() -> None:
+    """A sweep's best config against its baseline, the same night: Welch's test at 1 % and
+    at least 2 %; no spread (one measurement) says nothing."""
+    assert within_night(100.0, 1.0, 5, 103.0, 1.0, 5)[1] == "changed"  # 3 %, t=4.7, df=8
+    assert within_night(100.0, 10.0, 5, 103.0, 10.0, 5)[1] == "within noise"
+    assert within_night(100.0, 0.1, 5, 101.0, 0.1, 5)[1] == "within noise"  # < 2 %
+    assert within_night(100.0, None, 1, 130.0, None, 1) == (pytest.approx(30.0),
+                                                            "within noise")
+    assert within_night(0.0, 1.0, 5, 3.0, 1.0, 5) == (None, "within noise")
 
 
 def test_regressions_against_earlier_partitions(con) -> None:
@@ -57,7 +60,7 @@ def test_regressions_against_earlier_partitions(con) -> None:
     replace_partitions(con, ["2025-10-01", "2025-10-05"],
                        {"llm_runs": to_arrow("llm_runs", earlier + later)})
     change = {f.key: f for f in compute_facts(con, "2025-10-05")}[
-        "change.m:1.param_tuning.all.decode_tps.pct"]
+        "change.m:1.param_tuning.g1.decode_tps.pct"]
     assert change.text == "regression" and change.value == pytest.approx(-10.0)
     assert "2025-10-01" in change.label
 
@@ -73,7 +76,7 @@ def test_a_block_of_days_compares_each_day_with_its_previous_one(con) -> None:
     rows += [_run("2025-10-05", 1, 50.0, model="other:1")]
     replace_partitions(con, [*days, "2025-10-05"], {"llm_runs": to_arrow("llm_runs", rows)})
     block = compute_days(con, ["2025-10-03", "2025-10-04", "2025-10-05", "2025-10-06"])
-    key = "change.m:1.param_tuning.all.decode_tps.pct"
+    key = "change.m:1.param_tuning.g1.decode_tps.pct"
     changes = {day: {f.key: f for f in facts}.get(key) for day, facts in block.items()}
     assert changes["2025-10-03"].text == "regression" and "2025-10-01" in changes["2025-10-03"].label
     assert changes["2025-10-04"].text == "within noise" and "2025-10-03" in changes["2025-10-04"].label

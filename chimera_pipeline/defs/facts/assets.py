@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings.build import stage_facts
 from chimera_pipeline.lib.report.notify import notify_regressions
 from chimera_pipeline.lib.store import stages
@@ -37,7 +38,8 @@ def benchmark_facts(
     with warehouse.get_connection() as con, tempfile.TemporaryDirectory(
             prefix="chimera_facts_", dir=data_dir) as staging:
         replace_partitions(con, keys, {})  # creates the tables on a fresh warehouse
-        staged = stage_facts(con, keys, Path(staging))
+        staged = stage_facts(con, keys, Path(staging),
+                             params=Params.from_settings(settings))
         replace_partitions(con, keys, staged.files)
         record_stage(con, keys, stages.FACTS.label, time.perf_counter() - began, context.run_id)
         # after the facts are committed: a hook that fails or hangs cannot lose them

@@ -153,6 +153,22 @@ class Settings:
         "warn", "choice", "severity of the `no_performance_regressions` check: `warn`, `error`, "
         "or `block` (error, and a regressed day's analysis and report wait)", "operations",
         choices=("warn", "error", "block"))
+    regression_history: int = setting(
+        20, "int", "nights of a series' history a night is judged against (the regression "
+        "method, docs/operations.md)", "operations", minimum=2)
+    regression_min_history: int = setting(
+        5, "int", "nights of history before the method applies; before, only a large change "
+        "against the previous night with overwhelming within-night evidence is an alert",
+        "operations", minimum=2)
+    regression_fdr: float = setting(
+        0.01, "float", "false-discovery rate (Benjamini-Hochberg over every test of a night) "
+        "and the within-night Welch test's level", "operations", minimum=1e-9)
+    regression_min_change: float = setting(
+        2.0, "float", "the smallest change that can be an alert: % of the baseline (points of "
+        "a failed share)", "operations", minimum=0)
+    regression_confirm_z: float = setting(
+        2.5, "float", "each of the two nights of a sustained step must be this many "
+        "baseline spreads to the same side", "operations", minimum=0)
     alert_webhook: str | None = setting(
         None, "str", "POST each regressed day's alert here as JSON (`text`, `content`, `day`, "
         "`regressions`: Slack, Mattermost, Discord and Teams workflows read it); credentials "

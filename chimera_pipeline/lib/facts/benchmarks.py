@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import duckdb
 
-from chimera_pipeline.lib.facts.changes import classify
 from chimera_pipeline.lib.facts.llm_stats import RUNS_SQL
 from chimera_pipeline.lib.facts.model import (
     IN_DAYS,
@@ -16,6 +15,7 @@ from chimera_pipeline.lib.facts.model import (
     Fact,
     shorten,
 )
+from chimera_pipeline.lib.facts.regression import within_night
 
 
 def sweep_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
@@ -66,7 +66,7 @@ def sweep_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts
             f"{model} {config}", "decode_tps")
         add("configs", "configs measured", configs, "count", model, "configs", bump=5)
         if base != config:
-            relative, verdict = classify(base_tps, base_sd, base_n, tps, sd, n)
+            relative, verdict = within_night(base_tps, base_sd, base_n, tps, sd, n)
             add("baseline_config", "baseline config", None, None, model, "baseline_config",
                 text=base, bump=5)
             add("baseline_decode_tps", f"baseline config {base} mean decode tokens/s",

@@ -5,21 +5,28 @@ previous day that has the same group (``lag`` over the days), so a year's backfi
 one pass, not one pass per day over every day before it. A request written twice on one
 day counts once, as in :mod:`.llm_stats`, so a change's "current" mean is the day's mean.
 
-Noise-aware rule (also in docs/pipeline.md): with ``d`` the difference of the two means and
-``se = sqrt(s1²/n1 + s2²/n2)`` their standard error, a change is real when ``|d| > 2·se``
-and ``|d|`` is at least 2 % of the earlier mean. When either side has fewer than two
-measurements there is no spread to judge by, so the bar is 5 %. Otherwise the change is
-reported as "within noise".
+A change fact states the change against the previous night; whether it is a regression or
+an improvement is the alerts' verdict (:mod:`.alerts`: the series' night judged against its
+history), so the facts, the findings and the alerts say the same. Tools' series too.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 
 import duckdb
 
+from chimera_pipeline.lib.facts.alerts import Alert, day_alerts
 from chimera_pipeline.lib.facts.model import IN_DAYS, PRIORITY_CHANGE, DayFacts, Fact
+from chimera_pipeline.lib.facts.tools import (
+    HEADLINE,
+    RESULTS_SQL,
+    SERIES,
+    series_key,
+    series_label,
+    series_subject,
+    series_where,
+)
 
 _SQL = """
 WITH runs AS (
@@ -41,27 +48,7 @@ FROM paired WHERE prev_day IS NOT NULL AND {in_days} ORDER BY ALL
 """
 
 
-def classify(prev_mean: float, prev_sd: float | None, prev_n: int, mean: float,
-             sd: float | None, n: int) -> tuple[float, str]:
-    """Return (relative change in %, 'changed' | 'within noise') by the rule above."""
-    delta = mean - prev_mean
-    relative = 100.0 * delta / prev_mean if prev_mean else math.inf
-    if prev_n >= 2 and n >= 2 and prev_sd is not None and sd is not None:
-        se = math.sqrt(prev_sd**2 / prev_n + sd**2 / n)
-        real = abs(delta) > 2 * se and abs(relative) >= 2.0
-    else:
-        real = abs(relative) >= 5.0
-    return relative, "changed" if real else "within noise"
-
-
-def noise_band(prev_mean: float, prev_sd: float | None, prev_n: int, sd: float | None,
-               n: int) -> float:
-    """The smallest change, in % of the earlier mean, that the rule above calls real."""
-    if prev_n >= 2 and n >= 2 and prev_sd is not None and sd is not None and prev_mean:
-        se = math.sqrt(prev_sd**2 / prev_n + sd**2 / n)
-        return max(200.0 * se / abs(prev_mean), 2.0)
-    return 5.0
-
+Alerts = dict[str, list[Alert]]  # day -> its alerts
 
 # the request metrics compared day to day: column, label, unit, higher is better
 COMPARED = (("decode_tps", "decode tokens/s", "tok/s", True), ("ttft_s", "TTFT", "s", False))
@@ -77,14 +64,30 @@ def change_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> Iterator
             yield (column, label, unit, higher_is_better, *row)
 
 
-def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
-    for (column, label, unit, higher_is_better, partition, model, suite, config, prev_day, pm,
-         psd, pn, m, sd, n) in change_rows(con, days):
-        relative, verdict = classify(pm, psd, pn, m, sd, n)
-        if verdict == "changed":
-            better = (relative > 0) == higher_is_better
-            verdict = "improvement" if better else "regression"
+def relative_of(previous: float, current: float) -> float | None:
+    """The change in % of the previous value; None when that is zero."""
+    return 100.0 * (current - previous) / abs(previous) if previous else None
+
+
+def _verdicts(con: duckdb.DuckDBPyConnection, days: Sequence[str], alerts: Alerts | None
+              ) -> dict[tuple[str, str, str], str]:
+    """(day, series, metric) -> regression | improvement: the alerts of ``days`` (computed
+    here when the caller has not)."""
+    alerts = day_alerts(con, days) if alerts is None else alerts
+    return {(day, a.series, a.metric): a.verdict
+            for day, found in alerts.items() for a in found}
+
+
+def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
+                 alerts: Alerts | None = None) -> DayFacts:
+    verdicts = _verdicts(con, days, alerts)
+    for (column, label, unit, _higher, partition, model, suite, config, prev_day, pm,
+         _psd, _pn, m, _sd, _n) in change_rows(con, days):
+        relative = relative_of(pm, m)
+        if relative is None:
+            continue  # no change in % of nothing
         scope = f"{model} {suite}" + ("" if config == "all" else f" {config}")
+        verdict = verdicts.get((partition, scope, label), "within noise")
         key = f"change.{model}.{suite}.{config}.{column}"
         where = (f"llm_runs WHERE partition IN ('{prev_day}','{partition}') AND model='{model}'"
                  f" AND suite='{suite}'")
@@ -101,3 +104,69 @@ def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFact
         yield partition, Fact(f"{key}.current", f"{scope}: mean {label} on this day", m, unit,
                           "change", priority + 1, where, subject, f"{column}.current",
                           context=suite)
+
+
+_CHANGES = """
+WITH r AS ({results}),
+level AS (
+    SELECT partition, {series}, metric, avg(value) AS mean
+    FROM r WHERE status = 'ok' AND stat IN ('mean', 'value')
+      AND metric IN (SELECT unnest($metrics::VARCHAR[]))
+    GROUP BY ALL),
+spread AS (
+    SELECT partition, {series}, metric, avg(value) FILTER (WHERE stat = 'std') AS sd,
+           sum(value) FILTER (WHERE stat = 'count') AS n
+    FROM r WHERE status = 'ok' GROUP BY ALL),
+agg AS (SELECT l.*, s.sd, coalesce(s.n, 1) AS n FROM level l LEFT JOIN spread s
+        USING (partition, {series}, metric)),
+paired AS (
+    SELECT *, lag(partition) OVER w AS prev_day, lag(mean) OVER w AS prev_mean,
+           lag(sd) OVER w AS prev_sd, lag(n) OVER w AS prev_n
+    FROM agg WINDOW w AS (PARTITION BY {series}, metric ORDER BY partition))
+SELECT partition, {series}, metric, prev_day, prev_mean, prev_sd, prev_n, mean, sd, n
+FROM paired WHERE prev_day IS NOT NULL AND {in_days} ORDER BY ALL
+"""
+
+
+def tool_change_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> Iterator[tuple]:
+    """Each series' headline metric on each of ``days`` paired with the latest earlier day
+    of the same series: ``(partition, series dict, metric, prev_day, prev_mean, prev_sd,
+    prev_n, mean, sd, n)``; every day of the run in one query (``lag`` over the days)."""
+    sql = _CHANGES.format(results=RESULTS_SQL.format(where="partition <= $last"),
+                          series=", ".join(SERIES), in_days=IN_DAYS)
+    for values in con.execute(sql, {"days": list(days), "last": max(days),
+                                    "metrics": list(HEADLINE)}).fetchall():
+        row = dict(zip(SERIES, values[1:len(SERIES) + 1], strict=True))
+        metric, prev_day, pm, psd, pn, m, sd, n = values[len(SERIES) + 1:]
+        if pm:
+            yield values[0], row, metric, prev_day, pm, psd, int(pn), m, sd, int(n)
+
+
+def tool_change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
+                      alerts: Alerts | None = None) -> DayFacts:
+    """Each tool series' change against its previous night, the verdict the alerts'."""
+    verdicts = _verdicts(con, days, alerts)
+    for partition, row, metric, prev_day, pm, _psd, _pn, m, _sd, _n in tool_change_rows(
+            con, days):
+        relative = relative_of(pm, m)
+        if relative is None:
+            continue
+        name, _ = HEADLINE[metric]
+        verdict = verdicts.get((partition, series_label(row), name), "within noise")
+        label = series_label(row).removeprefix(f"{row['tool']} ")
+        key = "change." + series_key(row)[len("tool."):] + f".{metric}"
+        context = f"{row['tool']} {row['test'] or ''}".strip()
+        subject = series_subject(row)
+        where = series_where(partition, row).replace(
+            f"partition='{partition}'", f"partition IN ('{prev_day}','{partition}')")
+        unit = "tok/s" if metric.endswith("_tps") else "req/s" if metric.endswith("_s") else "s"
+        yield partition, Fact(f"{key}.pct", f"{row['tool']} {label}: {name} change vs "
+                              f"{prev_day} ({verdict})", relative, "%", "change",
+                              PRIORITY_CHANGE, where, subject, metric, text=verdict,
+                              context=context)
+        yield partition, Fact(f"{key}.previous", f"{row['tool']} {label}: {name} on {prev_day}",
+                              pm, unit, "change", PRIORITY_CHANGE + 1, where, subject,
+                              f"{metric}.previous", text=str(prev_day), context=context)
+        yield partition, Fact(f"{key}.current", f"{row['tool']} {label}: {name} on this day", m,
+                              unit, "change", PRIORITY_CHANGE + 1, where, subject,
+                              f"{metric}.current", context=context)

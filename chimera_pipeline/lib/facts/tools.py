@@ -1,6 +1,5 @@
 """Facts from ``benchmark_results``: every benchmark tool's results of the day, per series
-(tool, model, engine, hardware, test, config), and their changes against the last day the
-same series was measured.
+(tool, model, engine, hardware, test, config); their changes are :mod:`.changes`'.
 
 The project's own suites (tool ``chimeraforge``) are left to :mod:`.llm_stats`, which reads
 their requests directly. When one run was written twice (GenAI-Perf's JSON and its CSV,
@@ -9,14 +8,12 @@ sharing a ``run_key``), the JSON's full-precision value is used.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import duckdb
 
-from chimera_pipeline.lib.facts.changes import classify
 from chimera_pipeline.lib.facts.model import (
     IN_DAYS,
-    PRIORITY_CHANGE,
     PRIORITY_MODEL,
     DayFacts,
     Fact,
@@ -48,6 +45,19 @@ def _subject(row: dict) -> str:
     parts += [f"({row['config']})"] if row["config"] else []
     parts += [f"on {row['hardware']}"] if row["hardware"] else []
     return " ".join(parts)
+
+
+def series_subject(row: dict) -> str:
+    """A tool series' subject: the model with its settings and hardware."""
+    return _subject(row)
+
+
+def series_key(row: dict) -> str:
+    return _key(row)
+
+
+def series_where(partition: str, row: dict) -> str:
+    return _where(partition, row)
 
 
 def _series_label(row: dict) -> str:
@@ -142,68 +152,6 @@ def tool_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
                               f"{metric}.{stat}", context=context)
 
 
-_CHANGES = """
-WITH r AS ({results}),
-level AS (
-    SELECT partition, {series}, metric, avg(value) AS mean
-    FROM r WHERE status = 'ok' AND stat IN ('mean', 'value')
-      AND metric IN (SELECT unnest($metrics::VARCHAR[]))
-    GROUP BY ALL),
-spread AS (
-    SELECT partition, {series}, metric, avg(value) FILTER (WHERE stat = 'std') AS sd,
-           sum(value) FILTER (WHERE stat = 'count') AS n
-    FROM r WHERE status = 'ok' GROUP BY ALL),
-agg AS (SELECT l.*, s.sd, coalesce(s.n, 1) AS n FROM level l LEFT JOIN spread s
-        USING (partition, {series}, metric)),
-paired AS (
-    SELECT *, lag(partition) OVER w AS prev_day, lag(mean) OVER w AS prev_mean,
-           lag(sd) OVER w AS prev_sd, lag(n) OVER w AS prev_n
-    FROM agg WINDOW w AS (PARTITION BY {series}, metric ORDER BY partition))
-SELECT partition, {series}, metric, prev_day, prev_mean, prev_sd, prev_n, mean, sd, n
-FROM paired WHERE prev_day IS NOT NULL AND {in_days} ORDER BY ALL
-"""
-
-
-def tool_change_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> Iterator[tuple]:
-    """Each series' headline metric on each of ``days`` paired with the latest earlier day
-    of the same series: ``(partition, series dict, metric, prev_day, prev_mean, prev_sd,
-    prev_n, mean, sd, n)``; every day of the run in one query (``lag`` over the days)."""
-    sql = _CHANGES.format(results=RESULTS_SQL.format(where="partition <= $last"),
-                          series=_SERIES, in_days=IN_DAYS)
-    for values in con.execute(sql, {"days": list(days), "last": max(days),
-                                    "metrics": list(HEADLINE)}).fetchall():
-        row = dict(zip(SERIES, values[1:len(SERIES) + 1], strict=True))
-        metric, prev_day, pm, psd, pn, m, sd, n = values[len(SERIES) + 1:]
-        if pm:
-            yield values[0], row, metric, prev_day, pm, psd, int(pn), m, sd, int(n)
-
-
 def series_label(row: dict) -> str:
     """A tool series as a reader names it: the tool, the model with its settings, the test."""
     return f"{row['tool']} {_series_label(row)}"
-
-
-def tool_change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
-    """Against the latest earlier day with the same series, by the noise-aware rule of
-    :mod:`.changes` (the tools' ``std`` and sample ``count`` where they give them)."""
-    for partition, row, metric, prev_day, pm, psd, pn, m, sd, n in tool_change_rows(con, days):
-        relative, verdict = classify(pm, psd, pn, m, sd, n)
-        name, higher_is_better = HEADLINE[metric]
-        if verdict == "changed":
-            verdict = "improvement" if (relative > 0) == higher_is_better else "regression"
-        label, key = _series_label(row), "change." + _key(row)[len("tool."):] + f".{metric}"
-        context = f"{row['tool']} {row['test'] or ''}".strip()
-        subject = _subject(row)
-        where = _where(partition, row).replace(f"partition='{partition}'",
-                                               f"partition IN ('{prev_day}','{partition}')")
-        unit = "tok/s" if metric.endswith("_tps") else "req/s" if metric.endswith("_s") else "s"
-        yield partition, Fact(f"{key}.pct", f"{row['tool']} {label}: {name} change vs "
-                              f"{prev_day} ({verdict})", relative, "%", "change",
-                              PRIORITY_CHANGE, where, subject, metric, text=verdict,
-                              context=context)
-        yield partition, Fact(f"{key}.previous", f"{row['tool']} {label}: {name} on {prev_day}",
-                              pm, unit, "change", PRIORITY_CHANGE + 1, where, subject,
-                              f"{metric}.previous", text=str(prev_day), context=context)
-        yield partition, Fact(f"{key}.current", f"{row['tool']} {label}: {name} on this day", m,
-                              unit, "change", PRIORITY_CHANGE + 1, where, subject,
-                              f"{metric}.current", context=context)

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from chimera_pipeline.lib.facts import compute_days, fact_rows
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts
+from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings import derive, finding_rows
 from chimera_pipeline.lib.store.warehouse import to_arrow
 
@@ -36,16 +37,17 @@ class Staged:
 
 
 def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Path,
-                block_days: int = BLOCK_DAYS) -> Staged:
+                block_days: int = BLOCK_DAYS, params: Params | None = None) -> Staged:
     """Compute ``days``' facts and findings block by block into ``staging``. Each day's rows
     become Arrow as soon as its findings are derived: a busy day has thousands of facts,
     and as dicts a block of such days would weigh several times its Arrow form."""
     days, staged = sorted(set(days)), Staged()
     for start in range(0, len(days), block_days):
         block = days[start:start + block_days]
-        computed = compute_days(con, block)
+        judged = day_alerts(con, block, params)
+        computed = compute_days(con, block, judged)
         tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
-        for day, alerts in day_alerts(con, block).items():
+        for day, alerts in judged.items():
             tables["alerts"].append(to_arrow("alerts", alert_rows(day, alerts)))
             regressed = sum(a.verdict == "regression" for a in alerts)
             if regressed:

@@ -42,6 +42,7 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
         "claims": claims,
         "regressions": [a for a in alerts if a["verdict"] == "regression"],
         "improvements": [a for a in alerts if a["verdict"] == "improvement"],
+        "suspects": [a for a in alerts if a["verdict"] == "suspect"],
         "unverified": [c for c in claims_published if not c["verified"]],
         "grounding": _grounding(claims),
         "ingestion": fetch_dicts(con, """

@@ -193,19 +193,27 @@ TABLES: dict[str, list[Column]] = {
     "alerts": [
         ("partition", "VARCHAR", "benchmark date partition"),
         ("rank", "BIGINT", "order in the day's list: regressions first, largest change first"),
-        ("verdict", "VARCHAR", "regression or improvement (beyond the noise band)"),
+        ("verdict", "VARCHAR", "regression or improvement (a sustained step, or a large clear "
+         "change before the history exists), or suspect (one night, unconfirmed: a warning)"),
         ("kind", "VARCHAR", "throughput, latency, error rate or compile"),
         ("series", "VARCHAR", "what was compared: model, suite or test, config, tool"),
         ("metric", "VARCHAR", "the measurement compared"),
-        ("previous_day", "VARCHAR", "the last earlier day the same series was measured"),
-        ("previous", "DOUBLE", "its value on previous_day"),
-        ("current", "DOUBLE", "its value on this day"),
+        ("previous_day", "VARCHAR", "the last night of the baseline it was judged against"),
+        ("previous", "DOUBLE", "the baseline: the median of its nights (or the previous "
+         "night's value before the history exists)"),
+        ("current", "DOUBLE", "the night judged (the two nights' mean of a sustained step)"),
         ("unit", "VARCHAR", "unit of previous and current"),
         ("change", "DOUBLE", "current against previous: % of previous, or points for a rate"),
         ("change_unit", "VARCHAR", "% or points"),
-        ("noise_band", "DOUBLE", "the smallest change the noise rule calls real, same unit"),
+        ("noise_band", "DOUBLE", "the smallest change the test could call real, same unit"),
         ("detail", "VARCHAR", "the error of a failing compile; the counts behind a rate"),
         ("text", "VARCHAR", "the alert in one line, as the check, report and hook state it"),
+        ("evidence", "VARCHAR", "the test that decided it: the nights judged, the baseline, "
+         "p-values (docs/operations.md#the-regression-method)"),
+        ("p_value", "DOUBLE", "the decisive test's p-value (before Benjamini-Hochberg)"),
+        ("baseline_nights", "BIGINT", "the nights of the series' history it was judged "
+         "against"),
+        ("first_night", "VARCHAR", "the first night of the change (the step's start)"),
     ],
     "alert_deliveries": [
         ("partition", "VARCHAR", "the regressed day the notification was about"),
