@@ -9,10 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class WebhookReceiver:
     """``with WebhookReceiver() as hook:``; ``hook.url`` takes POSTs, ``hook.received`` holds
-    each one's JSON body with its ``path`` and ``Authorization`` header (``auth``)."""
+    each one's JSON body with its ``path`` and ``Authorization`` header (``auth``), and
+    ``hook.gets`` each GET's path. ``hook.answers`` queues the answers to give instead of 204:
+    ``(status, headers)`` (a redirect, a 500), or ``"drop"`` to close without answering."""
 
     def __init__(self) -> None:
         self.received: list[dict] = []
+        self.gets: list[dict] = []
+        self.answers: list = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -20,7 +24,23 @@ class WebhookReceiver:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 receiver.received.append({"path": self.path,
                                           "auth": self.headers.get("Authorization"), **body})
-                self.send_response(204)
+                answer = receiver.answers.pop(0) if receiver.answers else (204, {})
+                if answer == "drop":
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                status, headers = answer
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:  # noqa: N802 - a followed redirect would arrive here
+                receiver.gets.append({"path": self.path,
+                                      "auth": self.headers.get("Authorization")})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args) -> None:

@@ -24,6 +24,16 @@ from chimera_pipeline_tests.adversary import (
 from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.support import chimera, open_instance
 
+# kinds that misquote a change against an earlier day: planted only where the prompt carries
+# a change finding (none in the real corpus since changes are judged against each series'
+# history; test_claims.py attacks the checker with them on constructed facts)
+CHANGE_KINDS = {"sign_flip", "previous_day_as_today"}
+
+
+def _expected_kinds(days: list[Day]) -> set[str]:
+    changes = any(f["category"] == "change" and f["unit"] == "%" for d in days for f in d.given)
+    return set(PLANTERS) if changes else set(PLANTERS) - CHANGE_KINDS
+
 
 def _days(con: duckdb.DuckDBPyConnection) -> list[Day]:
     days = [d for (d,) in con.execute("SELECT DISTINCT partition FROM findings ORDER BY 1")
@@ -38,7 +48,8 @@ def test_every_kind_of_planted_claim_is_caught_on_every_day(real_db) -> None:
     """Each planted sentence, on each day it can be written for, has a quantity the checker
     does not verify; every true rewording of the findings passes."""
     caught, kinds, passed, true = 0, Counter(), 0, 0
-    for day in _days(real_db):
+    days = _days(real_db)
+    for day in days:
         checker = Checker.from_rows(day.facts, {f["fact_id"] for f in day.given})
         for plant in planted(day):
             kinds[plant.kind] += 1
@@ -50,7 +61,7 @@ def test_every_kind_of_planted_claim_is_caught_on_every_day(real_db) -> None:
             true += 1
             passed += all(c.verified for c in claims)
             assert all(c.verified for c in claims), (day.day, sentence, claims)
-    assert set(kinds) == set(PLANTERS), f"kinds never planted: {set(PLANTERS) - set(kinds)}"
+    assert set(kinds) == _expected_kinds(days), f"never planted: {set(PLANTERS) - set(kinds)}"
     assert caught > 100 and passed == true > 20
 
 
@@ -59,8 +70,9 @@ def test_no_planted_claim_stands_in_a_published_report(real_corpus: Path, real_d
     """Through ``chimera run`` and the Ollama-protocol server: every planted sentence is left
     out of the published narrative with its reason, true sentences are published, and the
     grounding check fails (a warning: the report is published with what was verified)."""
-    written = answers(_days(real_db))
-    assert {p.kind for a in written.values() for p in a.planted} == set(PLANTERS)
+    days = _days(real_db)
+    written = answers(days)
+    assert {p.kind for a in written.values() for p in a.planted} == _expected_kinds(days)
 
     def respond(body: dict) -> str:
         day = re.search(r"benchmark day (\d{4}-\d{2}-\d{2})", json.dumps(body)).group(1)

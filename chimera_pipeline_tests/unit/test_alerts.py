@@ -176,3 +176,97 @@ def test_a_command_that_does_not_parse_is_a_logged_failure(con, monkeypatch) -> 
                               lambda m, ok: logged.append((m, ok))) == 0
     assert logged == [(f"regression alert for {D3} NOT sent (command notify …): ValueError: "
                        "No closing quotation; the run goes on", False)]
+
+
+def _regressed_days(con, days: int = 1) -> list[str]:
+    """``days`` regressed days in a row, each 10 % slower than the one before."""
+    _runs(con, "2025-09-30", STEADY)
+    found = []
+    for i in range(days):
+        day = f"2025-10-{i + 1:02d}"
+        _runs(con, day, [v * 0.9 ** (i + 1) for v in STEADY])
+        found.append(day)
+    alerts = day_alerts(con, found)
+    _store(con, alerts)
+    return sorted(alerts)
+
+
+def test_a_redirect_is_a_failed_delivery_and_is_never_followed(con, hook, monkeypatch) -> None:
+    other = WebhookReceiver()
+    with other:
+        hook.answers = [(302, {"Location": f"{other.url}/elsewhere"})]
+        monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK",
+                           hook.url.replace("http://", "http://bot:s3cret@") + "/hook")
+        [day] = _regressed_days(con)
+        logged: list[tuple[str, bool]] = []
+        assert notify_regressions(con, [day], load_settings(),
+                                  lambda m, ok: logged.append((m, ok))) == 0
+        assert other.received == other.gets == [] and hook.gets == []  # nothing followed it
+    assert "HTTP 302" in logged[0][0] and "not followed" in logged[0][0]
+    assert logged[0][1] is False
+    row = con.execute("SELECT ok, error FROM alert_deliveries").fetchone()
+    assert row[0] is False and "s3cret" not in row[1]
+
+
+@pytest.mark.parametrize("answer", [(500, {}), (404, {}), "drop"])
+def test_every_failure_of_a_delivery_is_recorded_and_never_raised(con, hook, monkeypatch,
+                                                                  answer) -> None:
+    hook.answers = [answer]
+    monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK", f"{hook.url}/hook")
+    [day] = _regressed_days(con)
+    logged: list[tuple[str, bool]] = []
+    assert notify_regressions(con, [day], load_settings(),
+                              lambda m, ok: logged.append((m, ok))) == 0
+    assert logged and logged[0][1] is False and "the run goes on" in logged[0][0]
+    assert con.execute("SELECT count(*) FROM alert_deliveries WHERE NOT ok").fetchone()[0] == 1
+    hook.answers = []
+    assert notify_regressions(con, [day], load_settings(), lambda m, ok: None) == 1  # retried
+
+
+def test_each_attempt_is_recorded_as_it_happens(con, hook, monkeypatch) -> None:
+    from chimera_pipeline.lib.report.notify import pending, send
+
+    monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK", f"{hook.url}/hook")
+    monkeypatch.setenv("CHIMERA_ALERT_DIGEST", "0")
+    days = _regressed_days(con, 2)
+    order: list[str] = []
+
+    def record(rows: list[dict]) -> None:
+        order.append(f"record {rows[0]['partition']} after {len(hook.received)} post(s)")
+
+    assert send(pending(con, days, load_settings()), load_settings(), record,
+                lambda m, ok: None) == 2
+    assert order == [f"record {days[0]} after 1 post(s)", f"record {days[1]} after 2 post(s)"]
+
+
+def test_a_backfill_sends_one_digest_and_records_every_day(con, hook, monkeypatch) -> None:
+    monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK", f"{hook.url}/hook")
+    days = _regressed_days(con, 3)
+    assert notify_regressions(con, days, load_settings(), lambda m, ok: None) == 1
+    [sent] = hook.received
+    assert sent["text"].startswith(f"chimera: 3 performance regression(s) on 3 days ({days[0]}")
+    recorded = con.execute("SELECT partition FROM alert_deliveries WHERE ok ORDER BY 1")
+    assert [r[0] for r in recorded.fetchall()] == days
+    assert notify_regressions(con, days, load_settings(), lambda m, ok: None) == 0
+
+
+def test_artifact_text_cannot_mention_everyone(con, hook, monkeypatch) -> None:
+    monkeypatch.setenv("CHIMERA_ALERT_WEBHOOK", f"{hook.url}/hook")
+    for day in ("2025-09-30", D1):
+        _runs(con, day, STEADY, model="@everyone <!channel>")
+    _runs(con, D2, [v * 0.8 for v in STEADY], model="@everyone <!channel>")
+    _store(con, day_alerts(con, [D2]))
+    assert notify_regressions(con, [D2], load_settings(), lambda m, ok: None) == 1
+    [sent] = hook.received
+    assert "@everyone" not in sent["text"] and "<!channel>" not in sent["text"]
+    assert "@\u200beveryone" in sent["text"] and sent["allowed_mentions"] == {"parse": []}
+    assert "@everyone" not in sent["regressions"][0]["series"]
+
+
+@pytest.mark.parametrize("url", ["hooks.slack.com/services/x", "ftp://example.com/hook",
+                                 "http://", "http://host:port/x", "https://exa mple.com/"])
+def test_a_webhook_that_is_no_http_url_is_refused_when_settings_load(url: str) -> None:
+    from chimera_pipeline.lib.config.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="CHIMERA_ALERT_WEBHOOK"):
+        load_settings({"CHIMERA_ALERT_WEBHOOK": url})

@@ -11,7 +11,7 @@ from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings.build import stage_facts
-from chimera_pipeline.lib.report.notify import notify_regressions
+from chimera_pipeline.lib.report.notify import pending, record_in, send
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.warehouse import record_stage, replace_partitions
 
@@ -42,9 +42,16 @@ def benchmark_facts(
                              params=Params.from_settings(settings))
         replace_partitions(con, keys, staged.files)
         record_stage(con, keys, stages.FACTS.label, time.perf_counter() - began, context.run_id)
-        # after the facts are committed: a hook that fails or hangs cannot lose them
-        sent = notify_regressions(con, sorted(staged.regressions), settings, lambda message, ok:
-                                  (context.log.info if ok else context.log.warning)(message))
+        todo = pending(con, sorted(staged.regressions), settings)
+
+    # after the facts are committed and the warehouse released: a hook that fails or hangs
+    # neither loses them nor holds up other writers; each attempt is recorded as it ends
+    def record(rows: list[dict]) -> None:
+        with warehouse.get_connection() as con:
+            record_in(con)(rows)
+
+    sent = send(todo, settings, record, lambda message, ok:
+                (context.log.info if ok else context.log.warning)(message))
     return dg.MaterializeResult(
         metadata={"facts": staged.facts, "findings": staged.findings,
                   "by_category": dict(sorted(staged.by_category.items())),

@@ -78,6 +78,21 @@ def _is_zone(value: object) -> str | None:
     return None
 
 
+def _is_webhook(value: object) -> str | None:
+    """An http(s) URL with a host: checked when settings load, not at the first regression."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(str(value))
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return "is not a URL; give an http(s) URL such as https://hooks.slack.com/services/..."
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(
+            c in str(value) for c in " \t\r\n"):
+        return "is not an http(s) URL with a host; give e.g. https://hooks.slack.com/services/..."
+    return None
+
+
 def _is_memory(value: object) -> str | None:
     return None if _MEMORY.match(str(value)) else "is not a memory size; give e.g. 512MB or 2GB"
 
@@ -172,10 +187,13 @@ class Settings:
     alert_webhook: str | None = setting(
         None, "str", "POST each regressed day's alert here as JSON (`text`, `content`, `day`, "
         "`regressions`: Slack, Mattermost, Discord and Teams workflows read it); credentials "
-        "in it are redacted from logs", "operations")
+        "in it are redacted from logs", "operations", check=_is_webhook)
     alert_command: str | None = setting(
         None, "str", "run this command for each regressed day, the alert text on stdin and "
         "`CHIMERA_ALERT_DAY` set", "operations")
+    alert_digest: bool = setting(
+        True, "bool", "a run that finds several regressed days (a backfill over history) sends "
+        "one message listing them all instead of one per day", "operations")
     alert_timeout: float = setting(
         10.0, "float", "seconds the webhook or command may take; a failed delivery is logged "
         "and never fails the run", "operations", minimum=0.1)
