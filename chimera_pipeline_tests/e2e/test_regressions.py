@@ -97,3 +97,38 @@ def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_p
         assert "| 2025-10-05 | gemma3:latest prompt_suite | decode tokens/s |" in \
                check.metadata["improvement_list"].value
         assert len(hook.received) == 1
+
+
+def _alert_rows(data: Path) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute("SELECT partition, verdict, series, metric, previous, current, "
+                           "evidence FROM alerts ORDER BY ALL").fetchall()
+
+
+def test_a_night_that_arrives_late_gives_the_alerts_of_all_nights_at_once(tmp_path) -> None:
+    """The same nights, one of them arriving a day late: the nights after it are judged
+    again (the planner marks them stale), and the alerts equal those of one run over all."""
+    factors = [1.0, 1.01, 0.99, 1.0, 1.005, 0.995, 0.8, 0.8, 0.81]
+    late = 2
+    with FakeOllama() as ollama:
+        def env(name: str) -> dict:
+            return {"CHIMERA_ARTIFACT_ROOT": str(tmp_path / name / "artifacts"),
+                    "CHIMERA_DATA_DIR": str(tmp_path / name / "data"),
+                    "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url}
+
+        for i, factor in enumerate(factors):
+            _day(tmp_path / "once" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+        result = chimera(["run", "--until", "benchmark_facts"], env("once"))
+        assert result.returncode == 0, result.stdout + result.stderr
+        for i, factor in enumerate(factors):
+            if i != late:
+                _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+        first = chimera(["run", "--until", "benchmark_facts"], env("late"))
+        assert first.returncode == 0, first.stdout + first.stderr
+        _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + late), factors[late])
+        again = chimera(["run", "--until", "benchmark_facts"], env("late"))
+        assert again.returncode == 0, again.stdout + again.stderr
+    once = _alert_rows(tmp_path / "once" / "data")
+    assert once and once == _alert_rows(tmp_path / "late" / "data")

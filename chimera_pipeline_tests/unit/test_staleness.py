@@ -32,3 +32,28 @@ def test_a_day_is_stale_until_one_run_took_its_files_to_the_stage(tmp_path) -> N
     first_of_day = next(r for r in records if r.partition == day)
     changed = [r for r in records if r is not first_of_day]
     assert day in stale_days(changed, warehouse, days, stages.METRICS.asset)  # a file gone
+
+
+def test_the_nights_after_a_stale_one_are_judged_again(tmp_path) -> None:
+    """Alerts read each series' earlier nights: when a night changes, the next nights of
+    its series are stale too; a night that arrives late makes the next days with facts
+    stale; another series' nights are not."""
+    from chimera_pipeline.lib.incremental.staleness import dependents
+    from chimera_pipeline.lib.store.warehouse import ensure_schema, to_arrow
+
+    warehouse = tmp_path / "w.duckdb"
+    days = [f"2025-10-{d:02d}" for d in range(1, 21, 2)]  # every other day: 10 nights
+    runs = [{"partition": day, "run_id": f"{day}-{m}", "source_file": "f", "source_row": i,
+             "suite": "s", "model": m, "ok": True, "decode_tps": 50.0,
+             "measurement_key": f"{day}-{m}"}
+            for i, day in enumerate(days) for m in ("a", "b") if m == "a" or day <= days[2]]
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_schema(con)
+        con.register("r", to_arrow("llm_runs", runs))
+        con.execute("INSERT INTO llm_runs BY NAME SELECT * FROM r")
+        con.register("f", to_arrow("facts", [{"partition": d, "fact_id": "F1"} for d in days]))
+        con.execute("INSERT INTO facts BY NAME SELECT * FROM f")
+    assert dependents(warehouse, [days[3]], days, 4) == set(days[4:8])
+    assert dependents(warehouse, ["2025-10-08"], days, 3) == set(days[4:7])  # late night
+    assert dependents(warehouse, [days[9]], days, 4) == set()  # nothing after the last
+    assert dependents(tmp_path / "none.duckdb", [days[0]], days, 4) == set()

@@ -65,6 +65,20 @@ def _stale(settings: Settings, records, days: list[dt.date], until: str) -> set[
                           until))
 
 
+def _with_dependents(settings: Settings, stale: set[str], candidates: list[dt.date],
+                     until: str) -> set[str]:
+    """``stale`` and the later days whose alerts read a stale day (when the run goes as far
+    as the facts): a night arriving late or changed is judged again with the nights after."""
+    from chimera_pipeline.lib.incremental.staleness import dependents
+    from chimera_pipeline.lib.store import stages
+
+    if not stale or stages.by_asset(until).rank < stages.FACTS.rank:
+        return stale
+    return stale | dependents(settings.warehouse_path, sorted(stale),
+                              [d.isoformat() for d in candidates],
+                              settings.regression_history + 3)
+
+
 def _whole_tree(settings: Settings, dates, date_from, date_to, until: str, force: bool,
                 settle: bool, only: set[dt.date] | None) -> Plan:
     from chimera_pipeline.lib.inventory.scan import scan_configured
@@ -79,7 +93,7 @@ def _whole_tree(settings: Settings, dates, date_from, date_to, until: str, force
         days = [d for d in days if d in only]
     plan.considered = list(days)
     if days and not explicit and not force:
-        todo = _stale(settings, records, days, until)
+        todo = _with_dependents(settings, _stale(settings, records, days, until), days, until)
         if len(todo) < len(days):
             plan.messages.append(f"{len(days) - len(todo)} day(s) unchanged since their last "
                                  "run are skipped (--force runs them anyway)")
@@ -109,6 +123,10 @@ def _changed_folders_only(settings: Settings, changed: set[str], until: str,
     touched = [d for d in every_day if d in touched_days]
     records = found.records_for({d.isoformat() for d in touched}) if touched else []
     todo = _stale(settings, records, touched, until) if touched else set()
+    todo = _with_dependents(settings, todo, every_day, until)
+    extra = {d for d in every_day if d.isoformat() in todo} - set(touched)
+    if extra:  # days whose files did not change, judged again after an earlier one did
+        records = records + found.records_for({d.isoformat() for d in extra})
     if len(todo) < len(every_day):
         plan.messages.append(f"{len(every_day) - len(todo)} day(s) unchanged since their last "
                              f"run are skipped (--force runs them anyway); {len(changed)} "

@@ -5,6 +5,12 @@ sha256) its inventory holds, and one run took that inventory all the way to the 
 stage (the ``stage_timings`` rows of both carry the same run id, so a run that failed half
 way leaves the day stale). Everything else needs a run. A warehouse that is missing or
 locked by a writer makes every day stale: running too much is safe, skipping is not.
+
+A day's alerts and changes are judged against its series' earlier nights
+(``lib/facts/regression.py``): when a day is stale (it arrived late, or its files changed),
+the later days that read it, the next ``depth`` nights of each series it measured, are
+stale too (:func:`dependents`), so the same nights give the same alerts whatever order
+they arrived in.
 """
 
 from __future__ import annotations
@@ -61,3 +67,49 @@ def stale_days(records, warehouse: Path, days: list[str], until: str) -> list[st
         if not done or retry or found.get(day, set()) != have.get(day, set()):
             stale.append(day)
     return stale
+
+
+_SERIES_NIGHTS = """
+WITH nights AS (
+    SELECT DISTINCT 'llm' AS source, coalesce(model, '') AS a, coalesce(suite, '') AS b,
+           coalesce(config_name, '') AS c, partition FROM llm_runs
+    UNION
+    SELECT DISTINCT 'tool', coalesce(tool, '') || '|' || coalesce(model, ''),
+           coalesce(engine, '') || '|' || coalesce(hardware, ''),
+           coalesce(test, '') || '|' || coalesce(config, ''), partition FROM benchmark_results),
+ranked AS (SELECT *, row_number() OVER (PARTITION BY source, a, b, c ORDER BY partition) AS k
+           FROM nights),
+touched AS (SELECT source, a, b, c, min(k) AS k0 FROM ranked
+            WHERE partition IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL)
+SELECT DISTINCT r.partition FROM ranked r JOIN touched t USING (source, a, b, c)
+WHERE r.k > t.k0 AND r.k <= t.k0 + ? ORDER BY 1
+"""
+
+
+def dependents(warehouse: Path, stale: list[str], candidates: list[str], depth: int
+               ) -> set[str]:
+    """The days among ``candidates`` whose comparisons read a ``stale`` day: the next
+    ``depth`` nights of every series measured on a stale day the warehouse holds, and, for
+    a stale day it does not hold yet (a night arriving late), the next ``depth`` days with
+    facts after it (its series are not known before it is parsed)."""
+    if not stale or not warehouse.is_file():
+        return set()
+    import duckdb  # only when a run is planned
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return set()
+    try:
+        later = {r[0] for r in con.execute(_SERIES_NIGHTS, [stale, depth]).fetchall()}
+        held = {r[0] for r in con.execute(
+            "SELECT DISTINCT partition FROM facts WHERE partition >= ?", [min(stale)])
+            .fetchall()}
+    except duckdb.Error:  # tables not created yet
+        return set()
+    finally:
+        con.close()
+    known = {d for d in stale if d in held}
+    for day in set(stale) - known:  # not in the warehouse yet: the next days with facts
+        later |= set(sorted(d for d in held if d > day)[:depth])
+    return {d for d in candidates if d in later and d not in stale}
