@@ -270,3 +270,12 @@ def test_a_webhook_that_is_no_http_url_is_refused_when_settings_load(url: str) -
 
     with pytest.raises(SettingsError, match="CHIMERA_ALERT_WEBHOOK"):
         load_settings({"CHIMERA_ALERT_WEBHOOK": url})
+
+
+def test_a_check_run_on_its_own_judges_the_newest_night(con) -> None:
+    from chimera_pipeline.lib.store.checks import latest_night
+
+    assert latest_night(con) is None
+    replace_partitions(con, [D1, D3], {"facts": to_arrow("facts", [
+        {"partition": D1, "fact_id": "F1"}, {"partition": D3, "fact_id": "F1"}])})
+    assert latest_night(con) == (D3, D3)

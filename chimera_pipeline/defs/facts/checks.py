@@ -6,11 +6,11 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.defs.check_window import run_window
+from chimera_pipeline.defs.check_window import EVERYTHING, run_window
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.config.docs import describe
 from chimera_pipeline.lib.store import stages
-from chimera_pipeline.lib.store.checks import alerts_in_window, days_since_latest
+from chimera_pipeline.lib.store.checks import alerts_in_window, days_since_latest, latest_night
 
 SEVERITY = load_settings().regression_check  # read when the code location loads: blocking is
 # part of the check's definition
@@ -71,6 +71,8 @@ def no_performance_regressions(context: dg.AssetCheckExecutionContext,
                                warehouse: DuckDBResource) -> dg.AssetCheckResult:
     window = run_window(context.run.tags)
     with warehouse.get_connection() as con:
+        if window == EVERYTHING:  # run on its own: the newest night, not all of history
+            window = latest_night(con) or window
         days = alerts_in_window(con, window)
     alerts = [a for day in sorted(days) for a in days[day]]
     regressions = [a for a in alerts if a["verdict"] == "regression"]

@@ -74,6 +74,13 @@ def grounding(con: duckdb.DuckDBPyConnection, window: tuple[str, str]) -> tuple[
     return verified, typed, published_unverified
 
 
+def latest_night(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """The newest day with facts, as a window: what a regression check run on its own (no
+    partition tags) judges, instead of every regression the warehouse ever held."""
+    latest = con.execute("SELECT max(partition) FROM facts").fetchone()[0]
+    return None if latest is None else (latest, latest)
+
+
 def alerts_in_window(con: duckdb.DuckDBPyConnection, window: tuple[str, str]
                      ) -> dict[str, list[dict]]:
     """The ``alerts`` rows of each day in the window, in rank order."""
