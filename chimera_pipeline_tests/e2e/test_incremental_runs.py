@@ -59,3 +59,25 @@ def _inventory_source(home: Path) -> str:
         event = instance.get_latest_materialization_event(dg.AssetKey("artifact_inventory"))
     return event.asset_materialization.metadata["inventory_from"].value
 
+
+
+def test_a_day_whose_files_are_all_deleted_is_run_and_its_rows_go(tmp_path) -> None:
+    """The tree no longer holds any file of a day the warehouse has: the day is run (its
+    rows go, and the nights after it are judged again), and the next run has nothing to do."""
+    root, data = tmp_path / "artifacts", tmp_path / "data"
+    write_corpus(root)
+    env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(data)}
+    assert chimera(["run", "--until", "benchmark_facts"], env).returncode == 0
+    warehouse = data / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        day, paths = con.execute("SELECT partition, list(path) FROM artifact_files "
+                                 "GROUP BY 1 ORDER BY 1 LIMIT 1 OFFSET 2").fetchone()
+    for path in paths:
+        (root / path).unlink()
+    result = chimera(["run", "--until", "benchmark_facts"], env)
+    assert result.returncode == 0 and f"] {day}" in result.stdout, result.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM artifact_files WHERE partition = ?",
+                           [day]).fetchone()[0] == 0
+    assert "no benchmark days to run" in chimera(["run", "--until", "benchmark_facts"],
+                                                 env).stdout

@@ -65,6 +65,14 @@ def _stale(settings: Settings, records, days: list[dt.date], until: str) -> set[
                           until))
 
 
+def _deleted(settings: Settings, tree_days: set[dt.date]) -> set[dt.date]:
+    """Days the warehouse holds files for and the tree has none of any more."""
+    from chimera_pipeline.lib.incremental.staleness import warehouse_days
+
+    held = {dt.date.fromisoformat(d) for d in warehouse_days(settings.warehouse_path)}
+    return held - tree_days
+
+
 def _with_dependents(settings: Settings, stale: set[str], candidates: list[dt.date],
                      until: str) -> set[str]:
     """``stale`` and the later days whose alerts read a stale day (when the run goes as far
@@ -87,8 +95,10 @@ def _whole_tree(settings: Settings, dates, date_from, date_to, until: str, force
     records = scan_configured(settings, prints)
     plan = Plan(days=[], tree_files=len(records), prints=prints if settle else None)
     explicit = bool(dates or date_from or date_to)
-    days = _from_start(settings, select_days({r.benchmark_date for r in records}, dates,
-                                             date_from, date_to), plan)
+    found = {r.benchmark_date for r in records}
+    if not explicit:  # days whose files are all gone: run, so their rows go too
+        found |= _deleted(settings, found)
+    days = _from_start(settings, select_days(found, dates, date_from, date_to), plan)
     if only is not None:
         days = [d for d in days if d in only]
     plan.considered = list(days)
@@ -115,7 +125,8 @@ def _changed_folders_only(settings: Settings, changed: set[str], until: str,
     found.save_cache(cache)
     plan = Plan(days=[], tree_files=found.file_count,
                 prints=found.prints if only is None else None)
-    every_day = _from_start(settings, sorted(found.all_days()), plan)
+    # a day whose last file went is touched and no longer in the tree: it runs, to go
+    every_day = _from_start(settings, sorted(found.all_days() | found.touched_days()), plan)
     if only is not None:
         every_day = [d for d in every_day if d in only]
     plan.considered = list(every_day)

@@ -113,3 +113,23 @@ def dependents(warehouse: Path, stale: list[str], candidates: list[str], depth: 
     for day in set(stale) - known:  # not in the warehouse yet: the next days with facts
         later |= set(sorted(d for d in held if d > day)[:depth])
     return {d for d in candidates if d in later and d not in stale}
+
+
+def warehouse_days(warehouse: Path) -> set[str]:
+    """The days whose files the warehouse's inventory holds: a day among them that the tree
+    no longer has lost its files, and must be run to take its rows out."""
+    if not warehouse.is_file():
+        return set()
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return set()
+    try:
+        return {r[0] for r in con.execute(
+            "SELECT DISTINCT partition FROM artifact_files").fetchall()}
+    except duckdb.Error:
+        return set()
+    finally:
+        con.close()
