@@ -86,31 +86,41 @@ WHERE r.k > t.k0 AND r.k <= t.k0 + ? ORDER BY 1
 """
 
 
+def _read(warehouse: Path, read):
+    """``read(con)`` on a read-only connection; None when the warehouse is missing, locked
+    by a writer or has no such tables yet (the caller then runs too much, never too little)."""
+    if not warehouse.is_file():
+        return None
+    import duckdb  # only when a run is planned: the no-change run never needs it
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return read(con)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def dependents(warehouse: Path, stale: list[str], candidates: list[str], depth: int
                ) -> set[str]:
     """The days among ``candidates`` whose comparisons read a ``stale`` day: the next
     ``depth`` nights of every series measured on a stale day the warehouse holds, and, for
     a stale day it does not hold yet (a night arriving late), the next ``depth`` days with
     facts after it (its series are not known before it is parsed)."""
-    if not stale or not warehouse.is_file():
+    if not stale:
         return set()
-    import duckdb  # only when a run is planned
-
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
+    found = _read(warehouse, lambda con: (
+        {r[0] for r in con.execute(_SERIES_NIGHTS, [stale, depth]).fetchall()},
+        {r[0] for r in con.execute("SELECT DISTINCT partition FROM facts WHERE partition >= ?",
+                                   [min(stale)]).fetchall()}))
+    if found is None:
         return set()
-    try:
-        later = {r[0] for r in con.execute(_SERIES_NIGHTS, [stale, depth]).fetchall()}
-        held = {r[0] for r in con.execute(
-            "SELECT DISTINCT partition FROM facts WHERE partition >= ?", [min(stale)])
-            .fetchall()}
-    except duckdb.Error:  # tables not created yet
-        return set()
-    finally:
-        con.close()
-    known = {d for d in stale if d in held}
-    for day in set(stale) - known:  # not in the warehouse yet: the next days with facts
+    later, held = found
+    for day in set(stale) - held:  # not in the warehouse yet: the next days with facts
         later |= set(sorted(d for d in held if d > day)[:depth])
     return {d for d in candidates if d in later and d not in stale}
 
@@ -118,18 +128,5 @@ def dependents(warehouse: Path, stale: list[str], candidates: list[str], depth: 
 def warehouse_days(warehouse: Path) -> set[str]:
     """The days whose files the warehouse's inventory holds: a day among them that the tree
     no longer has lost its files, and must be run to take its rows out."""
-    if not warehouse.is_file():
-        return set()
-    import duckdb
-
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
-        return set()
-    try:
-        return {r[0] for r in con.execute(
-            "SELECT DISTINCT partition FROM artifact_files").fetchall()}
-    except duckdb.Error:
-        return set()
-    finally:
-        con.close()
+    return _read(warehouse, lambda con: {r[0] for r in con.execute(
+        "SELECT DISTINCT partition FROM artifact_files").fetchall()}) or set()
