@@ -25,7 +25,8 @@ def check_data_dir(settings: Settings) -> None:
     where = settings.data_dir
     try:
         where.mkdir(parents=True, exist_ok=True)
-        probe = where / ".chimera_write_probe"
+        # one probe per process: two commands started at once must not unlink each other's
+        probe = where / f".chimera_write_probe.{os.getpid()}"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
