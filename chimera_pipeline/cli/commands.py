@@ -32,13 +32,15 @@ def cmd_dates(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    """Run one read-only SQL statement on the warehouse and print the rows as CSV."""
+    """Run one read-only SQL statement on the warehouse and print the rows as CSV. It reads
+    the warehouse and nothing else (no COPY TO, no read_csv of another file, no ATTACH)
+    unless ``--files`` opts in."""
     import csv
 
     from chimera_pipeline.lib.store.warehouse import WarehouseBusy, connect_read_only
 
     try:
-        con = connect_read_only(settings.warehouse_path)
+        con = connect_read_only(settings.warehouse_path, files=args.files)
     except (WarehouseBusy, FileNotFoundError) as exc:
         print(f"chimera: {exc}", file=sys.stderr)
         return 3
@@ -86,6 +88,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     query = sub.add_parser("query", help="run read-only SQL on the warehouse (CSV output)")
     query.add_argument("sql", help="one SQL statement, e.g. "
                        "\"SELECT model, avg(decode_tps) FROM llm_runs GROUP BY model\"")
+    query.add_argument("--files", action="store_true",
+                       help="let the SQL read and write other files (COPY TO, read_csv, "
+                       "ATTACH): off by default, the query reads the warehouse only")
     query.set_defaults(func=cmd_query)
     ui = sub.add_parser("ui", help="start the Dagster UI (dg dev) on 127.0.0.1")
     ui.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")

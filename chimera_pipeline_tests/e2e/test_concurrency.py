@@ -118,3 +118,18 @@ def test_query_cli_reads_or_says_the_warehouse_is_busy(corpus) -> None:
     bad = chimera(["query", "SELEC nonsense"], corpus["env"])
     assert bad.returncode == 2 and bad.stderr.startswith("chimera: query failed")
     assert "Traceback" not in bad.stderr
+
+
+def test_query_reads_the_warehouse_and_no_other_file_unless_asked(corpus, tmp_path) -> None:
+    """``chimera query`` is read-only in fact: no COPY TO, no read_csv of another file, no
+    ATTACH, and the setting cannot be turned back on from the SQL; ``--files`` opts in."""
+    out = tmp_path / "out.csv"
+    for sql in (f"COPY (SELECT 1) TO '{out}'", "SELECT * FROM read_csv('/etc/passwd')",
+                f"ATTACH '{tmp_path / 'other.duckdb'}'",
+                "SET enable_external_access = true"):
+        result = chimera(["query", sql], corpus["env"])
+        assert result.returncode == 2 and result.stderr.startswith("chimera: query failed"), sql
+    assert not out.exists() and not (tmp_path / "other.duckdb").exists()
+    allowed = chimera(["query", "--files", f"COPY (SELECT 1 AS a) TO '{out}'"], corpus["env"])
+    assert allowed.returncode == 0, allowed.stderr
+    assert out.read_text().splitlines() == ["a", "1"]

@@ -58,3 +58,18 @@ def test_a_misspelt_setting_is_warned_about(tmp_path) -> None:
     result = chimera(["dates"], {"CHIMERA_LLM_MAXTOKENS": "10", "CHIMERA_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0
     assert "did you mean CHIMERA_LLM_MAX_TOKENS?" in result.stderr
+
+
+def test_a_read_only_connection_reads_no_other_file(tmp_path) -> None:
+    import duckdb
+    import pytest
+
+    from chimera_pipeline.lib.store.warehouse import connect_read_only
+
+    path = tmp_path / "w.duckdb"
+    duckdb.connect(str(path)).execute("CREATE TABLE t AS SELECT 1 AS a").close()
+    con = connect_read_only(path, files=False)
+    assert con.execute("SELECT a FROM t").fetchall() == [(1,)]
+    with pytest.raises(duckdb.Error, match="disabled"):
+        con.execute(f"COPY (SELECT 1) TO '{tmp_path / 'x.csv'}'")
+    con.close()

@@ -32,20 +32,24 @@ class WarehouseBusy(RuntimeError):
     """The warehouse file is locked by a writer; the message says so and what to do."""
 
 
-def connect_read_only(path: Path, attempts: int = 5, delay_s: float = 0.2
-                      ) -> duckdb.DuckDBPyConnection:
+def connect_read_only(path: Path, attempts: int = 5, delay_s: float = 0.2,
+                      files: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for reading while runs may be writing it.
 
     DuckDB lets one process write a file and no other process open it meanwhile, not even
     to read. A reader therefore retries briefly with backoff, then raises
     :class:`WarehouseBusy` with a one-line explanation instead of DuckDB's lock error.
-    Reading never changes the file, so a refused reader cannot corrupt anything.
+    Reading never changes the file, so a refused reader cannot corrupt anything. With
+    ``files=False`` the connection reads the warehouse and nothing else: DuckDB's external
+    access (COPY TO, read_csv of any path, ATTACH, extensions) is off, and the setting locked.
     """
     if not path.is_file():
         raise FileNotFoundError(f"no warehouse at {path}; run `chimera run` first")
     for attempt in range(attempts):
         try:
-            return duckdb.connect(str(path), read_only=True)
+            config = {} if files else {"enable_external_access": False,
+                                       "lock_configuration": True}
+            return duckdb.connect(str(path), read_only=True, config=config)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
