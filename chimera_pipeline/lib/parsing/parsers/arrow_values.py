@@ -46,6 +46,10 @@ _PLAIN = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _GROUPED = r"^[+-]?[0-9]{1,3}(?:,[0-9]{2,3})+(?:\.[0-9]+)?$"
 _NON_ASCII = r"[^\x00-\x7f]"
 _SCHEMA = arrow_schema("metric_values")
+# pyarrow's CSV reader keeps a builder per column whose transient memory grows with the
+# column count, not the data: a 1 MB file of 100,000 columns peaks at several hundred MB.
+# Wider tables take the Python path, whose memory follows the cells.
+MAX_COLUMNS = 2_000
 
 
 def _same(value: object, n: int, type_: pa.DataType | None = None) -> pa.Array:
@@ -131,7 +135,7 @@ def csv_values(ctx: ParseContext, out: ParseOutput) -> bool:
     """
     delimiter = delimiter_of(ctx.text)
     header = _header(ctx.text, delimiter)
-    if header is None:
+    if header is None or len(header) > MAX_COLUMNS:
         return False
     table = _read(ctx.text, delimiter, len(header))
     if table is None or table.num_rows == 0:
