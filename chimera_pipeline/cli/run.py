@@ -15,12 +15,14 @@ import threading
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.deployment.profile import run_config_execution
 from chimera_pipeline.deployment.reaper import launcher_tags, reap_dead_runs
 from chimera_pipeline.lib.config import Settings, SettingsError
+from chimera_pipeline.lib.incremental.days import contiguous_ranges
 from chimera_pipeline.lib.incremental.planner import Block, Planner
 from chimera_pipeline.lib.inventory import scan_snapshot
 from chimera_pipeline.lib.store import stages
@@ -80,7 +82,8 @@ def _follow_steps(instance, batch: str, stop: threading.Event) -> None:
 
 
 def _execute(first: dt.date, last: dt.date, in_process: bool, until: str,
-             snapshot: str | None = None) -> tuple[bool, str]:
+             snapshot: str | None = None, start: str = stages.INVENTORY.asset
+             ) -> tuple[bool, str]:
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
@@ -94,7 +97,7 @@ def _execute(first: dt.date, last: dt.date, in_process: bool, until: str,
             run_config=_run_config(in_process),
             tags={**_tags(first, last, batch), **launcher_tags(),
                   **({scan_snapshot.TAG: snapshot} if snapshot else {})},
-            asset_selection=[dg.AssetKey(k) for k in stages.up_to(until)],
+            asset_selection=[dg.AssetKey(k) for k in stages.between(start, until)],
         )
     finally:
         stop.set()
@@ -102,13 +105,30 @@ def _execute(first: dt.date, last: dt.date, in_process: bool, until: str,
     return result.success, result.run_id
 
 
-def _run_group(job: tuple[int, int, dt.date, dt.date, bool, str, str | None]) -> bool:
+@dataclass(frozen=True)
+class _Job:
+    """One Dagster run: a block of days, from stage ``start`` to ``until``."""
+
+    i: int
+    total: int
+    first: dt.date
+    last: dt.date
+    in_process: bool
+    until: str
+    snapshot: str | None
+    start: str = stages.INVENTORY.asset
+
+
+def _run_group(job: _Job) -> bool:
     """Execute one block of days as one Dagster run, printing progress around it."""
-    i, total, first, last, in_process, until, snapshot = job
+    first, last = job.first, job.last
     label = first.isoformat() if first == last else f"{first}..{last}"
+    if job.start != stages.INVENTORY.asset:
+        label += f" ({job.start} to {job.until})"
+    i, total = job.i, job.total
     print(f"[{i}/{total}] {label}", flush=True)
     t0 = time.perf_counter()
-    ok, run_id = _execute(first, last, in_process, until, snapshot)
+    ok, run_id = _execute(first, last, job.in_process, job.until, job.snapshot, job.start)
     print(f"[{i}/{total}] {label}: {'ok' if ok else 'FAILED'} in "
           f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
     return ok
@@ -121,6 +141,37 @@ def _reap(home: Path) -> None:
         for run_id in reap_dead_runs(instance):
             print(f"chimera: run {run_id[:8]} had died mid-step (process gone); marked failed "
                   f"and its pool slots freed ({home})")
+
+
+def _run_blocks(args: argparse.Namespace, blocks: list[Block], snapshot: str | None
+                ) -> list[bool]:
+    """Each block as a run; with ``--parallel``, several at once.
+
+    A day's facts and alerts compare it with its series' earlier nights, so runs that reach
+    the facts side by side would each judge a day against whatever earlier days had landed
+    by then. Parallel runs therefore stop at the parsed metrics (which read only their own
+    day), and once every one has succeeded, the facts and what follows are computed for the
+    same days in day order, one run per stretch of consecutive days: the same facts and
+    alerts as one serial run, whatever order the days finished in.
+    """
+    def job(i: int, block: Block, until: str, start: str = stages.INVENTORY.asset) -> _Job:
+        return _Job(i, len(blocks), block.first, block.last, args.in_process, until, snapshot,
+                    start)
+
+    judged = stages.by_asset(args.until).rank >= stages.FACTS.rank
+    if args.parallel <= 1 or len(blocks) < 2:
+        return [_run_group(job(i, b, args.until)) for i, b in enumerate(blocks, start=1)]
+    local = stages.METRICS.asset if judged else args.until
+    with ProcessPoolExecutor(args.parallel) as pool:
+        outcomes = list(pool.map(_run_group, [job(i, b, local)
+                                              for i, b in enumerate(blocks, start=1)]))
+    if not judged or False in outcomes:
+        return outcomes
+    days = [b.first + dt.timedelta(n) for b in blocks for n in range((b.last - b.first).days + 1)]
+    stretches = contiguous_ranges(days)
+    return outcomes + [_run_group(_Job(i, len(stretches), first, last, args.in_process,
+                                       args.until, None, stages.FACTS.asset))
+                       for i, (first, last) in enumerate(stretches, start=1)]
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -171,16 +222,10 @@ def _launch(args: argparse.Namespace, settings: Settings, blocks: list[Block],
     print(f"chimera: {days} benchmark day(s) in {len(blocks)} run(s); "
           f"artifacts {settings.artifact_root}")
     began = time.perf_counter()
-    jobs = [(i, len(blocks), b.first, b.last, args.in_process, args.until, snapshot)
-            for i, b in enumerate(blocks, start=1)]
-    if args.parallel > 1:
-        with ProcessPoolExecutor(args.parallel) as pool:
-            outcomes = list(pool.map(_run_group, jobs))
-    else:
-        outcomes = [_run_group(job) for job in jobs]
+    outcomes = _run_blocks(args, blocks, snapshot)
     failures = outcomes.count(False)
     planner.finish(ok=not failures)  # every day now up to date: the next no-change run is cheap
-    print(f"chimera: {len(blocks) - failures}/{len(blocks)} run(s) succeeded in "
+    print(f"chimera: {len(outcomes) - failures}/{len(outcomes)} run(s) succeeded in "
           f"{time.perf_counter() - began:.1f}s")
     print(f"  warehouse: {settings.warehouse_path}")
     print(f"  reports:   {settings.reports_dir}")

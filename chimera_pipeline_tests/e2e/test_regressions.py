@@ -109,7 +109,8 @@ def _alert_rows(data: Path) -> list[tuple]:
 
 def test_a_night_that_arrives_late_gives_the_alerts_of_all_nights_at_once(tmp_path) -> None:
     """The same nights, one of them arriving a day late: the nights after it are judged
-    again (the planner marks them stale), and the alerts equal those of one run over all."""
+    again (the planner marks them stale), and the alerts equal those of one run over all;
+    so do the alerts of one run per night, four at a time (whichever finishes first)."""
     factors = [1.0, 1.01, 0.99, 1.0, 1.005, 0.995, 0.8, 0.8, 0.81]
     late = 2
     with FakeOllama() as ollama:
@@ -130,5 +131,19 @@ def test_a_night_that_arrives_late_gives_the_alerts_of_all_nights_at_once(tmp_pa
         _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + late), factors[late])
         again = chimera(["run", "--until", "benchmark_facts"], env("late"))
         assert again.returncode == 0, again.stdout + again.stderr
+        for i, factor in enumerate(factors):
+            _day(tmp_path / "parallel" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+        parallel = chimera(["run", "--per-partition", "--parallel", "4", "--until",
+                            "benchmark_facts"], env("parallel"))
+        assert parallel.returncode == 0, parallel.stdout + parallel.stderr
     once = _alert_rows(tmp_path / "once" / "data")
     assert once and once == _alert_rows(tmp_path / "late" / "data")
+    assert once == _alert_rows(tmp_path / "parallel" / "data")
+    # the race is timing-dependent, so also check the ordering that removes it: each night
+    # parsed in a run of its own, then every night's facts in one run, in day order
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "parallel/data/warehouse.duckdb"), read_only=True) as con:
+        runs = dict(con.execute("SELECT stage, count(DISTINCT run_id) FROM stage_timings "
+                                "GROUP BY stage").fetchall())
+    assert runs == {"ingest": len(factors), "parse": len(factors), "facts": 1}

@@ -40,9 +40,11 @@ def _write(root: Path, day: dt.date, name: str = "runs", text: str = "model,tps\
     return path
 
 
-def _runs_done(days: list[dt.date] | None = None, until: str = stages.ASSETS[-1]) -> str:
+def _runs_done(days: list[dt.date] | None = None, until: str = stages.ASSETS[-1],
+               start: str = stages.INVENTORY.asset) -> str:
     """What one successful run leaves for ``days`` (default: every day in the tree): their
-    inventory as scanned now, and the run's id on each stage's timing row up to ``until``."""
+    inventory as scanned now (when the run starts there), and the run's id on each stage's
+    timing row from ``start`` to ``until``."""
     settings = load_settings()
     records = scan_configured(settings)
     keys = sorted({r.partition for r in records} if days is None
@@ -51,8 +53,10 @@ def _runs_done(days: list[dt.date] | None = None, until: str = stages.ASSETS[-1]
     con = duckdb.connect(str(settings.warehouse_path))
     try:
         ensure_schema(con)
-        write_inventory(con, keys, [inventory_row(r) for r in records if r.partition in keys])
-        for asset in stages.up_to(until):
+        if start == stages.INVENTORY.asset:
+            write_inventory(con, keys, [inventory_row(r) for r in records
+                                        if r.partition in keys])
+        for asset in stages.between(start, until):
             record_stage(con, keys, stages.by_asset(asset).label, 0.1, run_id)
     finally:
         con.close()
@@ -181,6 +185,31 @@ def test_a_run_that_stopped_half_way_leaves_its_days_stale(root) -> None:
     _runs_done(until=stages.FACTS.asset)  # inventory to facts, no report
     assert _sensor()[0] == [("2025-10-01", "2025-10-01")]
     assert _cli(until=stages.FACTS.asset) == []  # done up to facts, as that CLI asked
+
+
+def test_stages_run_in_later_runs_on_the_same_inventory_leave_the_day_done(root) -> None:
+    """``chimera run --parallel`` parses each day in a run of its own, then computes the
+    facts onward for all of them in day order in another run."""
+    _write(root, D1)
+    _write(root, D2)
+    _runs_done([D1], until=stages.METRICS.asset)
+    _runs_done([D2], until=stages.METRICS.asset)
+    assert _sensor()[0] == [("2025-10-01", "2025-10-02")]
+    _runs_done(start=stages.FACTS.asset)
+    assert _sensor()[0] == []
+    assert _cli() == []
+
+
+def test_an_inventory_taken_again_after_the_later_stages_leaves_the_day_stale(root) -> None:
+    _write(root, D1)
+    _runs_done()
+    _runs_done(until=stages.INVENTORY.asset)  # a run that failed after its inventory
+    assert _sensor()[0] == [("2025-10-01", "2025-10-01")]
+    _runs_done(until=stages.METRICS.asset)
+    _runs_done(start=stages.ANALYSIS.asset)  # the facts never ran on this inventory
+    assert _sensor()[0] == [("2025-10-01", "2025-10-01")]
+    _runs_done(start=stages.FACTS.asset)
+    assert _sensor()[0] == []
 
 
 def test_a_day_still_being_written_waits_for_a_later_tick(root) -> None:

@@ -13,7 +13,7 @@ from chimera_pipeline.lib.store.warehouse import record_stage, write_inventory
 from chimera_pipeline_tests.support import EXTS, ROOTS
 
 
-def test_a_day_is_stale_until_one_run_took_its_files_to_the_stage(tmp_path) -> None:
+def test_a_day_is_stale_until_every_stage_ran_on_its_inventory(tmp_path) -> None:
     root, warehouse = tmp_path / "artifacts", tmp_path / "w.duckdb"
     write_corpus(root)
     records = scan_tree(root, ROOTS, EXTS)
@@ -25,9 +25,13 @@ def test_a_day_is_stale_until_one_run_took_its_files_to_the_stage(tmp_path) -> N
         for stage in (stages.INVENTORY, stages.METRICS):
             record_stage(con, [day], stage.label, 0.1, "run-1")
         record_stage(con, [other], stages.INVENTORY.label, 0.1, "run-2")
-        record_stage(con, [other], stages.METRICS.label, 0.1, "run-3")  # another run
+        record_stage(con, [other], stages.METRICS.label, 0.1, "run-3")  # a later run
+        record_stage(con, [other], stages.INVENTORY.label, 0.1, "run-4")  # taken again
     stale = stale_days(records, warehouse, days, stages.METRICS.asset)
     assert day not in stale and other in stale and len(stale) == len(days) - 1
+    with duckdb.connect(str(warehouse)) as con:
+        record_stage(con, [other], stages.METRICS.label, 0.1, "run-5")  # parsed on run-4's
+    assert other not in stale_days(records, warehouse, days, stages.METRICS.asset)
     assert day in stale_days(records, warehouse, days, stages.FACTS.asset)  # a later stage
     first_of_day = next(r for r in records if r.partition == day)
     changed = [r for r in records if r is not first_of_day]

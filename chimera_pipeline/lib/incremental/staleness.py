@@ -1,9 +1,11 @@
 """Which benchmark days need a run: the incremental part of ``chimera run``.
 
 A day is up to date when the files the scan finds for it are exactly the files (path and
-sha256) its inventory holds, and one run took that inventory all the way to the requested
-stage (the ``stage_timings`` rows of both carry the same run id, so a run that failed half
-way leaves the day stale). Everything else needs a run. A warehouse that is missing or
+sha256) its inventory holds, and every stage up to the requested one ran on that inventory
+(each ``stage_timings`` row names the inventory run it descends from, so a run that failed
+half way, or an inventory taken again since, leaves the day stale). The stages need not share
+one run: ``chimera run --parallel`` parses days in runs of their own, then judges them in
+day order in another. Everything else needs a run. A warehouse that is missing or
 locked by a writer makes every day stale: running too much is safe, skipping is not.
 
 A day's alerts and changes are judged against its series' earlier nights
@@ -45,8 +47,9 @@ def stale_days(records, warehouse: Path, days: list[str], until: str) -> list[st
         stored = fetch_dicts(con, "SELECT partition, path, sha256, parse_status FROM "
                              "artifact_files WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
                              [days])
-        timings = fetch_dicts(con, "SELECT partition, stage, run_id FROM stage_timings WHERE "
-                              "partition IN (SELECT unnest(?::VARCHAR[]))", [days])
+        timings = fetch_dicts(con, "SELECT partition, stage, run_id, coalesce("
+                              "inventory_run_id, run_id) AS inventory_run_id FROM stage_timings "
+                              "WHERE partition IN (SELECT unnest(?::VARCHAR[]))", [days])
     except duckdb.Error:  # tables not created yet
         return list(days)
     finally:
@@ -56,13 +59,15 @@ def stale_days(records, warehouse: Path, days: list[str], until: str) -> list[st
         retry = row["parse_status"] in ("unreadable", "busy")
         have[row["partition"]].add((row["path"], f"retry:{row['path']}" if retry
                                     else row["sha256"]))
+    chain = {(s["partition"], s["stage"]): s["inventory_run_id"] for s in timings}
     runs = {(s["partition"], s["stage"]): s["run_id"] for s in timings}
     found = _files_by_day(records)
-    final, first = stages.by_asset(until).label, stages.INVENTORY.label
+    labels = [stages.by_asset(asset).label for asset in stages.up_to(until)]
     stale = []
     for day in days:
-        done = runs.get((day, final)) is not None and runs.get((day, final)) == runs.get(
-            (day, first))
+        inventory = runs.get((day, stages.INVENTORY.label))
+        done = inventory is not None and all(chain.get((day, label)) == inventory
+                                             for label in labels)
         retry = any(state and state.startswith("retry:") for _, state in found.get(day, ()))
         if not done or retry or found.get(day, set()) != have.get(day, set()):
             stale.append(day)

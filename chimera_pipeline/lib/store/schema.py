@@ -339,6 +339,8 @@ TABLES: dict[str, list[Column]] = {
         ("seconds", "DOUBLE", "duration of the step that produced this partition"),
         ("partitions_in_step", "BIGINT", "days that step covered (a backfill range)"),
         ("run_id", "VARCHAR", "Dagster run id"),
+        ("inventory_run_id", "VARCHAR", "run id of the partition's inventory when this stage ran "
+         "(the chain the incremental plan checks; the run's own id for the inventory)"),
     ],
 }
 

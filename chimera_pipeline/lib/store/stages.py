@@ -35,3 +35,8 @@ def by_asset(asset: str) -> Stage:
 def up_to(asset: str) -> tuple[str, ...]:
     """The asset keys from the first stage to ``asset``, inclusive."""
     return ASSETS[: by_asset(asset).rank + 1]
+
+
+def between(first: str, last: str) -> tuple[str, ...]:
+    """The asset keys from ``first`` to ``last``, inclusive."""
+    return ASSETS[by_asset(first).rank: by_asset(last).rank + 1]

@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.results import BLOCK_DAYS, derive_statements
 from chimera_pipeline.lib.store.schema import (
     METRIC_TABLES,
@@ -192,7 +193,11 @@ def write_staged_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[st
 
 def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stage: str,
                  seconds: float, run_id: str) -> None:
-    """Replace the partitions' timing for one stage (the Workflow Summary reads these)."""
+    """Replace the partitions' timing for one stage (the Workflow Summary reads these), with
+    the run id of the inventory each partition held when the stage ran: a later stage may run
+    in another run than the inventory (``chimera run --parallel`` parses day by day, then
+    judges the days in order), and the plan calls a day done when every stage descends
+    from its current inventory."""
     keys = sorted(set(partitions))
     ensure_schema(con)
     rows = [{"partition": k, "stage": stage, "seconds": seconds, "partitions_in_step": len(keys),
@@ -203,7 +208,12 @@ def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stag
                     "(SELECT unnest(?::VARCHAR[]))", [stage, keys])
         if rows:
             con.register("stage_rows", to_arrow("stage_timings", rows))
-            con.execute("INSERT INTO stage_timings BY NAME SELECT * FROM stage_rows")
+            con.execute(
+                "INSERT INTO stage_timings BY NAME SELECT r.* EXCLUDE (inventory_run_id), "
+                "CASE WHEN r.stage = ? THEN r.run_id ELSE i.run_id END AS inventory_run_id "
+                "FROM stage_rows r LEFT JOIN stage_timings i "
+                "ON i.partition = r.partition AND i.stage = ?",
+                [stages.INVENTORY.label, stages.INVENTORY.label])
             con.unregister("stage_rows")
         con.execute("COMMIT")
     except BaseException:
