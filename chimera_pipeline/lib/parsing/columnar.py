@@ -53,17 +53,27 @@ def conform(batch: pa.RecordBatch, item: ParseItem, schema: pa.Schema) -> pa.Tab
 
 
 def stage_file(reader: RootReader, item: ParseItem, out: Path) -> tuple[FileStatus, Path | None]:
-    """Parse one per-request file into ``out`` (Parquet); its status, and the file written."""
+    """Parse one per-request file into ``out`` (Parquet); its status, and the file written.
+    DuckDB reads the open file that was hashed (:meth:`RootReader.pinned`), never the name."""
+    name = f"formats.{formats.columnar_source(item.kind, item.type, item.path)[1]}+duckdb"
+    try:
+        with reader.pinned(item.path) as (pinned, before):
+            if pinned.sha256 != item.sha256:
+                return FileStatus(item.path, name, "error", CHANGED), None
+            status, written = _stage(pinned.path, item, out, name)
+            if status.parse_status == "ok" and not pinned.unchanged(before):
+                out.unlink(missing_ok=True)
+                return FileStatus(item.path, name, "error", CHANGED), None
+            return status, written
+    except (OSError, ValueError) as exc:
+        return FileStatus(item.path, name, "unreadable", one_line(f"cannot read: {exc}")), None
+
+
+def _stage(path: str, item: ParseItem, out: Path, name: str
+           ) -> tuple[FileStatus, Path | None]:
     import duckdb
 
     sql, tool, run_key = formats.columnar_source(item.kind, item.type, item.path)
-    name = f"formats.{tool}+duckdb"
-    try:
-        digest, path = reader.sha256(item.path)
-    except (OSError, ValueError) as exc:
-        return FileStatus(item.path, name, "unreadable", one_line(f"cannot read: {exc}")), None
-    if digest != item.sha256:
-        return FileStatus(item.path, name, "error", CHANGED), None
     schema, written = arrow_schema("benchmark_requests"), 0
     con = duckdb.connect()
     writer = None

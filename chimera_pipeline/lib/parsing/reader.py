@@ -5,11 +5,33 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
 class TooLarge(Exception):
     """The file exceeds ``CHIMERA_MAX_PARSE_MB``: catalogued, not parsed."""
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A file opened once: its sha256, and a path that names that open file itself."""
+
+    sha256: str
+    path: str  # /proc/self/fd/N (or /dev/fd/N): no glob characters, no link to follow
+    fd: int
+
+    def unchanged(self, before: os.stat_result) -> bool:
+        """The open file still has the size and mtime it was hashed with."""
+        now = os.fstat(self.fd)
+        return (now.st_size, now.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def _fd_path(fd: int) -> str:
+    proc = f"/proc/self/fd/{fd}"
+    return proc if os.path.exists(proc) else f"/dev/fd/{fd}"
 
 
 class RootReader:
@@ -54,6 +76,23 @@ class RootReader:
                 raise TooLarge(f"too large to parse: {size / 2**20:.0f} MB > "
                                f"CHIMERA_MAX_PARSE_MB={limit / 2**20:.0f}; catalogued only")
             return handle.read()
+
+    @contextmanager
+    def pinned(self, rel: str) -> Iterator[tuple[Pinned, os.stat_result]]:
+        """The file opened without following a link and hashed, for a reader that takes a
+        path (DuckDB's ``read_csv``/``read_json``): handed ``Pinned.path``, it reads the
+        very file that was hashed. Its own name would not do: DuckDB expands glob
+        characters in a path (``x[1].csv`` reads ``x1.csv``, ``y*.csv`` every match) and
+        would open it again by name, after a swap for a link. The descriptor's offset is
+        back at 0 for ``/dev/fd`` (a dup on macOS); the stat taken with the hash lets the
+        caller check the file did not change while it was read."""
+        with self._open(rel) as handle:
+            before = os.fstat(handle.fileno())
+            digest = hashlib.sha256()
+            while block := handle.read(1 << 22):
+                digest.update(block)
+            handle.seek(0)
+            yield Pinned(digest.hexdigest(), _fd_path(handle.fileno()), handle.fileno()), before
 
     def sha256(self, rel: str) -> tuple[str, str]:
         """The file's sha256, read in blocks (a file too big to hold), and its real path."""

@@ -100,7 +100,15 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
                 [partitions])
     if isinstance(data, list):
         if data:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [data])
+            # a dataset of exactly these files, scanned in batches: read_parquet would expand
+            # glob characters in the data dir's path ([, *, ?) and read other files
+            import pyarrow.dataset as ds
+
+            con.register("staged_rows", ds.dataset(data, format="parquet"))
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_rows")
+            finally:
+                con.unregister("staged_rows")
         return
     if data.num_rows:
         con.register("incoming_rows", data)
