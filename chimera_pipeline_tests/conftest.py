@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from chimera_pipeline.lib.config import load_settings
-from chimera_pipeline_tests.support import chimera
+from chimera_pipeline_tests.support import REAL_CORPUS_ROOTS, chimera
 
 E2E = Path(__file__).parent / "e2e"
 
@@ -72,7 +72,8 @@ def file_index(real_corpus: Path) -> list[dict[str, str]]:
 def real_run(real_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """``chimera run`` over the whole real corpus, once per session (in-process steps)."""
     data_dir = tmp_path_factory.mktemp("real_run")
-    env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(data_dir)}
+    env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus),
+           "CHIMERA_SCAN_ROOTS": REAL_CORPUS_ROOTS, "CHIMERA_DATA_DIR": str(data_dir)}
     result = chimera(["run", "--in-process"], env, timeout=1800)
     assert result.returncode == 0, result.stdout + result.stderr
     return {"data_dir": data_dir, "env": env, "stdout": result.stdout,

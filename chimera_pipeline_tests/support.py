@@ -23,6 +23,9 @@ FAST_LLM = {"CHIMERA_LLM_BACKEND": "embedded", "CHIMERA_LLM_MAX_TOKENS": "96",
 # the default scan roots and extensions, as the registry declares them
 ROOTS: tuple[str, ...] = defaults()["scan_roots"]
 EXTS: tuple[str, ...] = defaults()["extensions"]
+# the real corpus's artifact folders: its MANIFEST.md and file_index.csv describe the files
+# (the ground truth tests compare with) and are not themselves artifacts of the seed project
+REAL_CORPUS_ROOTS = "reports,csv_data,artifacts"
 LLM_TABLES = ("llm_calls", "llm_analyses", "report_claims", "stage_timings")
 
 

@@ -191,6 +191,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for message in plan.messages:
         print(f"chimera: {message}")
+    if not plan.days and not plan.tree_files:  # say why, not only "no days"
+        from chimera_pipeline.lib.inventory.explain import why_nothing_was_read
+
+        for line in why_nothing_was_read(settings):
+            print(f"chimera: {line}")
     planner.stage(plan)  # settled once every run succeeds; not held through them
     snapshot = scan_snapshot.save(settings.data_dir, plan.records,
                                   plan.tree_files) if plan.days else None

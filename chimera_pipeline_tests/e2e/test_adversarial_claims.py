@@ -22,7 +22,7 @@ from chimera_pipeline_tests.adversary import (
     true_sentences,
 )
 from chimera_pipeline_tests.fake_ollama import FakeOllama
-from chimera_pipeline_tests.support import chimera, open_instance
+from chimera_pipeline_tests.support import REAL_CORPUS_ROOTS, chimera, open_instance
 
 # kinds that misquote a change against an earlier day: planted only where the prompt carries
 # a change finding (none in the real corpus since changes are judged against each series'
@@ -79,7 +79,8 @@ def test_no_planted_claim_stands_in_a_published_report(real_corpus: Path, real_d
         return written[day].text()
 
     with FakeOllama(respond=respond) as server:
-        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus),
+               "CHIMERA_SCAN_ROOTS": REAL_CORPUS_ROOTS, "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url,
                "CHIMERA_LLM_MAX_CTX": "8192", "CHIMERA_LLM_MAX_TOKENS": "1024"}
         result = chimera(["run", "--in-process"], env)

@@ -7,7 +7,7 @@ import duckdb
 
 from chimera_pipeline.lib.llm.claims import UNVERIFIED_MARK
 from chimera_pipeline_tests.fake_ollama import FakeOllama
-from chimera_pipeline_tests.support import chimera, mtime_day, open_instance
+from chimera_pipeline_tests.support import REAL_CORPUS_ROOTS, chimera, mtime_day, open_instance
 
 INVENTED = {"executive_summary": "gemma3:latest decoded at 102.2 tok/s in the baseline suite, "
                                   "a steady result. The gemma3 family peaked at 14.1 tok/s on "
@@ -20,7 +20,8 @@ def test_sentences_with_invented_numbers_are_left_out_and_listed(real_corpus, tm
     the true sentence is published, the others are left out with their reason."""
     today = mtime_day(real_corpus)  # the day of the real corpus's undated gemma3 files
     with FakeOllama(answer=INVENTED) as server:
-        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus),
+               "CHIMERA_SCAN_ROOTS": REAL_CORPUS_ROOTS, "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url}
         result = chimera(["run", "--date", today, "--in-process"], env)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -47,7 +48,8 @@ def test_sentences_with_invented_numbers_are_left_out_and_listed(real_corpus, tm
 def test_a_failed_llm_call_fails_loudly_and_leaves_no_half_report(real_corpus, tmp_path) -> None:
     today = mtime_day(real_corpus)
     with FakeOllama(models=("llama3:70b",)) as server:  # gemma3:latest is not pulled there
-        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus),
+               "CHIMERA_SCAN_ROOTS": REAL_CORPUS_ROOTS, "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url}
         result = chimera(["run", "--date", today, "--in-process"], env)
     assert result.returncode == 1
@@ -65,7 +67,8 @@ def test_a_failing_grounding_check_blocks_the_report(real_corpus, tmp_path) -> N
     answer = INVENTED
     today = mtime_day(real_corpus)
     with FakeOllama(answer=answer) as server:
-        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path),
+        env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus),
+               "CHIMERA_SCAN_ROOTS": REAL_CORPUS_ROOTS, "CHIMERA_DATA_DIR": str(tmp_path),
                "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": server.url,
                "CHIMERA_LLM_MARK_UNVERIFIED": "1"}  # the threshold stays at its default
         result = chimera(["run", "--date", today, "--in-process"], env)

@@ -13,7 +13,7 @@ from chimera_pipeline.lib.config import PROJECT_ROOT
 from chimera_pipeline.lib.facts import compute_days, fact_rows
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 from chimera_pipeline_tests import expected
-from chimera_pipeline_tests.support import LLM_TABLES, chimera, table_snapshot
+from chimera_pipeline_tests.support import LLM_TABLES, REAL_CORPUS_ROOTS, chimera, table_snapshot
 
 
 def test_every_file_is_catalogued_with_the_agent_counts(real_db, file_index) -> None:
@@ -104,7 +104,8 @@ def test_cli_reports_where_things_are_and_shows_progress(real_run) -> None:
 
 
 def test_materializing_a_partition_twice_gives_identical_tables(real_corpus, tmp_path) -> None:
-    env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus), "CHIMERA_DATA_DIR": str(tmp_path)}
+    env = {"CHIMERA_ARTIFACT_ROOT": str(real_corpus),
+           "CHIMERA_SCAN_ROOTS": REAL_CORPUS_ROOTS, "CHIMERA_DATA_DIR": str(tmp_path)}
     args = ["run", "--date", "2025-10-02", "--in-process", "--until", "benchmark_facts"]
     first = chimera(args, env)
     assert first.returncode == 0, first.stderr

@@ -25,6 +25,7 @@ from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.services import Postgres, Redis, Worker, group_alive
 from chimera_pipeline_tests.support import (
     LLM_TABLES,
+    REAL_CORPUS_ROOTS,
     chimera,
     clean_env,
     open_instance,
@@ -55,6 +56,7 @@ def cluster(real_corpus: Path, tmp_path_factory: pytest.TempPathFactory):
                    "CHIMERA_CELERY_LOST_AFTER_S": str(LOST_AFTER_S),
                    "CHIMERA_CELERY_NO_WORKER_AFTER_S": str(NO_WORKER_AFTER_S),
                    "CHIMERA_ARTIFACT_ROOT": str(real_corpus),
+                   "CHIMERA_SCAN_ROOTS": REAL_CORPUS_ROOTS,
                    "CHIMERA_DATA_DIR": str(base / "celery"),
                    "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": fake.url}
             full_env = clean_env(env)

@@ -23,12 +23,36 @@ def test_roots_and_extensions_are_respected(tmp_path: Path) -> None:
     _write(tmp_path, "reports/model.gguf", "ignored")
     _write(tmp_path, "elsewhere/b.csv", "x\n1\n")
     _write(tmp_path, "csv_data/c.json", "{}")
-    paths = [r.path for r in scan_tree(tmp_path, ROOTS, EXTS)]
+    named = ("reports", "csv_data")
+    paths = [r.path for r in scan_tree(tmp_path, named, EXTS)]
     assert paths == ["reports/a.csv", "reports/notes.txt", "csv_data/c.json"]
-    only_csv = [r.path for r in scan_tree(tmp_path, ROOTS, ("csv", "json"))]
+    only_csv = [r.path for r in scan_tree(tmp_path, named, ("csv", "json"))]
     assert only_csv == ["reports/a.csv", "csv_data/c.json"]
     only_json = [r.path for r in scan_tree(tmp_path, ("csv_data",), ("json",))]
     assert only_json == ["csv_data/c.json"]
+    assert ROOTS == (".",)  # by default, the whole root
+    assert [r.path for r in scan_tree(tmp_path, ROOTS, EXTS)] == [
+        "csv_data/c.json", "elsewhere/b.csv", "reports/a.csv", "reports/notes.txt"]
+
+
+def test_the_whole_root_is_read_but_never_tooling_environments_or_the_data_dir(
+        tmp_path: Path) -> None:
+    """Any layout is read (files at the top, ``results/``, ``notebooks/``); what is never
+    benchmark output is not: version control, environments of any name, caches, the
+    pipeline's own data dir when it lies inside the root."""
+    for rel in ("top.csv", "results/run1/a.csv", "notebooks/bench.md", "zz/deep/er/x.json",
+                ".git/objects/info.json", ".venv/lib/x.csv", "myenv/pyvenv.cfg",
+                "myenv/lib/site.csv", "conda/conda-meta/history.json", "conda/pkgs/a.csv",
+                "web/node_modules/pkg/package.json", "src/__pycache__/a.txt",
+                ".ipynb_checkpoints/bench-checkpoint.md", "out/data/reports/2025/report.md",
+                "out/data/warehouse.csv"):
+        _write(tmp_path, rel, "x\n1\n")
+    records = scan_tree(tmp_path, ROOTS, EXTS, skip=("out/data",))
+    assert [(r.path, r.folder) for r in records] == [
+        ("top.csv", "."), ("notebooks/bench.md", "notebooks"),
+        ("results/run1/a.csv", "results"), ("zz/deep/er/x.json", "zz")]
+    # a scan root named on purpose is read even if it looks like an environment
+    assert [r.path for r in scan_tree(tmp_path, ("myenv",), EXTS)] == ["myenv/lib/site.csv"]
 
 
 def test_symlink_out_of_the_root_is_listed_but_never_read(tmp_path: Path) -> None:
@@ -129,3 +153,29 @@ def test_the_walk_lists_what_os_walk_lists_in_the_same_order(tmp_path: Path) -> 
         locked.chmod(0o755)
     assert [(d, sorted(f)) for d, f in ours] == reference
     assert any(d.endswith("/a/b/c") for d, _ in ours) and not any("to_z" in d for d, _ in ours)
+
+
+def test_a_scan_that_finds_nothing_says_why(tmp_path: Path, monkeypatch) -> None:
+    from chimera_pipeline.lib.config import load_settings
+    from chimera_pipeline.lib.inventory.explain import why_nothing_was_read
+
+    root = tmp_path / "root"
+    monkeypatch.setenv("CHIMERA_ARTIFACT_ROOT", str(root))
+    monkeypatch.setenv("CHIMERA_DATA_DIR", str(root / "data"))
+    root.mkdir()
+    assert why_nothing_was_read(load_settings()) == [
+        f"the artifact root {root} holds no files (CHIMERA_ARTIFACT_ROOT)"]
+    for rel in ("results/a.parquet", "results/b.parquet", "results/c.xlsx", ".git/x.json",
+                "env/pyvenv.cfg", "env/lib/deep/a.csv", "data/reports/2025-10-01/report.md",
+                "reports/old.csv"):
+        _write(root, rel, "x")
+    monkeypatch.setenv("CHIMERA_SCAN_ROOTS", "runs")
+    lines = why_nothing_was_read(load_settings())
+    assert lines[0] == f"nothing read under {root}:"
+    assert lines[1].startswith("  3 file(s) of extensions not read (2 .parquet, 1 .xlsx); "
+                               "read: csv, json")
+    assert set(lines[2:]) == {
+        "  1 file(s) in Python environments, never read",
+        "  1 file(s) in hidden or tool folders (.git, node_modules, __pycache__, ...), never read",
+        "  1 file(s) in the data dir (the pipeline's own output), never read",
+        "  1 file(s) outside the scan roots runs (CHIMERA_SCAN_ROOTS; '.' reads the whole root)"}

@@ -102,6 +102,8 @@ def _inside_root(roots: object) -> str | None:
         if Path(item).is_absolute() or ".." in Path(item).parts:
             return (f"leaves the artifact root ({item!r}); give folder names relative to "
                     "CHIMERA_ARTIFACT_ROOT")
+    if "." in roots and len(roots) > 1:  # the root holds the others: files read twice
+        return "'.' (the whole root) already holds the other folders; give '.' alone"
     return None
 
 
@@ -111,14 +113,15 @@ class Settings:
 
     # -- where things are
     artifact_root: Path = setting(
-        Path("data/artifacts"), "path", "the folder holding `reports/`, `csv_data/`, "
-        "`artifacts/`", "paths")
+        Path("data/artifacts"), "path", "the folder of benchmark results to read (any "
+        "layout)", "paths")
     data_dir: Path = setting(
         Path("data"), "path", "holds `warehouse.duckdb`, `reports/`, `scan_cache/` and "
         "`dagster_home/`", "paths")
     scan_roots: tuple[str, ...] = setting(
-        ("reports", "csv_data", "artifacts"), "list", "folders under the root that are scanned "
-        "(comma-separated)", "paths", check=_inside_root)
+        (".",), "list", "folders under the root that are scanned (comma-separated); `.` is "
+        "the whole root (hidden folders, `node_modules`, Python environments and the data "
+        "dir are never read)", "paths", check=_inside_root)
     extensions: tuple[str, ...] = setting(
         ("csv", "json", "jsonl", "md", "txt", "log", "yaml", "yml"), "list",
         "file extensions that are scanned (comma-separated)", "paths")
@@ -300,6 +303,20 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def scan_skip(self) -> tuple[str, ...]:
+        """Folders under the artifact root the walk must not enter: the data dir (and the
+        Dagster home), when they lie inside it -- the pipeline's own reports and warehouse
+        are not artifacts."""
+        root = self.artifact_root.resolve()
+        inside = []
+        for folder in (self.data_dir, self.instance_home):
+            try:
+                inside.append(folder.resolve().relative_to(root).as_posix())
+            except ValueError:
+                continue
+        return tuple(sorted({f for f in inside if f != "."}))
 
     @property
     def models_dir(self) -> Path:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from chimera_pipeline.lib.inventory.walk import FolderPrint
+from chimera_pipeline.lib.inventory.walk import FolderPrint, parts_below, under
 
 
 class TreeDigest:
@@ -46,8 +46,8 @@ def walk_order(roots: tuple[str, ...]):
 
     def key(folder: str) -> tuple[int, list[str]]:
         for rank, top in tops:
-            if folder == top or folder.startswith(top + "/"):
-                return rank, folder[len(top):].split("/")
+            if under(folder, top):
+                return rank, parts_below(folder, top)
         return len(roots), folder.split("/")
     return key
 

@@ -119,7 +119,7 @@ def _changed_folders_only(settings: Settings, changed: set[str], until: str,
 
     cache = cache_path_for(settings)
     found = rescan(settings.artifact_root, settings.scan_roots, settings.extensions, cache,
-                   saved_prints, changed)
+                   saved_prints, changed, settings.scan_skip)
     if found is None:
         return None
     found.save_cache(cache)

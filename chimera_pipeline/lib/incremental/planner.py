@@ -67,7 +67,8 @@ class Planner:
         """One streamed walk: the tree's digest and its changed folders since the marker."""
         s = self.settings
         return tree_state.fingerprint(s.artifact_root, s.scan_roots, s.extensions,
-                                      salt=s.partition_start, marker=self.marker)
+                                      salt=s.partition_start, marker=self.marker,
+                                      skip=s.scan_skip)
 
     def unchanged(self, tree: tree_state.TreePrint) -> bool:
         """The marker says this exact tree is done up to the requested stage, and nobody

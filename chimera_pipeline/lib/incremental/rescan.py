@@ -27,7 +27,16 @@ from chimera_pipeline.lib.inventory.records import (
     record_from_row,
 )
 from chimera_pipeline.lib.inventory.scan import cache_outdated, scan_listings
-from chimera_pipeline.lib.inventory.walk import FolderPrint, candidate_paths, inside_root
+from chimera_pipeline.lib.inventory.walk import (
+    WHOLE_ROOT,
+    FolderPrint,
+    candidate_paths,
+    environment,
+    ignored_name,
+    inside_root,
+    parts_below,
+    under,
+)
 
 
 @dataclass
@@ -84,19 +93,28 @@ class Rescan:
         scan_cache.save(cache, pa.concat_tables([self.kept, fresh]))
 
 
-def _listing(root: Path, roots: tuple[str, ...], folder: str, wanted: set[str]) -> list[str]:
+def _listing(root: Path, roots: tuple[str, ...], folder: str, wanted: set[str],
+             skip: tuple[str, ...] = ()) -> list[str]:
     """The candidate files of one folder as the full walk would list them: none when the
-    walk would not reach it (gone, not a folder, behind a folder link, outside the roots)."""
-    top = next((t for t in roots if folder == t or folder.startswith(t + "/")), None)
+    walk would not reach it (gone, not a folder, behind a folder link, outside the roots,
+    ignored, skipped, inside an environment)."""
+    top = next((t for t in roots if under(folder, t)), None)
     if top is None:
         return []
-    base = root / top
+    base = root if top == WHOLE_ROOT else root / top
     if not base.is_dir() or not inside_root(base, root.resolve()):
         return []
     current = base
-    for part in folder[len(top):].split("/")[1:]:
+    for part in parts_below(folder, top)[1:]:
         current = current / part
-        if current.is_symlink() or not current.is_dir():
+        if (ignored_name(part) or current.is_symlink() or not current.is_dir()
+                or current.relative_to(root).as_posix() in skip):
+            return []
+        try:
+            _, folders, files = next(os.walk(current, followlinks=False))
+        except StopIteration:
+            return []
+        if environment(files, folders):
             return []
     try:
         dirpath, _, filenames = next(os.walk(current, followlinks=False))
@@ -106,7 +124,8 @@ def _listing(root: Path, roots: tuple[str, ...], folder: str, wanted: set[str]) 
 
 
 def rescan(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...], cache: Path,
-           saved_prints: Path, changed: set[str]) -> Rescan | None:
+           saved_prints: Path, changed: set[str], skip: tuple[str, ...] = ()
+           ) -> Rescan | None:
     """Scan only ``changed`` folders; None when the cache or the saved prints are unreadable
     (the caller scans the whole tree)."""
     import pyarrow as pa
@@ -126,7 +145,7 @@ def rescan(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...], cach
     wanted = {f".{ext}" for ext in extensions}
     order = folder_prints.walk_order(roots)
     listings = [(folder, paths) for folder in sorted(changed, key=order)
-                if (paths := _listing(root, roots, folder, wanted))]
+                if (paths := _listing(root, roots, folder, wanted, skip))]
     records, prints = scan_listings(root, listings, old_hits)
     for item in prints:  # a few into many already in order: no sort of the whole list
         bisect.insort(previous, item, key=lambda p: order(p[0]))

@@ -39,13 +39,14 @@ def prints_path(marker: Path) -> Path:
 
 
 def fingerprint(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
-                salt: str = "", marker: Path | None = None) -> TreePrint:
+                salt: str = "", marker: Path | None = None, skip: tuple[str, ...] = ()
+                ) -> TreePrint:
     """Walk the tree once: its fingerprint, and its changed folders against ``marker``'s
     saved prints, compared as the walk goes (neither listing is held in memory)."""
     tree = folder_prints.TreeDigest(salt)
 
     def walk():
-        for folder, paths in iter_folders(root, roots, extensions):
+        for folder, paths in iter_folders(root, roots, extensions, skip):
             digest = listing_digest(paths)
             tree.add(folder, digest)
             yield folder, digest

@@ -7,6 +7,8 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+from chimera_pipeline.lib.inventory.walk import top_folder
+
 
 @dataclass(slots=True)  # one per file alive during a big scan: no per-record __dict__
 class FileRecord:
@@ -51,7 +53,7 @@ def record_from_row(row: dict, path: str | None = None) -> FileRecord:
     seconds, fraction = divmod(ns, 1_000_000_000)
     mtime = seconds + fraction * 1e-9  # exactly os.stat's st_mtime for these nanoseconds
     return FileRecord(
-        path=rel, folder=rel.split("/", 1)[0],
+        path=rel, folder=top_folder(rel),
         file_type=os.path.splitext(path or rel)[1].lower().lstrip("."),
         size_bytes=row["size_bytes"],
         mtime=dt.datetime.fromtimestamp(mtime, tz=dt.UTC).replace(tzinfo=None),

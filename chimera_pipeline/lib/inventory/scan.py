@@ -35,6 +35,7 @@ from chimera_pipeline.lib.inventory.walk import (
     inside_root,
     iter_folders,
     lstat_or_none,
+    top_folder,
 )
 
 TEXT_LIMIT = 1 << 20
@@ -72,7 +73,7 @@ def scan_file(path: Path, root: Path) -> FileRecord:
     """
     rel = path.relative_to(root).as_posix()
     file_type = path.suffix.lower().lstrip(".")
-    folder = rel.split("/", 1)[0]
+    folder = top_folder(rel)
     try:
         info = path.stat()
     except OSError as exc:
@@ -177,15 +178,15 @@ def scan_listings(root: Path, listings: Iterable[tuple[str, list[str]]],
 
 
 def scan_tree(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
-              cache: Path | None = None, prints: list[FolderPrint] | None = None
-              ) -> list[FileRecord]:
+              cache: Path | None = None, prints: list[FolderPrint] | None = None,
+              skip: tuple[str, ...] = ()) -> list[FileRecord]:
     """Scan every candidate file under the artifact root and mark exact duplicates.
 
     With ``cache`` (see :mod:`scan_cache`), files unchanged since the last scan are not read.
     ``prints``, when given, receives every folder's print, in walk order.
     """
     cached = scan_cache.load(cache)
-    records, folders = scan_listings(root, iter_folders(root, roots, extensions), cached)
+    records, folders = scan_listings(root, iter_folders(root, roots, extensions, skip), cached)
     mark_duplicates(records)
     if prints is not None:
         prints.extend(folders)
@@ -214,4 +215,4 @@ def scan_configured(settings: Settings, prints: list[FolderPrint] | None = None
     """:func:`scan_tree` over the configured root, scan roots and extensions, with the
     configuration's scan cache (``prints`` receives the folder prints)."""
     return scan_tree(settings.artifact_root, settings.scan_roots, settings.extensions,
-                     scan_cache.cache_path_for(settings), prints)
+                     scan_cache.cache_path_for(settings), prints, settings.scan_skip)

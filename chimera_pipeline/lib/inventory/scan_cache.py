@@ -35,15 +35,16 @@ def schema():
 
 
 def cache_path(data_dir: Path, root: Path, roots: tuple[str, ...],
-               extensions: tuple[str, ...]) -> Path:
-    key = "|".join([VERSION, str(root.resolve()), ",".join(roots), ",".join(extensions)])
+               extensions: tuple[str, ...], skip: tuple[str, ...] = ()) -> Path:
+    key = "|".join([VERSION, str(root.resolve()), ",".join(roots), ",".join(extensions),
+                    *(["skip:" + ",".join(skip)] if skip else [])])
     return data_dir / "scan_cache" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.parquet"
 
 
 def cache_path_for(settings: Settings) -> Path:
     """The cache of the configured root, scan roots and extensions."""
     return cache_path(settings.data_dir, settings.artifact_root, settings.scan_roots,
-                      settings.extensions)
+                      settings.extensions, settings.scan_skip)
 
 
 def load_table(path: Path | None):
