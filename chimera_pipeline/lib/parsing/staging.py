@@ -33,8 +33,9 @@ CHUNK_FILES = 500
 # below this many files, a pool's start (each spawned worker imports the parsers) costs more
 # than it saves
 POOL_MIN_FILES = 2500
-# (table, pyarrow.Table) -> None, raises when the rows break a constraint. A check with a
-# ``tables`` attribute is only given those tables (the others are not read back).
+# (table, pyarrow.Table or a staged Parquet file's Path) -> None, raises when the rows break
+# a constraint. A check with a ``tables`` attribute is only given those tables (the others
+# are not read back).
 Check = Callable[[str, object], None]
 
 
@@ -169,7 +170,7 @@ def parse_in_chunks(root: Path, inventory: list[ParseItem] | pa.Table, staging: 
             done.append(status)
             if path is not None:
                 if check is not None:
-                    check("benchmark_requests", pq.read_table(path))
+                    check("benchmark_requests", path)
                 staged["benchmark_requests"].append(path)
         statuses.append(statuses_table(done))
     csvs = [ParseItem.from_row(row) for row in inventory.filter(
@@ -215,12 +216,11 @@ def _in_order(pool: ProcessPoolExecutor, jobs, window: int):
 
 def _collect(results, statuses: list[pa.Table], staged: dict[str, list[Path]],
              check: Check | None = None) -> None:
-    import pyarrow.parquet as pq
 
     wanted = getattr(check, "tables", None)
     for chunk_statuses, files in results:
         statuses.append(statuses_table(chunk_statuses))
         for table, path in files.items():
             if check is not None and (wanted is None or table in wanted):
-                check(table, pq.read_table(path))
+                check(table, path)
             staged[table].append(path)
