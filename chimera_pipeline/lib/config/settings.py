@@ -123,7 +123,7 @@ class Settings:
         "the whole root (hidden folders, `node_modules`, Python environments and the data "
         "dir are never read)", "paths", check=_inside_root)
     extensions: tuple[str, ...] = setting(
-        ("csv", "json", "jsonl", "md", "txt", "log", "yaml", "yml"), "list",
+        ("csv", "json", "jsonl", "md", "txt", "log", "yaml", "yml", "ipynb"), "list",
         "file extensions that are scanned (comma-separated)", "paths")
     partition_start: str = setting(
         "2023-01-01", "str", "first day of the daily partitions (YYYY-MM-DD)", "paths",

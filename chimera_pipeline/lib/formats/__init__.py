@@ -19,15 +19,29 @@ from chimera_pipeline.lib.formats import (
     genai_perf,
     guidellm,
     llama_bench,
+    llama_cpp,
     llmperf,
+    notebook,
     ollama,
     tables,
     vllm,
 )
 from chimera_pipeline.lib.formats.model import Entry, Extracted
-from chimera_pipeline.lib.formats.text import Head
+from chimera_pipeline.lib.formats.text import Head, printed_hardware, printed_model
 
 Dated = tuple[object, str] | None  # (epoch seconds or ISO text, the stamp as written)
+
+
+def _llama_cpp_text(head: Head) -> Extracted:
+    """Every llama.cpp output in a text: one log or page often holds a llama-bench table, a
+    batched-bench table and timing blocks together, and each reader finds only its own."""
+    out = Extracted()
+    for extract in (llama_bench.extract_table, llama_cpp.extract_batched,
+                    llama_cpp.extract_timings):
+        found = extract(head)
+        out.entries += found.entries
+        out.notes += found.notes
+    return out
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,12 @@ READERS: tuple[Reader, ...] = (
     Reader("llama_bench_results", "llama-bench", llama_bench.recognise_rows,
            llama_bench.extract_rows, llama_bench.row_date, "`-o json`, `-o jsonl`, `-o csv`"),
     Reader("llama_bench_table", "llama-bench", llama_bench.recognise_table,
-           llama_bench.extract_table, formats="default Markdown table, alone or in a log"),
+           _llama_cpp_text, formats="default Markdown table, alone or in a log"),
+    Reader("llama_batched_bench_table", llama_cpp.BATCHED_TOOL, llama_cpp.recognise_batched,
+           _llama_cpp_text, formats="the PP/TG/B table, alone, in a log or quoted"),
+    Reader("llama_cpp_timings", llama_cpp.TIMINGS_TOOL, llama_cpp.recognise_timings,
+           _llama_cpp_text, formats="`llama_print_timings` / `llama_perf_context_print` "
+           "blocks"),
     Reader("llmperf_summary_json", "llmperf", llmperf.recognise_summary,
            llmperf.extract_summary, llmperf.summary_date, "`*_summary.json`"),
     Reader("llmperf_responses_json", "llmperf", llmperf.recognise_responses,
@@ -89,9 +108,70 @@ READERS: tuple[Reader, ...] = (
     Reader("benchmark_table_md", "table", tables.recognise, tables.extract,
            formats="Markdown tables of community scripts (model + tokens/s, TTFT (ms)...)"),
 )
-BY_KIND = {reader.kind: reader for reader in READERS}
+SCANNED_TYPES = frozenset({"json", "jsonl", "csv", "md", "txt", "log", "yaml", "yml",
+                           notebook.NOTEBOOK_TYPE})
+FALLBACK_KIND = "benchmark_table_md"
 
-SCANNED_TYPES = frozenset({"json", "jsonl", "csv", "md", "txt", "log", "yaml", "yml"})
+
+def _cell_reader(head: Head) -> Reader | None:
+    """The reader of one cell's output, tried as a log: the tools' readers, then the
+    community tables'."""
+    for fallback in (False, True):
+        found = recognise(head.path, "log", head.text, fallback=fallback)
+        if found is not None:
+            return found[0]
+    return None
+
+
+def _recognise_notebook(head: Head) -> bool:
+    return head.file_type == notebook.NOTEBOOK_TYPE and notebook.looks_like(head.text)
+
+
+def _notebook_date(head: Head) -> Dated:
+    try:
+        cells = notebook.cell_texts(head.text)
+    except ValueError:  # the first MiB of a bigger notebook: dated from its text instead
+        return None
+    for cell in cells:
+        found = recognise(head.path, "log", cell.text)
+        if found is not None and found[1] is not None:
+            return found[1]
+    return None
+
+
+def _extract_notebook(head: Head) -> Extracted:
+    """Each cell's output through the reader that recognises it, located at its cell; a
+    result whose own lines name no device or model takes the ones the notebook printed
+    (``nvidia-smi``, llama.cpp's ``Device 0:`` and ``general.name`` lines), so the same test
+    on two GPUs stays apart."""
+    out = Extracted()
+    cells = notebook.cell_texts(head.text)
+    printed = "\n".join(cell.text for cell in cells)
+    hardware, model = printed_hardware(printed), printed_model(printed)
+    for cell in cells:
+        cell_head = Head(head.path, "log", cell.text)
+        reader = _cell_reader(cell_head)
+        if reader is None:
+            continue
+        found = reader.extract(cell_head)
+        for entry in found.entries:
+            entry.locator = f"cell {cell.index}: {entry.locator}"
+            entry.run_key = f"{entry.run_key}@cell{cell.index}"
+            entry.hardware = entry.hardware or hardware
+            entry.model = entry.model or model
+            for result in entry.results:
+                result["locator"] = f"cell {cell.index}: {result['locator']}"
+            out.entries.append(entry)
+        for request in found.requests:
+            request["run_key"] = f"{request['run_key']}@cell{cell.index}"
+            out.requests.append(request)
+        out.notes.extend(f"cell {cell.index}: {note}" for note in found.notes)
+    return out
+
+
+READERS += (Reader("jupyter_notebook", "notebook", _recognise_notebook, _extract_notebook,
+                   _notebook_date, "`.ipynb`: every cell's output through the readers above"),)
+BY_KIND = {reader.kind: reader for reader in READERS}
 
 
 def recognise(path: str, file_type: str, text: str, fallback: bool = False
@@ -103,12 +183,15 @@ def recognise(path: str, file_type: str, text: str, fallback: bool = False
         return None
     head = Head(path, file_type, text)
     for reader in READERS:
-        if (reader.kind == "benchmark_table_md") != fallback:
+        if (reader.kind == FALLBACK_KIND) != fallback:
             continue
+        if (file_type == notebook.NOTEBOOK_TYPE) != (reader.kind == "jupyter_notebook"):
+            continue  # a notebook is read cell by cell, never as a JSON document
         try:
             if reader.recognise(head):
                 return reader, reader.run_date(head)
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+                OverflowError):
             continue  # a malformed file is not this format
     return None
 

@@ -16,7 +16,7 @@ import re
 from pathlib import PurePosixPath
 
 from chimera_pipeline.lib.formats.model import Entry, Extracted, number
-from chimera_pipeline.lib.formats.text import Head, markdown_tables
+from chimera_pipeline.lib.formats.text import Head, markdown_tables, printed_hardware
 
 TOOL = "llama-bench"
 _ROW_KEYS = {"model_type", "n_prompt", "n_gen", "avg_ts"}
@@ -151,7 +151,7 @@ def extract_table(head: Head) -> Extracted:
         build = next((m.groups() for text in lines[table.line + len(table.rows):
                                                     table.line + len(table.rows) + 4]
                       if (m := _BUILD.match(text))), None)
-        hardware = _hardware_above(lines, table.line)
+        hardware = _hardware_above(lines, table.line) or printed_hardware(head.text)
         section = _section_above(lines, table.line)
         for r_index, cells in enumerate(table.rows, start=1):
             row = dict(zip(header, cells, strict=False))

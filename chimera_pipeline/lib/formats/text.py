@@ -109,9 +109,14 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in inner.split("|")]
 
 
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+
+
 def markdown_tables(text: str) -> list[MarkdownTable]:
-    """Every pipe table in ``text`` (header, separator line, rows), in order."""
-    lines = text.splitlines()
+    """Every pipe table in ``text`` (header, separator line, rows), in order; a table inside
+    a Markdown quote (``> | PP | TG |``, as pasted into a GitHub discussion) counts too."""
+    lines = [_QUOTE.sub("", line) if line.lstrip().startswith(">") else line
+             for line in text.splitlines()]
     tables, i = [], 0
     while i + 1 < len(lines):
         sep = lines[i + 1].strip()
@@ -135,3 +140,43 @@ def labelled_values(text: str) -> dict[str, str]:
         if sep and value.strip() and label.strip() and label.strip() not in found:
             found[label.strip()] = value.strip()
     return found
+
+
+# the devices a tool or a shell printed: llama.cpp's backend lines (``Device 0: NVIDIA RTX
+# A2000 12GB, compute capability 8.6``, ``ggml_vulkan: 0 = AMD Radeon RX 7900 XTX (RADV
+# NAVI31) | ...``) and the GPU rows of an ``nvidia-smi`` box (``|   0  NVIDIA GB10   On |``)
+_DEVICE_LINES = (
+    re.compile(r"^\s*Device \d+: (.+?)(?:, compute capability|, gfx|\s*\(|$)"),
+    re.compile(r"^ggml_\w+: \d+ = (.+?)(?: \(| \||$)"),
+    re.compile(r"^\|\s+\d+\s+((?:NVIDIA|Tesla|Quadro|GeForce)[^|]*?)\s+(?:On|Off)\s+\|"),
+)
+
+
+def printed_hardware(text: str) -> str | None:
+    """The devices ``text`` printed, in order, joined with ' + ' (None when it printed
+    none): what a table or a timing block ran on when its own lines do not say."""
+    devices: list[str] = []
+    for line in text.splitlines():
+        for pattern in _DEVICE_LINES:
+            match = pattern.match(line)
+            if match and match.group(1).strip() not in devices:
+                devices.append(match.group(1).strip())
+                break
+    return " + ".join(devices) or None
+
+
+_MODEL_LINES = (
+    re.compile(r"general\.name\s+(?:str\s+)?=\s+(.+?)\s*$"),
+    re.compile(r"^llama\.cpp: loading model from (\S+)"),
+)
+
+
+def printed_model(text: str) -> str | None:
+    """The model llama.cpp printed when it loaded one (``general.name``, or the file it
+    loaded), None when it printed none."""
+    for line in text.splitlines():
+        for pattern in _MODEL_LINES:
+            match = pattern.search(line)
+            if match:
+                return match.group(1).rsplit("/", 1)[-1]
+    return None

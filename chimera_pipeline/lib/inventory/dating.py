@@ -152,11 +152,20 @@ def _markdown_date(text: str) -> BenchmarkDate | None:
     return BenchmarkDate(day, "content", f"md:{match.group(1)}") if day else None
 
 
+def _notebook_date(text: str) -> BenchmarkDate | None:
+    """A date a notebook's cells state (``Last updated: 2024-01-09`` in a Markdown cell, a
+    ``Date:`` a cell printed), anywhere in it: its metadata comes first, not its story."""
+    match = _MD_LABEL.search(text)
+    day = parse_timestamp(match.group(1)) if match else None
+    return BenchmarkDate(day, "content", f"ipynb:{match.group(1)}") if day else None
+
+
 def date_from_content(file_type: str, text: str) -> BenchmarkDate | None:
     """Find the date a file's content states about itself, by file type."""
     if "\x00" in text:
         return None
-    reader = {"json": _json_date, "csv": _csv_date, "md": _markdown_date}.get(file_type)
+    reader = {"json": _json_date, "csv": _csv_date, "md": _markdown_date,
+              "ipynb": _notebook_date}.get(file_type)
     return reader(text) if reader else None
 
 

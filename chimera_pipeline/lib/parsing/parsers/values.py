@@ -8,6 +8,9 @@ from the column/key name or an explicit units row.
 
 from __future__ import annotations
 
+import dataclasses
+
+from chimera_pipeline.lib.formats import notebook
 from chimera_pipeline.lib.parsing.numbers import (
     is_non_finite,
     normalise,
@@ -173,8 +176,23 @@ def markdown_values(ctx: ParseContext, out: ParseOutput) -> None:
         _add(out, ctx, f"line{line}", label, number, unit or unit_from_name(label))
 
 
+def notebook_values(ctx: ParseContext, out: ParseOutput) -> None:
+    """A notebook's cells read like Markdown (what each printed: tables, ``label: value``
+    lines), each value located at its cell."""
+    try:
+        cells = notebook.cell_texts(ctx.text)
+    except ValueError as exc:
+        raise ParseError(f"not a readable notebook: {exc}") from exc
+    rows = out.rows["metric_values"]
+    for cell in cells:
+        start = len(rows)
+        markdown_values(dataclasses.replace(ctx, text=cell.text), out)
+        for row in rows[start:]:
+            row["locator"] = f"cell{cell.index}.{row['locator']}"
+
+
 # a plain text or log file is read like Markdown (its pipe tables and "label: value" lines)
 EXTRACTORS = {"csv": csv_values, "json": json_values, "md": markdown_values,
               "txt": markdown_values, "log": markdown_values, "jsonl": jsonl_values,
-              "yaml": yaml_values, "yml": yaml_values}
+              "yaml": yaml_values, "yml": yaml_values, notebook.NOTEBOOK_TYPE: notebook_values}
 EXTRACTOR_NAMES = {"txt": "md", "log": "md", "yml": "yaml"}
