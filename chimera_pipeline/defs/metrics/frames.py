@@ -67,9 +67,7 @@ BenchmarkResultsFrame = create_dagster_pandas_dataframe_type(
         PandasColumn.categorical_column("unit", set(METRIC_UNITS.values()) | {"count"},
                                         non_nullable=True),
         *_non_negative("value", non_nullable=True),
-        *_non_negative("concurrency", "input_tokens", "output_tokens"),
-        # inf is a configured rate: every request sent at once
-        PandasColumn.float_column("request_rate", min_value=0.0, ignore_missing_vals=True),
+        *_non_negative("concurrency", "request_rate", "input_tokens", "output_tokens"),
         PandasColumn.categorical_column("status", {"ok", "failed"}, non_nullable=True),
     ],
 )

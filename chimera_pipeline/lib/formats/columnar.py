@@ -4,7 +4,10 @@ A per-request file (llmperf individual responses, CSVs of Ollama API fields, loa
 JSON lines of API responses) can hold millions of requests. DuckDB's ``read_json`` and
 ``read_csv`` turn it into ``benchmark_requests`` rows in SQL and write them straight to
 Parquet: no Python object per value, memory bounded by DuckDB's limit. The SQL gives the
-same rows as the Python readers (a test compares them on the real files).
+same rows as the Python readers (a test compares them on the real files); text becomes a
+number through ``finite_number`` and a JSON number passes ``finite``, DuckDB macros that
+read as :func:`lib.common.numbers.parse_number` does (``DUCKDB_MACROS``): DuckDB's own cast
+would take ``1_000``, ``Infinity`` and ``NaN``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ _LLMPERF = """
     SELECT row_number() OVER () AS request_index, error_code IS NULL AS ok,
            CASE WHEN error_code IS NOT NULL THEN
                trim(error_code || ': ' || coalesce(error_msg, ''), ': ') END AS error,
-           ttft_s, inter_token_latency_s AS itl_s, end_to_end_latency_s AS e2e_latency_s,
-           request_output_throughput_token_per_s AS output_tps,
-           number_input_tokens AS input_tokens, number_output_tokens AS output_tokens,
+           finite(ttft_s) AS ttft_s, finite(inter_token_latency_s) AS itl_s,
+           finite(end_to_end_latency_s) AS e2e_latency_s,
+           finite(request_output_throughput_token_per_s) AS output_tps,
+           finite(number_input_tokens) AS input_tokens,
+           finite(number_output_tokens) AS output_tokens,
            true AS has_summary
     FROM read_json({path}, format = 'array', columns = {{
         error_code: 'VARCHAR', error_msg: 'VARCHAR', ttft_s: 'DOUBLE',
@@ -26,22 +31,24 @@ _LLMPERF = """
 """
 # Ollama's API fields: durations in integer nanoseconds
 _API_FIELDS = """
-    model, try_cast(total_duration AS DOUBLE) / 1e9 AS e2e_latency_s,
-    try_cast(eval_count AS DOUBLE) / nullif(try_cast(eval_duration AS DOUBLE) / 1e9, 0)
+    model, finite_number(total_duration) / 1e9 AS e2e_latency_s,
+    finite_number(eval_count) / nullif(finite_number(eval_duration) / 1e9, 0)
         AS decode_tps,
-    try_cast(prompt_eval_count AS DOUBLE)
-        / nullif(try_cast(prompt_eval_duration AS DOUBLE) / 1e9, 0) AS prefill_tps,
-    try_cast(load_duration AS DOUBLE) / 1e9 AS load_s,
-    try_cast(prompt_eval_count AS DOUBLE) AS input_tokens,
-    try_cast(eval_count AS DOUBLE) AS output_tokens
+    finite_number(prompt_eval_count)
+        / nullif(finite_number(prompt_eval_duration) / 1e9, 0) AS prefill_tps,
+    finite_number(load_duration) / 1e9 AS load_s,
+    finite_number(prompt_eval_count) AS input_tokens,
+    finite_number(eval_count) AS output_tokens
 """
 _OLLAMA_CSV = f"""
     SELECT row_number() OVER () AS request_index, true AS ok, NULL AS error, {_API_FIELDS},
            NULL AS started_at, 'api' AS test, false AS has_summary
     FROM read_csv({{path}}, header = true, all_varchar = true, normalize_names = true)
 """
+_API_JSON_FIELDS = _API_FIELDS.replace("finite_number(", "finite(")  # typed DOUBLE already
 _OLLAMA_JSONL = f"""
-    SELECT row_number() OVER () AS request_index, true AS ok, NULL AS error, {_API_FIELDS},
+    SELECT row_number() OVER () AS request_index, true AS ok, NULL AS error,
+           {_API_JSON_FIELDS},
            created_at AS started_at, 'api' AS test, false AS has_summary
     FROM read_json({{path}}, format = 'newline_delimited', ignore_errors = true, columns = {{{{
         model: 'VARCHAR', created_at: 'VARCHAR', total_duration: 'DOUBLE',
@@ -57,14 +64,14 @@ _LOAD_TEST = """
            trim(model) AS model,
            CASE WHEN nullif(trim(context_size), '') IS NOT NULL
                 THEN 'num_ctx=' || trim(context_size) ELSE 'load' END AS test,
-           try_cast(total_time_s AS DOUBLE) AS e2e_latency_s,
-           try_cast(load_time_s AS DOUBLE) AS load_s,
-           nullif(try_cast(generated_tokens AS DOUBLE), 0)
-               / nullif(try_cast(eval_time_s AS DOUBLE), 0) AS decode_tps,
-           nullif(try_cast(prompt_tokens AS DOUBLE), 0)
-               / nullif(try_cast(prompt_eval_time_s AS DOUBLE), 0) AS prefill_tps,
-           try_cast(prompt_tokens AS DOUBLE) AS input_tokens,
-           try_cast(generated_tokens AS DOUBLE) AS output_tokens,
+           finite_number(total_time_s) AS e2e_latency_s,
+           finite_number(load_time_s) AS load_s,
+           nullif(finite_number(generated_tokens), 0)
+               / nullif(finite_number(eval_time_s), 0) AS decode_tps,
+           nullif(finite_number(prompt_tokens), 0)
+               / nullif(finite_number(prompt_eval_time_s), 0) AS prefill_tps,
+           finite_number(prompt_tokens) AS input_tokens,
+           finite_number(generated_tokens) AS output_tokens,
            nullif(trim(timestamp_utc), '') AS started_at, false AS has_summary
     FROM read_csv({path}, header = true, all_varchar = true, normalize_names = true)
 """

@@ -9,9 +9,10 @@ tool's declared unit or from its documented key, never from a guess at a key's s
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
+
+from chimera_pipeline.lib.common.numbers import parse_number
 
 # canonical unit of every metric; a reader names the metric and the unit it was written in
 METRIC_UNITS: dict[str, str] = {
@@ -67,19 +68,9 @@ def stat_name(text: str) -> str | None:
 
 
 def number(raw: object) -> float | None:
-    """A tool's value as a float: numbers, numeric strings (``"472"``, ``"2,156.03"``),
-    ``"inf"``; None for null, booleans, text and non-finite values other than inf."""
-    if raw is None or isinstance(raw, bool):
-        return None
-    if isinstance(raw, int | float):
-        value = float(raw)
-    else:
-        text = str(raw).strip().replace(",", "")
-        try:
-            value = float(text)
-        except ValueError:
-            return None
-    return None if math.isnan(value) else value
+    """A tool's value as a float, read as every reader reads one (:mod:`lib.common.numbers`:
+    ``"472"``, ``"2,156.03"``; no decimal comma, no ``1_000``, nothing non-finite)."""
+    return parse_number(raw)
 
 
 @dataclass
@@ -109,7 +100,7 @@ class Entry:
         ``as_written`` is the (text, unit) the file had when ``raw`` was converted to
         ``written_unit`` on the way (a Go duration, for one)."""
         value = number(raw)
-        if value is None or (math.isinf(value)):
+        if value is None:
             return
         converted, unit = canonical(value, written_unit)
         expected = "count" if stat == "count" else METRIC_UNITS.get(metric)

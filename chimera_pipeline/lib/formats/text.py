@@ -8,6 +8,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from chimera_pipeline.lib.common.tables import MarkdownTable, markdown_tables
+
+__all__ = ["Head", "MarkdownTable", "go_duration", "labelled_values", "loose_json",
+           "markdown_tables", "printed_hardware", "printed_model"]
+
 _JSON_START = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
 # console lines before a JSON document are a few device lines: where a document starts
 # later than this, or after more false starts, it is not JSON with a preamble (and trying
@@ -88,48 +93,6 @@ def go_duration(text: str) -> float | None:
     if not parts or "".join(n + u for n, u in parts) != text:
         return None
     return sum(float(n) * _GO_SECONDS[u] for n, u in parts)
-
-
-@dataclass
-class MarkdownTable:
-    """One pipe table: its header cells, rows of cells, and the line it started on."""
-
-    header: list[str]
-    rows: list[list[str]]
-    line: int
-
-
-_SEPARATOR = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
-
-
-def _cells(line: str) -> list[str]:
-    inner = line.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") else inner
-    return [cell.strip() for cell in inner.split("|")]
-
-
-_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
-
-
-def markdown_tables(text: str) -> list[MarkdownTable]:
-    """Every pipe table in ``text`` (header, separator line, rows), in order; a table inside
-    a Markdown quote (``> | PP | TG |``, as pasted into a GitHub discussion) counts too."""
-    lines = [_QUOTE.sub("", line) if line.lstrip().startswith(">") else line
-             for line in text.splitlines()]
-    tables, i = [], 0
-    while i + 1 < len(lines):
-        sep = lines[i + 1].strip()
-        if "|" in lines[i] and "-" in sep and _SEPARATOR.fullmatch(sep):
-            header, rows, j = _cells(lines[i]), [], i + 2
-            while j < len(lines) and lines[j].strip().startswith("|"):
-                rows.append(_cells(lines[j]))
-                j += 1
-            tables.append(MarkdownTable(header, rows, i + 1))
-            i = j
-        else:
-            i += 1
-    return tables
 
 
 def labelled_values(text: str) -> dict[str, str]:

@@ -74,16 +74,22 @@ def serve_date(head: Head) -> tuple[object, str] | None:
     return None
 
 
-def _rate(value: object) -> float | None:
-    return float("inf") if str(value).strip().lower() == "inf" else number(value)
+def _rate_label(value: object) -> str | None:
+    """The configured rate as the test names it: ``inf`` (every request at once) or the
+    number; the column holds only finite rates (``request_rate`` NULL for ``inf``)."""
+    if str(value).strip().lower() == "inf":
+        return "inf"
+    rate = number(value)
+    return f"{rate:g}" if rate is not None else None
 
 
 def _serve_entry(result: dict, locator: str, key: str) -> Entry:
-    rate = _rate(result.get("request_rate"))
+    rate = number(result.get("request_rate"))
+    label_rate = _rate_label(result.get("request_rate"))
     concurrency = number(result.get("max_concurrency"))
     label = result.get("label") or result.get("dataset_name")
     test = "serve" + (f" {label}" if label else "") + (
-        f" rate={'inf' if rate == float('inf') else f'{rate:g}'}" if rate is not None else "") + (
+        f" rate={label_rate}" if label_rate is not None else "") + (
         f" concurrency={concurrency:g}" if concurrency is not None else "")
     entry = Entry(TOOL, locator, key, tool_version=result.get("vllm_version"),
                   model=str(result.get("model_id") or "") or None,
@@ -180,7 +186,7 @@ def extract_console(head: Head) -> Extracted:
                       test="serve" + (f" rate={rate.group(1)}" if rate else "") + (
                           f" concurrency={concurrency:g}" if concurrency is not None else ""),
                       concurrency=concurrency,
-                      request_rate=_rate(rate.group(1)) if rate else None)
+                      request_rate=number(rate.group(1)) if rate else None)
         for label, value in values.items():
             if label in _CONSOLE:
                 metric, stat, unit = _CONSOLE[label]

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chimera_pipeline.lib import formats
+from chimera_pipeline.lib.common.numbers import DUCKDB_MACROS
 from chimera_pipeline.lib.common.text import one_line
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.parsing.item import FileStatus, ParseItem
@@ -79,6 +80,7 @@ def _stage(path: str, item: ParseItem, out: Path, name: str
     writer = None
     try:
         con.execute(f"SET memory_limit = '{load_settings().duckdb_memory}'")
+        con.execute(DUCKDB_MACROS)
         batches = con.execute(sql, {"path": path, "tool": tool, "run_key": run_key}
                               ).to_arrow_reader(BATCH_ROWS)
         for batch in batches:

@@ -9,13 +9,13 @@ warehouse stores seconds as seconds whichever way the file wrote them.
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{2,3})+(?:\.\d+)?$")
-_LEADING = frozenset("0123456789+-.")
-_PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+from chimera_pipeline.lib.common.numbers import is_non_finite, parse_number
+
+__all__ = ["UNIT_FACTORS", "is_non_finite", "normalise", "parse_number", "unit_from_name"]
+
 
 # unit spelled in a name or a units row -> (canonical unit, factor to multiply by)
 UNIT_FACTORS: dict[str, tuple[str, float]] = {
@@ -44,52 +44,6 @@ _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"_mb$"), "mb"),
     (re.compile(r"_bytes$|bytes$"), "bytes"),
 )
-
-
-def parse_number(raw: object) -> float | None:
-    """Return the finite float a cell or JSON leaf holds, else None.
-
-    Booleans are not numbers here. Digit grouping with commas is accepted (``1,024``,
-    ``22,80,000``); other separators are not guessed at. Non-finite values (``NaN``,
-    ``1e309``) return None: they are not measurements.
-    """
-    if type(raw) is str:  # a CSV cell: most calls, so tested first
-        text = raw.strip()
-    elif isinstance(raw, bool) or raw is None:
-        return None
-    elif isinstance(raw, int | float):
-        try:
-            value = float(raw)
-        except OverflowError:  # an integer literal beyond float range (10**400)
-            return None
-        return value if math.isfinite(value) else None
-    else:
-        text = str(raw).strip()
-    if not text or not (text[0] in _LEADING or text[0].isdigit()):
-        return None
-    if "," in text:
-        if not _GROUPED.match(text):
-            return None
-        text = text.replace(",", "")
-    elif "_" in text or not text[-1].isdigit() and text[-1] != ".":
-        return None  # float() would accept 1_000 and "1e5 " forms we do not treat as numbers
-    try:
-        value = float(text)  # the fast path: plain and exponent forms, in C
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def is_non_finite(raw: object) -> bool:
-    """True for a number that exists but is no measurement: NaN, ±Infinity, ``1e309``."""
-    if isinstance(raw, bool) or raw is None:
-        return False
-    if isinstance(raw, int):
-        return abs(raw) > 1e308
-    if isinstance(raw, float):
-        return not math.isfinite(raw)
-    text = str(raw).strip()
-    return bool(_PLAIN.match(text)) and not math.isfinite(float(text))
 
 
 @lru_cache(maxsize=4096)  # column and key names repeat across every row and file

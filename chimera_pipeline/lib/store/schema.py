@@ -294,7 +294,8 @@ TABLES: dict[str, list[Column]] = {
          "rate=10, suite and config..."),
         ("config", "VARCHAR", "settings that tell results of one test apart (fa=1 ngl=99...)"),
         ("concurrency", "DOUBLE", "configured concurrent requests"),
-        ("request_rate", "DOUBLE", "configured request rate, req/s (inf: all at once)"),
+        ("request_rate", "DOUBLE", "configured request rate, req/s (NULL when unbounded: the "
+         "test says rate=inf)"),
         ("input_tokens", "DOUBLE", "configured input (prompt) tokens per request"),
         ("output_tokens", "DOUBLE", "configured output tokens per request"),
         ("metric", "VARCHAR", "ttft, itl, tpot, e2e_latency, decode_tps, prefill_tps, "

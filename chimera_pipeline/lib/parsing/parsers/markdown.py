@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+from chimera_pipeline.lib.common.tables import MarkdownTable, markdown_tables
+
 _BULLET = re.compile(
     r"^\s*[-*]\s+\**([A-Za-z][^:*|]{0,79}?)\**\s*:\s*\**\s*"
     r"([+-]?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([A-Za-z%/µ]+(?:/[A-Za-z]+)?)?"
@@ -22,40 +22,10 @@ _VALUE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Table:
-    """A Markdown table: header cells and data rows (lists of stripped cells)."""
-
-    header: list[str]
-    rows: list[list[str]]
-
-
-def _cells(line: str) -> list[str]:
-    parts = line.strip().split("|")
-    if parts and parts[0].strip() == "":
-        parts = parts[1:]
-    if parts and parts[-1].strip() == "":
-        parts = parts[:-1]
-    return [p.strip() for p in parts]
-
-
-def tables(text: str) -> Iterator[Table]:
-    """Yield every table, recovering headers glued to the previous line's text."""
-    lines = text.splitlines()
-    i = 1
-    while i < len(lines):
-        if _SEPARATOR.match(lines[i]) and "|" in lines[i - 1]:
-            width = len(_cells(lines[i]))
-            header = _cells(lines[i - 1])[-width:]
-            rows = []
-            j = i + 1
-            while j < len(lines) and "|" in lines[j] and not _SEPARATOR.match(lines[j]):
-                rows.append(_cells(lines[j])[:width])
-                j += 1
-            yield Table(header, rows)
-            i = j
-        else:
-            i += 1
+def tables(text: str) -> Iterator[MarkdownTable]:
+    """Every table, as every reader finds it (:mod:`lib.common.tables`: headers glued to
+    the previous line's text are recovered there)."""
+    yield from markdown_tables(text)
 
 
 def bullets(text: str) -> Iterator[tuple[int, str, str, str | None]]:

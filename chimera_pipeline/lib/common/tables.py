@@ -1,0 +1,67 @@
+"""The one reading of a Markdown pipe table that every reader of the project shares.
+
+Tool readers (``lib/formats``) and the generic value extractor (``lib/parsing``) must find
+the same tables in the same text, or a number would be a measurement for one and absent for
+the other. What counts as a table:
+
+- a delimiter row (cells of ``-`` with optional ``:``, at least one ``|``) under a header
+  line holding a ``|``;
+- when the header line holds more cells than the delimiter row (the real corpus lost blank
+  lines, gluing a header onto the text before it: ``- DType: fp32 | Backend | Success |``),
+  its last that-many cells are the header;
+- rows follow while a line holds a ``|`` and is neither blank nor another delimiter row;
+  cells beyond the header's width are dropped;
+- a table inside a Markdown quote (``> | PP | TG |``, pasted into a discussion) is a table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DELIMITER = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+
+
+@dataclass
+class MarkdownTable:
+    """One pipe table: its header cells, rows of cells, and its header's line (1-based)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    line: int
+
+
+def cells(line: str) -> list[str]:
+    """A table line's cells, stripped, without the empty ends outer pipes make."""
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") else inner
+    return [cell.strip() for cell in inner.split("|")]
+
+
+def _delimiter(line: str) -> bool:
+    text = line.strip()
+    return "|" in text and "-" in text and _DELIMITER.fullmatch(text) is not None
+
+
+def markdown_tables(text: str) -> list[MarkdownTable]:
+    """Every pipe table in ``text``, in order."""
+    lines = [_QUOTE.sub("", line) if line.lstrip().startswith(">") else line
+             for line in text.splitlines()]
+    tables, i = [], 1
+    while i < len(lines):
+        if not (_delimiter(lines[i]) and "|" in lines[i - 1]):
+            i += 1
+            continue
+        width = len(cells(lines[i]))
+        header = cells(lines[i - 1])
+        header = header[-width:] if len(header) > width else header
+        rows, j = [], i + 1
+        while j < len(lines) and "|" in lines[j] and lines[j].strip() and not _delimiter(
+                lines[j]):
+            rows.append(cells(lines[j])[:len(header)])
+            j += 1
+        tables.append(MarkdownTable(header, rows, i))
+        i = j + 1
+    return tables
