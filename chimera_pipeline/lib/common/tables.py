@@ -9,8 +9,12 @@ the other. What counts as a table:
 - when the header line holds more cells than the delimiter row (the real corpus lost blank
   lines, gluing a header onto the text before it: ``- DType: fp32 | Backend | Success |``),
   its last that-many cells are the header;
-- rows follow while a line holds a ``|`` and is neither blank nor another delimiter row;
-  cells beyond the header's width are dropped;
+- rows follow while a line holds a ``|`` (and starts with one, when the header did: a log
+  line such as ``ggml_vulkan: 0 = ... | uma: 0`` after a table is not a row) and is not
+  blank; cells beyond the header's width are dropped;
+- a row of dashes (``| - | - |``, a tool's "no value") is a row; a delimiter of three or
+  more dashes per cell under a row starts the next table, that row its header (tables
+  written with no blank line between them);
 - a table inside a Markdown quote (``> | PP | TG |``, pasted into a discussion) is a table.
 """
 
@@ -20,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 _DELIMITER = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
+_STRONG_CELL = re.compile(r"\s*:?-{3,}:?\s*")
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 
 
@@ -45,6 +50,11 @@ def _delimiter(line: str) -> bool:
     return "|" in text and "-" in text and _DELIMITER.fullmatch(text) is not None
 
 
+def _next_table(line: str) -> bool:
+    """A delimiter no data row looks like: three dashes or more in every cell."""
+    return _delimiter(line) and all(_STRONG_CELL.fullmatch(c) for c in cells(line))
+
+
 def markdown_tables(text: str) -> list[MarkdownTable]:
     """Every pipe table in ``text``, in order."""
     lines = [_QUOTE.sub("", line) if line.lstrip().startswith(">") else line
@@ -57,11 +67,20 @@ def markdown_tables(text: str) -> list[MarkdownTable]:
         width = len(cells(lines[i]))
         header = cells(lines[i - 1])
         header = header[-width:] if len(header) > width else header
+        piped = lines[i - 1].lstrip().startswith("|")
         rows, j = [], i + 1
-        while j < len(lines) and "|" in lines[j] and lines[j].strip() and not _delimiter(
-                lines[j]):
+        while j < len(lines) and _row(lines[j], piped):
+            if _next_table(lines[j]) and rows:
+                rows.pop()  # the next table's header
+                j -= 1
+                break
             rows.append(cells(lines[j])[:len(header)])
             j += 1
         tables.append(MarkdownTable(header, rows, i))
-        i = j + 1
+        i = max(j, i + 1)
     return tables
+
+
+def _row(line: str, piped: bool) -> bool:
+    text = line.strip()
+    return bool(text) and "|" in text and (text.startswith("|") or not piped)
