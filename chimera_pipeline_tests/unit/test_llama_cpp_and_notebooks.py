@@ -202,3 +202,70 @@ def test_a_tree_of_notebooks_and_results_loads_and_a_broken_notebook_costs_only_
                        r["metric"] in ("decode_tps", "prefill_tps"))
     assert per_file["results/dgx.md"] == 36 * 2 + 20  # batched rows: both speeds
     assert per_file["notebooks/langchain_chat_llamacpp_rtx_a2000.ipynb"] == 5 * 2
+
+
+def test_a_notebook_bigger_than_the_inventorys_first_mib_is_still_a_notebook() -> None:
+    """Jupyter writes ``nbformat`` last, after a plot's megabytes of PNG."""
+    nb = json.loads((NOTEBOOKS / "langchain_chat_llamacpp_rtx_a2000.ipynb").read_text())
+    nb["cells"][0].setdefault("outputs", []).append(
+        {"output_type": "display_data", "metadata": {}, "data": {"image/png": "A" * 1_300_000}})
+    text = json.dumps(nb, indent=1)
+    assert formats.recognise("big.ipynb", "ipynb", text[:1 << 20])[0].kind == "jupyter_notebook"
+    assert len(formats.extract("jupyter_notebook", "big.ipynb", "ipynb", text).entries) == 5
+
+
+TIMINGS = ("llama_print_timings:        load time =  1204.19 ms\n"
+           "llama_print_timings:      sample time =   106.79 ms /   146 runs   (    0.73 ms per "
+           "token,  1367.14 tokens per second)\n"
+           "llama_print_timings: prompt eval time =  1204.14 ms /    81 tokens (   14.87 ms per "
+           "token,    67.27 tokens per second)\n"
+           "llama_print_timings:        eval time =  7468.88 ms /   145 runs   (   51.51 ms per "
+           "token,    19.41 tokens per second)\n"
+           "llama_print_timings:       total time =  8993.90 ms\n")
+
+
+def test_timing_lines_beside_other_outputs_take_nothing_from_them() -> None:
+    """An Ollama --verbose log stays an Ollama log; a community results table next to a
+    timing block is read too."""
+    verbose = ("$ ollama run gemma3:4b --verbose\ntotal duration:       2.1s\n"
+               "load duration:        50ms\nprompt eval count:    26 token(s)\n"
+               "prompt eval duration: 120ms\nprompt eval rate:     216.67 tokens/s\n"
+               "eval count:           120 token(s)\neval duration:        1.9s\n"
+               "eval rate:            63.16 tokens/s\n")
+    kind = formats.recognise("a.log", "log", verbose + TIMINGS)[0].kind
+    assert kind == "ollama_verbose"
+    table = "| Model | tokens/s | TTFT (ms) |\n|---|---|---|\n| gemma3:4b | 51.2 | 120 |\n"
+    kind = formats.recognise("r.md", "md", table + "\n" + TIMINGS)[0].kind
+    tools = Counter(e.tool for e in formats.extract(kind, "r.md", "md",
+                                                    table + "\n" + TIMINGS).entries)
+    assert tools == {"llama.cpp": 1, "table": 1}
+
+
+def test_each_block_takes_the_model_and_device_loaded_nearest_before_it() -> None:
+    log = ("ggml_cuda_init: found 1 CUDA devices:\n  Device 0: Tesla T4, compute capability "
+           "7.5, VMM: yes\nllm_load_print_meta: general.name     = LLaMA v2 7B\n" + TIMINGS
+           + "  Device 0: NVIDIA A100-SXM4-80GB, compute capability 8.0, VMM: yes\n"
+           "llm_load_print_meta: general.name     = Mistral 7B v0.1\n" + TIMINGS)
+    entries = formats.extract("llama_cpp_timings", "a.log", "log", log).entries
+    assert [(e.model, e.hardware) for e in entries] == [
+        ("LLaMA v2 7B", "Tesla T4"), ("Mistral 7B v0.1", "NVIDIA A100-SXM4-80GB")]
+
+
+def test_a_community_table_printed_in_a_cell_is_read() -> None:
+    text = _notebook("| Model | tokens/s |\n|---|---|\n| gemma3:4b | 51.2 |\n")
+    entries = formats.extract("jupyter_notebook", "n.ipynb", "ipynb", text).entries
+    assert [(e.tool, e.model, e.locator.split(":")[0]) for e in entries] == [
+        ("table", "gemma3:4b", "cell 0")]
+
+
+def test_hostile_headings_and_html_cost_linear_time() -> None:
+    import time
+
+    text = "# x" + " " * 20_000 + "y\n" + (LLAMA / "batched_bench_exabit_qwen38_27b_q8_0.md"
+                                          ).read_text()
+    html = "<table>" + "<tr><td>x" * 50_000
+    began = time.perf_counter()
+    assert len(formats.extract("llama_batched_bench_table", "b.md", "md", text).entries) == 12
+    notebook._html_tables(html)
+    # a guard on complexity, not a speed target: cubic backtracking took minutes here
+    assert time.perf_counter() - began < 30

@@ -32,16 +32,32 @@ from chimera_pipeline.lib.formats.text import Head, printed_hardware, printed_mo
 Dated = tuple[object, str] | None  # (epoch seconds or ISO text, the stamp as written)
 
 
+def _merged(head: Head, *extractors: Callable[[Head], Extracted]) -> Extracted:
+    out = Extracted()
+    for extract in extractors:
+        found = extract(head)
+        out.entries += found.entries
+        out.requests += found.requests
+        out.notes += found.notes
+    return out
+
+
 def _llama_cpp_text(head: Head) -> Extracted:
     """Every llama.cpp output in a text: one log or page often holds a llama-bench table, a
     batched-bench table and timing blocks together, and each reader finds only its own."""
-    out = Extracted()
-    for extract in (llama_bench.extract_table, llama_cpp.extract_batched,
-                    llama_cpp.extract_timings):
-        found = extract(head)
-        out.entries += found.entries
-        out.notes += found.notes
-    return out
+    return _merged(head, llama_bench.extract_table, llama_cpp.extract_batched,
+                   llama_cpp.extract_timings)
+
+
+def _llama_cpp_other(head: Head) -> Extracted:
+    """A text whose llama.cpp output is batched-bench tables or timing blocks (no
+    llama-bench table, whose reader comes first): those, and a community results table
+    beside them (these readers come after every other tool's, so an Ollama ``--verbose``
+    log with timing lines pasted in stays an Ollama log)."""
+    extractors = [llama_cpp.extract_batched, llama_cpp.extract_timings]
+    if tables.recognise(head):
+        extractors.append(tables.extract)
+    return _merged(head, *extractors)
 
 
 @dataclass(frozen=True)
@@ -61,11 +77,6 @@ READERS: tuple[Reader, ...] = (
            llama_bench.extract_rows, llama_bench.row_date, "`-o json`, `-o jsonl`, `-o csv`"),
     Reader("llama_bench_table", "llama-bench", llama_bench.recognise_table,
            _llama_cpp_text, formats="default Markdown table, alone or in a log"),
-    Reader("llama_batched_bench_table", llama_cpp.BATCHED_TOOL, llama_cpp.recognise_batched,
-           _llama_cpp_text, formats="the PP/TG/B table, alone, in a log or quoted"),
-    Reader("llama_cpp_timings", llama_cpp.TIMINGS_TOOL, llama_cpp.recognise_timings,
-           _llama_cpp_text, formats="`llama_print_timings` / `llama_perf_context_print` "
-           "blocks"),
     Reader("llmperf_summary_json", "llmperf", llmperf.recognise_summary,
            llmperf.extract_summary, llmperf.summary_date, "`*_summary.json`"),
     Reader("llmperf_responses_json", "llmperf", llmperf.recognise_responses,
@@ -105,6 +116,11 @@ READERS: tuple[Reader, ...] = (
            "and tokens/s)"),
     Reader("ollama_load_test_csv", "ollama", ollama.recognise_load_csv, ollama.extract_load_csv,
            ollama.load_csv_date, "load/context tests: one row per run with `status`"),
+    Reader("llama_batched_bench_table", llama_cpp.BATCHED_TOOL, llama_cpp.recognise_batched,
+           _llama_cpp_other, formats="the PP/TG/B table, alone, in a log or quoted"),
+    Reader("llama_cpp_timings", llama_cpp.TIMINGS_TOOL, llama_cpp.recognise_timings,
+           _llama_cpp_other, formats="`llama_print_timings` / `llama_perf_context_print` "
+           "blocks"),
     Reader("benchmark_table_md", "table", tables.recognise, tables.extract,
            formats="Markdown tables of community scripts (model + tokens/s, TTFT (ms)...)"),
 )
@@ -114,10 +130,10 @@ FALLBACK_KIND = "benchmark_table_md"
 
 
 def _cell_reader(head: Head) -> Reader | None:
-    """The reader of one cell's output, tried as a log: the tools' readers, then the
-    community tables'."""
-    for fallback in (False, True):
-        found = recognise(head.path, "log", head.text, fallback=fallback)
+    """The reader of one cell's output, tried as a log (the tools' readers), then as text
+    (the community tables', which read Markdown and text files)."""
+    for file_type, fallback in (("log", False), ("txt", True)):
+        found = recognise(head.path, file_type, head.text, fallback=fallback)
         if found is not None:
             return found[0]
     return None
@@ -141,19 +157,22 @@ def _notebook_date(head: Head) -> Dated:
 
 def _extract_notebook(head: Head) -> Extracted:
     """Each cell's output through the reader that recognises it, located at its cell; a
-    result whose own lines name no device or model takes the ones the notebook printed
-    (``nvidia-smi``, llama.cpp's ``Device 0:`` and ``general.name`` lines), so the same test
-    on two GPUs stays apart."""
+    result whose own lines name no device or model takes the last ones the notebook printed
+    up to its cell (``nvidia-smi``, llama.cpp's ``Device 0:`` and ``general.name`` lines),
+    so the same test on two GPUs stays apart."""
     out = Extracted()
     cells = notebook.cell_texts(head.text)
-    printed = "\n".join(cell.text for cell in cells)
-    hardware, model = printed_hardware(printed), printed_model(printed)
+    hardware = model = None
     for cell in cells:
+        # the last device and model the notebook printed up to this cell
+        hardware = printed_hardware(cell.text, last=True) or hardware
+        model = printed_model(cell.text) or model
         cell_head = Head(head.path, "log", cell.text)
         reader = _cell_reader(cell_head)
         if reader is None:
             continue
-        found = reader.extract(cell_head)
+        found = reader.extract(cell_head if reader.kind != FALLBACK_KIND
+                               else Head(head.path, "txt", cell.text))
         for entry in found.entries:
             entry.locator = f"cell {cell.index}: {entry.locator}"
             entry.run_key = f"{entry.run_key}@cell{cell.index}"

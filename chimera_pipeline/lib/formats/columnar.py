@@ -5,9 +5,11 @@ JSON lines of API responses) can hold millions of requests. DuckDB's ``read_json
 ``read_csv`` turn it into ``benchmark_requests`` rows in SQL and write them straight to
 Parquet: no Python object per value, memory bounded by DuckDB's limit. The SQL gives the
 same rows as the Python readers (a test compares them on the real files); text becomes a
-number through ``finite_number`` and a JSON number passes ``finite``, DuckDB macros that
-read as :func:`lib.common.numbers.parse_number` does (``DUCKDB_MACROS``): DuckDB's own cast
-would take ``1_000``, ``Infinity`` and ``NaN``.
+number through ``finite_number``, a DuckDB macro that reads as
+:func:`lib.common.numbers.parse_number` does (``DUCKDB_MACROS``): DuckDB's own cast would
+take ``1_000``, ``Infinity`` and ``NaN``. JSON values are read as text first, so a number
+written as a string (``" 7 "``, ``"1,024"``) is read as the Python readers read it, where a
+DOUBLE column would reject the whole file.
 """
 
 from __future__ import annotations
@@ -17,17 +19,17 @@ _LLMPERF = """
     SELECT row_number() OVER () AS request_index, error_code IS NULL AS ok,
            CASE WHEN error_code IS NOT NULL THEN
                trim(error_code || ': ' || coalesce(error_msg, ''), ': ') END AS error,
-           finite(ttft_s) AS ttft_s, finite(inter_token_latency_s) AS itl_s,
-           finite(end_to_end_latency_s) AS e2e_latency_s,
-           finite(request_output_throughput_token_per_s) AS output_tps,
-           finite(number_input_tokens) AS input_tokens,
-           finite(number_output_tokens) AS output_tokens,
+           finite_number(ttft_s) AS ttft_s, finite_number(inter_token_latency_s) AS itl_s,
+           finite_number(end_to_end_latency_s) AS e2e_latency_s,
+           finite_number(request_output_throughput_token_per_s) AS output_tps,
+           finite_number(number_input_tokens) AS input_tokens,
+           finite_number(number_output_tokens) AS output_tokens,
            true AS has_summary
     FROM read_json({path}, format = 'array', columns = {{
-        error_code: 'VARCHAR', error_msg: 'VARCHAR', ttft_s: 'DOUBLE',
-        inter_token_latency_s: 'DOUBLE', end_to_end_latency_s: 'DOUBLE',
-        request_output_throughput_token_per_s: 'DOUBLE', number_input_tokens: 'DOUBLE',
-        number_output_tokens: 'DOUBLE'}})
+        error_code: 'VARCHAR', error_msg: 'VARCHAR', ttft_s: 'VARCHAR',
+        inter_token_latency_s: 'VARCHAR', end_to_end_latency_s: 'VARCHAR',
+        request_output_throughput_token_per_s: 'VARCHAR', number_input_tokens: 'VARCHAR',
+        number_output_tokens: 'VARCHAR'}})
 """
 # Ollama's API fields: durations in integer nanoseconds
 _API_FIELDS = """
@@ -45,20 +47,19 @@ _OLLAMA_CSV = f"""
            NULL AS started_at, 'api' AS test, false AS has_summary
     FROM read_csv({{path}}, header = true, all_varchar = true, normalize_names = true)
 """
-_API_JSON_FIELDS = _API_FIELDS.replace("finite_number(", "finite(")  # typed DOUBLE already
 _OLLAMA_JSONL = f"""
-    SELECT row_number() OVER () AS request_index, true AS ok, NULL AS error,
-           {_API_JSON_FIELDS},
+    SELECT row_number() OVER () AS request_index, true AS ok, NULL AS error, {_API_FIELDS},
            created_at AS started_at, 'api' AS test, false AS has_summary
     FROM read_json({{path}}, format = 'newline_delimited', ignore_errors = true, columns = {{{{
-        model: 'VARCHAR', created_at: 'VARCHAR', total_duration: 'DOUBLE',
-        load_duration: 'DOUBLE', prompt_eval_count: 'DOUBLE', prompt_eval_duration: 'DOUBLE',
-        eval_count: 'DOUBLE', eval_duration: 'DOUBLE'}}}})
+        model: 'VARCHAR', created_at: 'VARCHAR', total_duration: 'VARCHAR',
+        load_duration: 'VARCHAR', prompt_eval_count: 'VARCHAR',
+        prompt_eval_duration: 'VARCHAR', eval_count: 'VARCHAR', eval_duration: 'VARCHAR'}}}})
     WHERE eval_count IS NOT NULL AND eval_duration IS NOT NULL
       AND total_duration IS NOT NULL
 """
 _LOAD_TEST = """
-    SELECT row_number() OVER () AS request_index, lower(trim(status)) = 'ok' AS ok,
+    SELECT row_number() OVER () AS request_index,
+           coalesce(lower(trim(status)) = 'ok', false) AS ok,
            CASE WHEN lower(trim(status)) <> 'ok' THEN
                coalesce(nullif(trim(error_message), ''), trim(status)) END AS error,
            trim(model) AS model,

@@ -151,7 +151,8 @@ def extract_table(head: Head) -> Extracted:
         build = next((m.groups() for text in lines[table.line + len(table.rows):
                                                     table.line + len(table.rows) + 4]
                       if (m := _BUILD.match(text))), None)
-        hardware = _hardware_above(lines, table.line) or printed_hardware(head.text)
+        hardware = _hardware_above(lines, table.line) or printed_hardware(
+            "\n".join(lines[:table.line]), last=True)
         section = _section_above(lines, table.line)
         for r_index, cells in enumerate(table.rows, start=1):
             row = dict(zip(header, cells, strict=False))

@@ -38,12 +38,20 @@ _SETTING_NAMES = {"n_batch": "b", "n_ubatch": "ub", "flash_attn": "fa", "n_gpu_l
                   "is_pp_shared": "pps"}
 _COMMAND = re.compile(r"(?:llama-)?batched-bench\b(.*)$")
 _FLAG = re.compile(r"(?:^|\s)(-ngl|-fa|--flash-attn|-b|-ub|-m|--model)(?:\s+(?!-)(\S+))?")
-_HEADING = re.compile(r"^\s*#+\s*(.+?)\s*#*\s*$")
 
 _TIMING = re.compile(
     r"^(?:llama_print_timings|llama_perf_context_print):\s*(load|sample|prompt eval|eval|total)"
     r" time =\s*([0-9.]+) ms(?: /\s*(\d+) (?:runs|tokens))?"
     r"(?:\s*\(\s*([0-9.]+) ms per token(?:,\s*([0-9.]+) tokens per second)?\))?", re.MULTILINE)
+
+
+def _heading(line: str) -> str | None:
+    """A Markdown or script heading's text (``## batched-bench 4 dies``, ``### GPU 0 ###``);
+    plain string work, no pattern that backtracks over long runs of spaces."""
+    text = line.strip()
+    if not text.startswith("#"):
+        return None
+    return text.strip("#").strip() or None
 
 
 def _batched_tables(text: str):
@@ -80,7 +88,7 @@ def _batched_config(above: list[str]) -> tuple[str | None, str | None]:
             config.setdefault("fa", "0" if value in ("off", "0") else "1")
         elif value:
             config.setdefault(flag.lstrip("-"), value)
-    heading = next((m.group(1) for t in above if (m := _HEADING.match(t))), None)
+    heading = next((label for t in above if (label := _heading(t))), None)
     parts = [f"{k}={v}" for k, v in sorted(config.items())]
     if heading:
         parts.append(f"[{heading}]")
@@ -91,16 +99,17 @@ def extract_batched(head: Head) -> Extracted:
     out = Extracted()
     lines = head.text.splitlines()
     run_key = str(PurePosixPath(head.path).with_suffix(""))
-    hardware = printed_hardware(head.text)
-    file_model = printed_model(head.text)
     for t_index, table in enumerate(_batched_tables(head.text), start=1):
         model, config = _batched_config(_above(lines, table.line, reach=table.line))
+        before = "\n".join(lines[:table.line])  # what was printed before this table
+        hardware = printed_hardware(before, last=True)
+        model = model or printed_model(before)
         for r_index, cells in enumerate(table.rows, start=1):
             if len(cells) != len(BATCHED_HEADER):
                 continue
             pp, tg, batch, _, t_pp, s_pp, t_tg, s_tg, total, speed = cells
             entry = Entry(BATCHED_TOOL, f"table {t_index} row {r_index}",
-                          f"{run_key}#{t_index}", model=model or file_model,
+                          f"{run_key}#{t_index}", model=model,
                           engine="llama.cpp", hardware=hardware,
                           test=f"pp{pp}+tg{tg}", config=config,
                           concurrency=float(batch) if batch.isdigit() else None,
@@ -120,23 +129,24 @@ def recognise_timings(head: Head) -> bool:
     return head.file_type in ("md", "txt", "log") and bool(_blocks(head.text))
 
 
-def _blocks(text: str) -> list[dict[str, tuple]]:
-    """Each timing block as {line name: (ms, count, ms per token, tokens/s)}; a block starts
-    at its ``load`` line (or at a name already seen)."""
-    blocks: list[dict[str, tuple]] = []
+def _blocks(text: str) -> list[tuple[int, dict[str, tuple]]]:
+    """Each timing block as (where it starts in ``text``, {line name: (ms, count, ms per
+    token, tokens/s)}); a block starts at its ``load`` line (or at a name already seen)."""
+    blocks: list[tuple[int, dict[str, tuple]]] = []
     for match in _TIMING.finditer(text):
         name = match.group(1)
-        if not blocks or name == "load" or name in blocks[-1]:
-            blocks.append({})
-        blocks[-1][name] = match.groups()[1:]
-    return [b for b in blocks if "eval" in b]
+        if not blocks or name == "load" or name in blocks[-1][1]:
+            blocks.append((match.start(), {}))
+        blocks[-1][1][name] = match.groups()[1:]
+    return [(start, b) for start, b in blocks if "eval" in b]
 
 
 def extract_timings(head: Head) -> Extracted:
     out = Extracted()
     run_key = str(PurePosixPath(head.path).with_suffix(""))
-    model, hardware = printed_model(head.text), printed_hardware(head.text)
-    for index, block in enumerate(_blocks(head.text), start=1):
+    for index, (start, block) in enumerate(_blocks(head.text), start=1):
+        before = head.text[:start]  # the model and device loaded nearest before this block
+        model, hardware = printed_model(before), printed_hardware(before, last=True)
         prompt = block.get("prompt eval", (None,) * 4)
         generated = block["eval"]
         entry = Entry(TIMINGS_TOOL, f"timings {index}", f"{run_key}#timings{index}",

@@ -9,16 +9,12 @@ flags from the command. Only nbformat 4 (every notebook since 2015) is read.
 
 from __future__ import annotations
 
-import html
 import json
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 NOTEBOOK_TYPE = "ipynb"
 _TEXT_TYPES = ("text/markdown", "text/plain")
-_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.IGNORECASE | re.DOTALL)
-_CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -30,23 +26,67 @@ class CellText:
 
 
 def looks_like(text: str) -> bool:
-    """A notebook by its first bytes: the JSON object Jupyter writes (the inventory only
-    holds the first MiB of a big notebook, so this cannot need the whole document)."""
+    """A notebook by its first bytes: the JSON object Jupyter writes, its ``cells`` key
+    near the top (the inventory holds only the first MiB of a big notebook, and Jupyter
+    writes ``nbformat`` last, after every cell)."""
     head = text.lstrip("\ufeff \t\r\n")[:4096]
-    return head.startswith("{") and '"cells"' in text[:1 << 20] and '"nbformat"' in text
+    return head.startswith("{") and '"cells"' in head
 
 
 def _joined(value: object) -> str:
     return "".join(value) if isinstance(value, list) else str(value or "")
 
 
+@dataclass
+class _Tables(HTMLParser):
+    """The cells of every HTML table, by the standard library's parser: one pass whatever
+    the markup (closing tags are optional in HTML, and a pattern per row would rescan the
+    rest of the document for each unclosed one)."""
+
+    tables: list[list[list[str]]] = field(default_factory=list)
+    depth: int = 0
+    cell: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.depth += 1
+            if self.depth == 1:
+                self.tables.append([])
+        elif self.depth == 1 and tag == "tr":
+            self._close_cell()
+            self.tables[-1].append([])
+        elif self.depth == 1 and tag in ("td", "th") and self.tables[-1]:
+            self._close_cell()
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th", "tr"):
+            self._close_cell()
+        elif tag == "table" and self.depth:
+            self._close_cell()
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+    def _close_cell(self) -> None:
+        if self.cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append(" ".join("".join(self.cell).split()).replace("|", "/"))
+        self.cell = None
+
+
 def _html_tables(markup: str) -> str:
     """Each HTML table (a pandas DataFrame's, typically) as a pipe table; cells that hold
     nested markup keep their text only."""
+    parser = _Tables()
+    parser.feed(markup)
+    parser.close()
     tables = []
-    for table in re.findall(r"<table.*?</table>", markup, re.IGNORECASE | re.DOTALL):
-        rows = [[html.unescape(_TAG.sub("", c)).strip().replace("|", "/")
-                 for c in _CELL.findall(row)] for row in _ROW.findall(table)]
+    for rows in parser.tables:
         rows = [r for r in rows if r]
         if len(rows) < 2:
             continue

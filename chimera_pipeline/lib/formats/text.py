@@ -115,15 +115,25 @@ _DEVICE_LINES = (
 )
 
 
-def printed_hardware(text: str) -> str | None:
+DEVICE_GROUP_GAP = 4  # lines between two device lines of one listing (nvidia-smi: 3 per GPU)
+
+
+def printed_hardware(text: str, last: bool = False) -> str | None:
     """The devices ``text`` printed, in order, joined with ' + ' (None when it printed
-    none): what a table or a timing block ran on when its own lines do not say."""
+    none): what a table or a timing block ran on when its own lines do not say. ``last``:
+    only the last listing (device lines at most ``DEVICE_GROUP_GAP`` lines apart), the one
+    printed nearest before what follows ``text``."""
     devices: list[str] = []
-    for line in text.splitlines():
+    previous = None
+    for number, line in enumerate(text.splitlines()):
         for pattern in _DEVICE_LINES:
             match = pattern.match(line)
-            if match and match.group(1).strip() not in devices:
-                devices.append(match.group(1).strip())
+            if match:
+                if last and previous is not None and number - previous > DEVICE_GROUP_GAP:
+                    devices = []
+                previous = number
+                if match.group(1).strip() not in devices:
+                    devices.append(match.group(1).strip())
                 break
     return " + ".join(devices) or None
 
@@ -135,11 +145,13 @@ _MODEL_LINES = (
 
 
 def printed_model(text: str) -> str | None:
-    """The model llama.cpp printed when it loaded one (``general.name``, or the file it
-    loaded), None when it printed none."""
+    """The last model llama.cpp printed loading one (``general.name``, or the file it
+    loaded): the one loaded nearest before what follows ``text``; None when none was."""
+    found = None
     for line in text.splitlines():
         for pattern in _MODEL_LINES:
             match = pattern.search(line)
             if match:
-                return match.group(1).rsplit("/", 1)[-1]
-    return None
+                found = match.group(1).rsplit("/", 1)[-1]
+                break
+    return found
