@@ -100,3 +100,35 @@ def test_generic_extractors_store_no_guessed_or_infinite_value() -> None:
         out = parse(ParseContext(f"x.{file_type}", f"generic_{file_type}", file_type, "d", text))
         values = [row["value"] for row in out.all_rows("metric_values")]
         assert values == [pytest.approx(2.15603)], (file_type, values)  # 2,156.03 ms in s
+
+
+def test_a_negative_value_in_a_tools_file_costs_that_value_never_the_run(tmp_path: Path
+                                                                         ) -> None:
+    """A community table with -1 tokens/s and an llmperf responses file with a negative
+    TTFT, through both per-request readers: the values are left out with a warning and
+    every row passes the frame checks that would otherwise fail the metrics step."""
+    from chimera_pipeline.defs.metrics.frames import check_arrow
+
+    root = tmp_path / "root"
+    (root / "runs").mkdir(parents=True)
+    (root / "runs" / "results.md").write_text(
+        "| Model | tokens/s | TTFT (ms) |\n|---|---|---|\n| phi3:mini | -1 | -1 |\n"
+        "| gemma3:4b | 51.2 | 120 |\n")
+    responses = [{"error_code": None, "error_msg": "", "ttft_s": -0.002,
+                  "inter_token_latency_s": 0.01, "end_to_end_latency_s": 1.0,
+                  "request_output_throughput_token_per_s": 50.0, "number_input_tokens": 10,
+                  "number_output_tokens": -1}]
+    (root / "runs" / "m_10_10_individual_responses.json").write_text(json.dumps(responses))
+    items = parse_items(scan_tree(root, (".",), ("md", "json")))
+    for name, threshold in (("python", 1 << 40), ("duckdb", 0)):
+        stage = tmp_path / name
+        stage.mkdir()
+        statuses, staged = staging.parse_in_chunks(root, items, stage, check=check_arrow,
+                                                   columnar_bytes=threshold)
+        assert set(statuses["parse_status"].to_pylist()) == {"ok"}, name
+        requests = pq.ParquetDataset(staged["benchmark_requests"]).read().to_pylist()
+        assert [(r["ttft_s"], r["output_tokens"]) for r in requests] == [(None, None)], name
+    results = pq.ParquetDataset(staged["benchmark_results"]).read().to_pylist()
+    assert {r["value"] for r in results if r["metric"] == "decode_tps"} == {51.2}
+    warnings = " ".join(w or "" for w in statuses["parse_error"].to_pylist())
+    assert "negative" in warnings

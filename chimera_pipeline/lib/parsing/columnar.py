@@ -10,9 +10,11 @@ would hold the same numbers again, capped, at a Python object each).
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from chimera_pipeline.lib import formats
@@ -22,6 +24,7 @@ from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.parsing.item import FileStatus, ParseItem
 from chimera_pipeline.lib.parsing.parse_file import CHANGED
 from chimera_pipeline.lib.parsing.reader import RootReader
+from chimera_pipeline.lib.store.checks import NON_NEGATIVE
 from chimera_pipeline.lib.store.schema import arrow_schema
 
 COLUMNAR_BYTES = 8 * 2**20  # smaller per-request files go the whole-file way, with the rest
@@ -37,7 +40,8 @@ def wanted(item: ParseItem, size: int, threshold: int = COLUMNAR_BYTES) -> bool:
 
 def conform(batch: pa.RecordBatch, item: ParseItem, schema: pa.Schema) -> pa.Table:
     """A batch of request columns as ``benchmark_requests`` rows: partition and source
-    file added, missing columns NULL, every column in the table's type."""
+    file added, missing columns NULL, every column in the table's type, a negative
+    duration, rate or count NULL (as the Python readers' rows are cleaned)."""
     rows = batch.num_rows
     columns = []
     for field in schema:
@@ -47,6 +51,8 @@ def conform(batch: pa.RecordBatch, item: ParseItem, schema: pa.Schema) -> pa.Tab
             column = pa.array([item.path] * rows, pa.string())
         elif field.name in batch.schema.names:
             column = batch.column(field.name).cast(field.type)
+            if field.name in NON_NEGATIVE["benchmark_requests"]:
+                column = pc.if_else(pc.less(column, 0), None, column)
         else:
             column = pa.nulls(rows, field.type)
         columns.append(column)
@@ -57,17 +63,19 @@ def stage_file(reader: RootReader, item: ParseItem, out: Path) -> tuple[FileStat
     """Parse one per-request file into ``out`` (Parquet); its status, and the file written.
     DuckDB reads the open file that was hashed (:meth:`RootReader.pinned`), never the name."""
     name = f"formats.{formats.columnar_source(item.kind, item.type, item.path)[1]}+duckdb"
-    try:
-        with reader.pinned(item.path) as (pinned, before):
-            if pinned.sha256 != item.sha256:
-                return FileStatus(item.path, name, "error", CHANGED), None
-            status, written = _stage(pinned.path, item, out, name)
-            if status.parse_status == "ok" and not pinned.unchanged(before):
-                out.unlink(missing_ok=True)
-                return FileStatus(item.path, name, "error", CHANGED), None
-            return status, written
-    except (OSError, ValueError) as exc:
-        return FileStatus(item.path, name, "unreadable", one_line(f"cannot read: {exc}")), None
+    with ExitStack() as stack:
+        try:  # only opening and hashing the artifact make it unreadable; a failed write fails
+            pinned, before = stack.enter_context(reader.pinned(item.path))
+        except (OSError, ValueError) as exc:
+            return FileStatus(item.path, name, "unreadable", one_line(f"cannot read: {exc}")
+                              ), None
+        if pinned.sha256 != item.sha256:
+            return FileStatus(item.path, name, "error", CHANGED), None
+        status, written = _stage(pinned.path, item, out, name)
+        if status.parse_status == "ok" and not pinned.unchanged(before):
+            out.unlink(missing_ok=True)
+            return FileStatus(item.path, name, "error", CHANGED), None
+        return status, written
 
 
 def _stage(path: str, item: ParseItem, out: Path, name: str

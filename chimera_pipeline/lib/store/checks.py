@@ -16,6 +16,9 @@ NON_NEGATIVE = {
     "timing_baselines": ("mean_ms", "stdev_ms", "min_ms", "max_ms", "p50_ms", "p95_ms", "p99_ms"),
     "llm_calls": ("ttft_s", "decode_tps", "prefill_tps", "load_s", "prompt_eval_s", "eval_s",
                   "total_s"),
+    "benchmark_requests": ("ttft_s", "itl_s", "tpot_s", "e2e_latency_s", "output_tps",
+                           "decode_tps", "prefill_tps", "load_s", "input_tokens",
+                           "output_tokens"),
 }
 
 
