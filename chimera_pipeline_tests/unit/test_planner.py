@@ -234,3 +234,14 @@ def test_a_day_after_the_newest_partition_waits_for_it(root) -> None:
     assert _sensor(decision.cursor, last_day=D3)[0] == []  # the same day: not planned again
     blocks, _ = _sensor(decision.cursor, last_day=D5)  # its partition exists now
     assert ("2025-10-05", "2025-10-05") in blocks
+
+
+def test_a_stage_rerun_alone_after_a_later_one_leaves_the_day_stale(root) -> None:
+    """Inventory R2 (its parse failed), facts alone R3 on R1's parse, parse alone R4: the
+    facts did not see R4's rows, whatever the inventory says."""
+    _write(root, D1)
+    _runs_done(until=stages.FACTS.asset)
+    _runs_done(until=stages.INVENTORY.asset)
+    _runs_done(start=stages.FACTS.asset, until=stages.FACTS.asset)
+    _runs_done(start=stages.METRICS.asset, until=stages.METRICS.asset)
+    assert _cli(until=stages.FACTS.asset) == [("2025-10-01", "2025-10-01")]

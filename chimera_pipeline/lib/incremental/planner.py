@@ -88,7 +88,8 @@ class Planner:
         the marker can be trusted, the whole tree when not."""
         tree = tree or self.fingerprint()
         if not force and self.unchanged(tree):
-            return Plan(days=[], unchanged=True, messages=[UP_TO_DATE])
+            return Plan(days=[], unchanged=True, messages=[UP_TO_DATE],
+                        tree_files=tree.files)
         trusted = not force and tree.changed is not None and tree_state.trusted(
             self.marker, self.settings.partition_start, self.rank,
             self.settings.warehouse_path, self.cache)

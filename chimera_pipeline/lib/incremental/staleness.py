@@ -1,12 +1,13 @@
 """Which benchmark days need a run: the incremental part of ``chimera run``.
 
 A day is up to date when the files the scan finds for it are exactly the files (path and
-sha256) its inventory holds, and every stage up to the requested one ran on that inventory
-(each ``stage_timings`` row names the inventory run it descends from, so a run that failed
-half way, or an inventory taken again since, leaves the day stale). The stages need not share
-one run: ``chimera run --parallel`` parses days in runs of their own, then judges them in
-day order in another. Everything else needs a run. A warehouse that is missing or
-locked by a writer makes every day stale: running too much is safe, skipping is not.
+sha256) its inventory holds, and every stage up to the requested one ran on what the stage
+before it holds now (each ``stage_timings`` row names the run of the stage before it when it
+ran, so a run that failed half way, an inventory taken again, or a stage rerun alone after a
+later one leaves the day stale). The stages need not share one run: ``chimera run
+--parallel`` parses days in runs of their own, then judges them in day order in another.
+Everything else needs a run. A warehouse that is missing or locked by a writer makes every
+day stale: running too much is safe, skipping is not.
 
 A day's alerts and changes are judged against its series' earlier nights
 (``lib/facts/regression.py``): when a day is stale (it arrived late, or its files changed),
@@ -48,7 +49,7 @@ def stale_days(records, warehouse: Path, days: list[str], until: str) -> list[st
                              "artifact_files WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
                              [days])
         timings = fetch_dicts(con, "SELECT partition, stage, run_id, coalesce("
-                              "inventory_run_id, run_id) AS inventory_run_id FROM stage_timings "
+                              "upstream_run_id, run_id) AS upstream_run_id FROM stage_timings "
                               "WHERE partition IN (SELECT unnest(?::VARCHAR[]))", [days])
     except duckdb.Error:  # tables not created yet
         return list(days)
@@ -59,15 +60,16 @@ def stale_days(records, warehouse: Path, days: list[str], until: str) -> list[st
         retry = row["parse_status"] in ("unreadable", "busy")
         have[row["partition"]].add((row["path"], f"retry:{row['path']}" if retry
                                     else row["sha256"]))
-    chain = {(s["partition"], s["stage"]): s["inventory_run_id"] for s in timings}
+    upstream = {(s["partition"], s["stage"]): s["upstream_run_id"] for s in timings}
     runs = {(s["partition"], s["stage"]): s["run_id"] for s in timings}
     found = _files_by_day(records)
     labels = [stages.by_asset(asset).label for asset in stages.up_to(until)]
     stale = []
     for day in days:
-        inventory = runs.get((day, stages.INVENTORY.label))
-        done = inventory is not None and all(chain.get((day, label)) == inventory
-                                             for label in labels)
+        done = runs.get((day, labels[0])) is not None and all(
+            runs.get((day, label)) is not None
+            and upstream.get((day, label)) == runs.get((day, earlier))
+            for earlier, label in zip(labels, labels[1:], strict=False))
         retry = any(state and state.startswith("retry:") for _, state in found.get(day, ()))
         if not done or retry or found.get(day, set()) != have.get(day, set()):
             stale.append(day)

@@ -32,6 +32,7 @@ class TreePrint:
 
     digest: str
     changed: set[str] | None
+    files: int = 0  # candidate files the walk found
 
 
 def prints_path(marker: Path) -> Path:
@@ -44,20 +45,23 @@ def fingerprint(root: Path, roots: tuple[str, ...], extensions: tuple[str, ...],
     """Walk the tree once: its fingerprint, and its changed folders against ``marker``'s
     saved prints, compared as the walk goes (neither listing is held in memory)."""
     tree = folder_prints.TreeDigest(salt)
+    files = 0
 
     def walk():
+        nonlocal files
         for folder, paths in iter_folders(root, roots, extensions, skip):
             digest = listing_digest(paths)
             tree.add(folder, digest)
+            files += len(paths)
             yield folder, digest
 
     saved = prints_path(marker) if marker is not None else None
     if saved is None or not saved.is_file():
         for _ in walk():
             pass
-        return TreePrint(tree.hexdigest(), None)
+        return TreePrint(tree.hexdigest(), None, files)
     changed = folder_prints.changed_folders(folder_prints.read(saved), walk(), roots)
-    return TreePrint(tree.hexdigest(), changed)
+    return TreePrint(tree.hexdigest(), changed, files)
 
 
 def _file_state(path: Path) -> list | None:

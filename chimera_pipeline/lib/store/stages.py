@@ -37,6 +37,12 @@ def up_to(asset: str) -> tuple[str, ...]:
     return ASSETS[: by_asset(asset).rank + 1]
 
 
+def before(label: str) -> str | None:
+    """The ``stage_timings`` label of the stage before ``label``'s (None for the first)."""
+    rank = next(stage.rank for stage in STAGES if stage.label == label)
+    return STAGES[rank - 1].label if rank else None
+
+
 def between(first: str, last: str) -> tuple[str, ...]:
     """The asset keys from ``first`` to ``last``, inclusive."""
     return ASSETS[by_asset(first).rank: by_asset(last).rank + 1]

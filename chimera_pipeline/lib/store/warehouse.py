@@ -202,10 +202,10 @@ def write_staged_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[st
 def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stage: str,
                  seconds: float, run_id: str) -> None:
     """Replace the partitions' timing for one stage (the Workflow Summary reads these), with
-    the run id of the inventory each partition held when the stage ran: a later stage may run
-    in another run than the inventory (``chimera run --parallel`` parses day by day, then
-    judges the days in order), and the plan calls a day done when every stage descends
-    from its current inventory."""
+    the run id of the stage before it as each partition held it when this stage ran: a
+    stage may run in another run than the one before it (``chimera run --parallel`` parses
+    day by day, then judges the days in order), and the plan calls a day done when each
+    stage ran on what the stage before it holds now, all the way back to the inventory."""
     keys = sorted(set(partitions))
     ensure_schema(con)
     rows = [{"partition": k, "stage": stage, "seconds": seconds, "partitions_in_step": len(keys),
@@ -216,12 +216,12 @@ def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stag
                     "(SELECT unnest(?::VARCHAR[]))", [stage, keys])
         if rows:
             con.register("stage_rows", to_arrow("stage_timings", rows))
+            before = stages.before(stage)
             con.execute(
-                "INSERT INTO stage_timings BY NAME SELECT r.* EXCLUDE (inventory_run_id), "
-                "CASE WHEN r.stage = ? THEN r.run_id ELSE i.run_id END AS inventory_run_id "
-                "FROM stage_rows r LEFT JOIN stage_timings i "
-                "ON i.partition = r.partition AND i.stage = ?",
-                [stages.INVENTORY.label, stages.INVENTORY.label])
+                "INSERT INTO stage_timings BY NAME SELECT r.* EXCLUDE (upstream_run_id), "
+                "CASE WHEN ? IS NULL THEN r.run_id ELSE u.run_id END AS upstream_run_id "
+                "FROM stage_rows r LEFT JOIN stage_timings u "
+                "ON u.partition = r.partition AND u.stage = ?", [before, before])
             con.unregister("stage_rows")
         con.execute("COMMIT")
     except BaseException:
