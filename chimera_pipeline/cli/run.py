@@ -185,17 +185,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     # goes: the no-change run's memory does not grow with the tree
     plan = (planner.explicit(list(args.date or ()), args.date_from, args.date_to) if explicit
             else planner.stale(force=args.force))  # before Dagster
+    if not plan.days and not plan.tree_files:  # say why, not only "no days", every time
+        from chimera_pipeline.lib.inventory.explain import why_nothing_was_read
+
+        for line in why_nothing_was_read(settings):
+            print(f"chimera: {line}")
     if plan.unchanged:
         print("chimera: nothing changed since the last run (same files, warehouse untouched); "
               "--force runs every day anyway\nchimera: no benchmark days to run")
         return 0
     for message in plan.messages:
         print(f"chimera: {message}")
-    if not plan.days and not plan.tree_files:  # say why, not only "no days"
-        from chimera_pipeline.lib.inventory.explain import why_nothing_was_read
-
-        for line in why_nothing_was_read(settings):
-            print(f"chimera: {line}")
     planner.stage(plan)  # settled once every run succeeds; not held through them
     snapshot = scan_snapshot.save(settings.data_dir, plan.records,
                                   plan.tree_files) if plan.days else None

@@ -179,3 +179,16 @@ def test_a_scan_that_finds_nothing_says_why(tmp_path: Path, monkeypatch) -> None
         "  1 file(s) in hidden or tool folders (.git, node_modules, __pycache__, ...), never read",
         "  1 file(s) in the data dir (the pipeline's own output), never read",
         "  1 file(s) outside the scan roots runs (CHIMERA_SCAN_ROOTS; '.' reads the whole root)"}
+
+
+def test_a_data_dir_that_is_the_root_keeps_the_pipelines_own_output_out(
+        tmp_path: Path, monkeypatch) -> None:
+    from chimera_pipeline.lib.config import load_settings
+    from chimera_pipeline.lib.inventory.scan import scan_configured
+
+    for rel in ("results/a.csv", "reports/2025-10-01/report.md", "scan_cache/x.json",
+                "dagster_home/history/runs.json"):
+        _write(tmp_path, rel, "x\n1\n")
+    monkeypatch.setenv("CHIMERA_ARTIFACT_ROOT", str(tmp_path))
+    monkeypatch.setenv("CHIMERA_DATA_DIR", str(tmp_path))
+    assert [r.path for r in scan_configured(load_settings())] == ["results/a.csv"]

@@ -107,6 +107,10 @@ def _inside_root(roots: object) -> str | None:
     return None
 
 
+# what the pipeline writes in its data dir (reports, the scan cache, models, staging)
+DATA_DIR_FOLDERS = ("reports", "scan_cache", "models", "dagster_home")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved configuration (build it with :func:`load_settings`)."""
@@ -316,6 +320,8 @@ class Settings:
                 inside.append(folder.resolve().relative_to(root).as_posix())
             except ValueError:
                 continue
+        if "." in inside:  # the data dir is the root itself: skip what the pipeline writes
+            inside += DATA_DIR_FOLDERS
         return tuple(sorted({f for f in inside if f != "."}))
 
     @property

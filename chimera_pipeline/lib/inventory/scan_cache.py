@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chimera_pipeline.lib.config import Settings
 
-VERSION = "2"  # 2: benchmark tools' kinds and content dates
+VERSION = "3"  # 2: benchmark tools' kinds and content dates; 3: notebooks, llama.cpp texts
 
 
 @cache
