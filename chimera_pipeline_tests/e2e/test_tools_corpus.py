@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from chimera_pipeline_tests.fake_ollama import FakeOllama
+from chimera_pipeline_tests.provenance_checks import check_stored
 from chimera_pipeline_tests.support import chimera
 
 ROOTS = "llama-bench,llmperf,vllm,guidellm,genai-perf,ollama"
@@ -182,3 +183,12 @@ def test_rollup_has_the_cross_tool_leaderboard(tools_run: dict) -> None:
     tg128 = re.findall(r"^\| llama 7B Q4_0 \| tg128 [^|]*\| ([0-9.]+) \| decode_tps \|", board,
                        re.MULTILINE)
     assert tg128 == ["172.9"]  # one row per model and test: the best of the two Vulkan logs
+
+
+def test_every_facts_provenance_returns_it(tools_run: dict, tmp_path: Path) -> None:
+    """Each fact's provenance, run as ``chimera query`` runs it, returns the fact: those the
+    findings cite, and every other one (chimera_pipeline_tests/provenance_checks.py)."""
+    found = check_stored(tools_run["data_dir"] / "warehouse.duckdb", tmp_path)
+    assert found.missing == []
+    assert found.errors == []
+    assert found.cited > 50 and found.facts > 500

@@ -16,16 +16,18 @@ from collections.abc import Iterator, Sequence
 
 import duckdb
 
+from chimera_pipeline.lib.common.sql import all_of, equals
+from chimera_pipeline.lib.facts import provenance
 from chimera_pipeline.lib.facts.alerts import Alert, day_alerts
 from chimera_pipeline.lib.facts.model import IN_DAYS, PRIORITY_CHANGE, DayFacts, Fact
 from chimera_pipeline.lib.facts.tools import (
     HEADLINE,
     RESULTS_SQL,
     SERIES,
+    series_filter,
     series_key,
     series_label,
     series_subject,
-    series_where,
 )
 
 _SQL = """
@@ -78,6 +80,19 @@ def _verdicts(con: duckdb.DuckDBPyConnection, days: Sequence[str], alerts: Alert
             for day, found in alerts.items() for a in found}
 
 
+def _request_change(day: str, prev_day: str, model: str, suite: str | None, config: str,
+                    column: str, scope: str, label: str) -> dict[str, str]:
+    """The change of a request series' mean ``column`` from ``prev_day`` to ``day``: each
+    day's successful requests, each measurement once (``_SQL``), of the series as the
+    changes pair it (by model name; a config ``all`` is the whole suite, ``default`` the
+    requests without a config), with the alerts' verdict."""
+    group = provenance.llm_group(provenance.labelled(model), suite,
+                                 None if config == "all" else config, config_default="default")
+    return provenance.change(provenance.runs([prev_day, day], ok_only=True), prev_day, day,
+                             column, group, f"{column} IS NOT NULL",
+                             verdict=provenance.alert_verdict(day, scope, label))
+
+
 def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
                  alerts: Alerts | None = None) -> DayFacts:
     verdicts = _verdicts(con, days, alerts)
@@ -89,21 +104,22 @@ def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
         scope = f"{model} {suite}" + ("" if config == "all" else f" {config}")
         verdict = verdicts.get((partition, scope, label), "within noise")
         key = f"change.{model}.{suite}.{config}.{column}"
-        where = (f"llm_runs WHERE partition IN ('{prev_day}','{partition}') AND model='{model}'"
-                 f" AND suite='{suite}'")
+        queries = _request_change(partition, prev_day, model, suite, config, column,
+                                  scope, label)
         priority = PRIORITY_CHANGE + (0 if config == "all" else 40)
         subject = model if config == "all" else f"{model} {config}"
         yield partition, Fact(
             f"{key}.pct", f"{scope}: {label} change vs {prev_day} ({verdict})", relative,
-            "%", "change", priority, where, subject, column, text=verdict, context=suite)
+            "%", "change", priority, queries["pct"], subject, column, text=verdict,
+            context=suite)
         # the two means compared, so a sentence about the change can cite both; the
         # previous one carries its day
         yield partition, Fact(f"{key}.previous", f"{scope}: mean {label} on {prev_day}", pm,
-                          unit, "change", priority + 1, where, subject, f"{column}.previous",
-                          text=str(prev_day), context=suite)
+                              unit, "change", priority + 1, queries["previous"], subject,
+                              f"{column}.previous", text=str(prev_day), context=suite)
         yield partition, Fact(f"{key}.current", f"{scope}: mean {label} on this day", m, unit,
-                          "change", priority + 1, where, subject, f"{column}.current",
-                          context=suite)
+                              "change", priority + 1, queries["current"], subject,
+                              f"{column}.current", context=suite)
 
 
 _CHANGES = """
@@ -142,6 +158,17 @@ def tool_change_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> Ite
             yield values[0], row, metric, prev_day, pm, psd, int(pn), m, sd, int(n)
 
 
+def _tool_change(day: str, prev_day: str, row: dict, metric: str, series: str,
+                 name: str) -> dict[str, str]:
+    """The change of a tool series' headline ``metric`` from ``prev_day`` to ``day``: each
+    day's mean of its successful mean (or single) values (``_CHANGES``' level), with the
+    alerts' verdict."""
+    level = all_of(series_filter(row), equals("metric", metric), "status = 'ok'",
+                   "stat IN ('mean', 'value')")
+    return provenance.change(provenance.results([prev_day, day]), prev_day, day, "value",
+                             level, verdict=provenance.alert_verdict(day, series, name))
+
+
 def tool_change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
                       alerts: Alerts | None = None) -> DayFacts:
     """Each tool series' change against its previous night, the verdict the alerts'."""
@@ -157,16 +184,16 @@ def tool_change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
         key = "change." + series_key(row)[len("tool."):] + f".{metric}"
         context = f"{row['tool']} {row['test'] or ''}".strip()
         subject = series_subject(row)
-        where = series_where(partition, row).replace(
-            f"partition='{partition}'", f"partition IN ('{prev_day}','{partition}')")
+        queries = _tool_change(partition, prev_day, row, metric, series_label(row), name)
         unit = "tok/s" if metric.endswith("_tps") else "req/s" if metric.endswith("_s") else "s"
         yield partition, Fact(f"{key}.pct", f"{row['tool']} {label}: {name} change vs "
                               f"{prev_day} ({verdict})", relative, "%", "change",
-                              PRIORITY_CHANGE, where, subject, metric, text=verdict,
+                              PRIORITY_CHANGE, queries["pct"], subject, metric, text=verdict,
                               context=context)
         yield partition, Fact(f"{key}.previous", f"{row['tool']} {label}: {name} on {prev_day}",
-                              pm, unit, "change", PRIORITY_CHANGE + 1, where, subject,
+                              pm, unit, "change", PRIORITY_CHANGE + 1, queries["previous"],
+                              subject,
                               f"{metric}.previous", text=str(prev_day), context=context)
         yield partition, Fact(f"{key}.current", f"{row['tool']} {label}: {name} on this day", m,
-                              unit, "change", PRIORITY_CHANGE + 1, where, subject,
+                              unit, "change", PRIORITY_CHANGE + 1, queries["current"], subject,
                               f"{metric}.current", context=context)

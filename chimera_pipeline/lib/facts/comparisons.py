@@ -6,12 +6,15 @@ engine may compute it: the narrative checker verifies a multiplicative claim ("N
 (``findings/rules.py:rankings``): the fastest and slowest decode throughput of a suite, and
 the lowest and highest mean latency of a compile benchmark or of the timing baselines. The
 subject is ``better vs worse``; the value, at least 1, is how many times better the first is.
+Its provenance divides the two facts' own provenance queries, so it reads the measurements,
+not the ``facts`` table.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from chimera_pipeline.lib.facts import provenance
 from chimera_pipeline.lib.facts.model import PRIORITY_MODEL, Fact
 
 # (category, metric of the ranked facts, what the ratio says, higher is better)
@@ -45,7 +48,7 @@ def ratio_facts(facts: list[Fact]) -> list[Fact]:
             out.append(Fact(
                 ratio_key(context, metric), f"{context}: {best.subject} vs {worst.subject}, "
                 f"{what} ratio", high / low, "x", "comparison", PRIORITY_MODEL + 1,
-                f"ratio of the facts {best.key} and {worst.key}",
+                provenance.ratio(best.provenance, worst.provenance),
                 f"{best.subject} vs {worst.subject}", f"{metric.split('.')[0]}.ratio",
                 context=context))
     return out

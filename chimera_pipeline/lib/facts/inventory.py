@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import duckdb
 
+from chimera_pipeline.lib.common.sql import equals, sql_literal
+from chimera_pipeline.lib.facts import provenance
 from chimera_pipeline.lib.facts.model import (
     IN_DAYS,
     PRIORITY_INVENTORY,
@@ -37,10 +39,16 @@ _LATEST = """
     FROM (SELECT unnest($days::VARCHAR[]) AS day)
 """
 _ORDER = {"type": 0, "folder": 1, "dated_by": 2}
+_COLUMNS = {"type": "type", "folder": "folder", "dated_by": "date_source"}
 
 
 def _params(days: Sequence[str]) -> dict:
     return {"days": list(days)}
+
+
+def _files(day: str, column: str, *conditions: str) -> str:
+    """The provenance of an aggregate over the day's ``artifact_files``."""
+    return provenance.select(column, "artifact_files", equals("partition", day), *conditions)
 
 
 def inventory_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
@@ -50,32 +58,38 @@ def inventory_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayF
         counts[day].append((column, name, count))
     latest = dict(con.execute(_LATEST, {**_params(days), "last": max(days)}).fetchall())
     for day in days:
-        where = f"artifact_files WHERE partition='{day}'"
         total, size, values, typed = totals.get(day, (0, 0, 0, 0))
         yield day, Fact("inventory.files", "files dated to this day", total, "files",
-                        "inventory", PRIORITY_INVENTORY - 5, where, None, "files")
+                        "inventory", PRIORITY_INVENTORY - 5, _files(day, "count(*)"), None,
+                        "files")
         yield day, Fact("inventory.bytes", "total size of those files", size, "bytes",
-                        "inventory", PRIORITY_INVENTORY, where, None, "bytes")
+                        "inventory", PRIORITY_INVENTORY,
+                        _files(day, "coalesce(sum(size_bytes), 0)"), None, "bytes")
         ordered = sorted(counts.get(day, ()), key=lambda c: (_ORDER[c[0]], c[1] is None, c[1]))
         for column, name, count in ordered:
+            counted = _files(day, "count(*)", equals(_COLUMNS[column], name))
             if column == "dated_by":
                 yield day, Fact(f"inventory.dated_by.{name}", f"files dated by {name}", count,
-                                "files", "inventory", PRIORITY_INVENTORY,
-                                f"{where} AND date_source='{name}'", None, "dated_by")
+                                "files", "inventory", PRIORITY_INVENTORY, counted, None,
+                                "dated_by")
             else:
                 yield day, Fact(f"inventory.{column}.{name}", f"{name} files", count, "files",
-                                "inventory", PRIORITY_INVENTORY,
-                                f"{where} AND {column}='{name}'", None, f"files_{column}")
+                                "inventory", PRIORITY_INVENTORY, counted, None,
+                                f"files_{column}")
         yield day, Fact("inventory.values", "numbers extracted into metric_values", values,
-                        "count", "inventory", PRIORITY_INVENTORY, where, None, "values")
+                        "count", "inventory", PRIORITY_INVENTORY,
+                        _files(day, "coalesce(sum(values_loaded), 0)"), None, "values")
         yield day, Fact("inventory.typed_rows", "typed measurement rows", typed, "count",
-                        "inventory", PRIORITY_INVENTORY, where, None, "typed_rows")
+                        "inventory", PRIORITY_INVENTORY,
+                        _files(day, "coalesce(sum(rows_loaded), 0)"), None, "typed_rows")
         yield day, Fact("inventory.latest_date", "latest benchmark date in the warehouse", None,
                         None, "inventory", PRIORITY_INVENTORY,
-                        f"artifact_files WHERE partition <= '{day}'", None, "date",
-                        text=str(latest.get(day)))
+                        provenance.select("coalesce(max(benchmark_date)::VARCHAR, 'None')",
+                                          "artifact_files", f"partition <= {sql_literal(day)}"),
+                        None, "date", text=str(latest.get(day)))
 
 
+_FAILED = "parse_status IN ('error', 'unreadable')"
 _QUALITY = f"""
     SELECT partition,
            count(*) FILTER (WHERE duplicate_of IS NOT NULL),
@@ -100,33 +114,50 @@ def quality_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFac
     quality = {row[0]: row[1:] for row in con.execute(_QUALITY, _params(days)).fetchall()}
     requests = {row[0]: row[1:] for row in con.execute(_REQUESTS, _params(days)).fetchall()}
     for day in days:
-        where = f"artifact_files WHERE partition='{day}'"
         duplicates, failures, mtime, duplicate, failure = quality.get(day, (0, 0, 0, None, None))
         yield day, Fact("quality.duplicates", "exact duplicate files", duplicates, "files",
-                        "quality", PRIORITY_QUALITY, f"{where} AND duplicate_of IS NOT NULL",
-                        None, "duplicates")
+                        "quality", PRIORITY_QUALITY,
+                        _files(day, "count(*)", "duplicate_of IS NOT NULL"), None, "duplicates")
         yield day, Fact("quality.parse_failures", "files that failed to parse", failures,
                         "files", "quality", PRIORITY_QUALITY,
-                        f"{where} AND parse_status IN ('error','unreadable')", None,
-                        "parse_failures")
+                        _files(day, "count(*)", _FAILED), None, "parse_failures")
         yield day, Fact("quality.dated_by_mtime", "files dated only by modification time",
                         mtime, "files", "quality", PRIORITY_QUALITY,
-                        f"{where} AND date_source='mtime'", None, "mtime_dated")
-        for key, label, example in (("duplicate_example", "an exact duplicate", duplicate),
-                                    ("parse_failure_example", "a file that failed", failure)):
-            if example:
-                yield day, Fact(f"quality.{key}", label, None, None, "quality",
-                                PRIORITY_QUALITY, where, None, key, text=shorten(example, 200))
+                        _files(day, "count(*)", "date_source = 'mtime'"), None, "mtime_dated")
+        yield from _examples(day, duplicate, failure)
         runs, failed, telemetry = requests[day]
         if runs:
             yield day, Fact("quality.failed_requests", "LLM requests that failed", failed,
                             "requests", "quality", PRIORITY_QUALITY,
-                            f"llm_runs WHERE partition='{day}' AND NOT ok", None, "failed")
+                            provenance.select("count(*)", "llm_runs", equals("partition", day),
+                                              "NOT ok"), None, "failed")
         if runs and not telemetry:
             yield day, Fact("quality.missing_telemetry",
                             "LLM runs without GPU telemetry that day", None, None, "quality",
-                            PRIORITY_QUALITY, f"system_telemetry WHERE partition='{day}'", None,
+                            PRIORITY_QUALITY, _missing_telemetry(day), None,
                             "telemetry", text=f"missing: {runs} request rows, no GPU samples")
+
+
+def _examples(day: str, duplicate: str | None, failure: str | None) -> DayFacts:
+    """The first duplicate and the first failed file of the day (by path), as text facts."""
+    for key, label, example, column, condition in (
+            ("duplicate_example", "an exact duplicate", duplicate,
+             "path || ' = ' || duplicate_of", "duplicate_of IS NOT NULL"),
+            ("parse_failure_example", "a file that failed", failure,
+             "path || ': ' || coalesce(parse_error, parse_status)", _FAILED)):
+        if example:
+            query = _files(day, provenance.shortened(f"arg_min({column}, path)", 200), condition)
+            yield day, Fact(f"quality.{key}", label, None, None, "quality", PRIORITY_QUALITY,
+                            query, None, key, text=shorten(example, 200))
+
+
+def _missing_telemetry(day: str) -> str:
+    """The day's request rows, when it has no GPU sample (no row when it has)."""
+    samples = provenance.select("1", "system_telemetry", equals("partition", day),
+                                "gpu_id IS NOT NULL")
+    return provenance.select("'missing: ' || count(*) || ' request rows, no GPU samples'",
+                             "llm_runs", equals("partition", day),
+                             tail=f"HAVING count(*) > 0 AND NOT EXISTS ({samples})")
 
 
 def document_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], limit: int = 5
@@ -145,5 +176,5 @@ def document_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], limit: i
     for day, path, values in rows:
         yield day, Fact(f"document.{path}.values", f"{path}: numbers stated", values, "count",
                         "document", PRIORITY_INVENTORY,
-                        f"metric_values WHERE partition='{day}' AND source_file='{path}'", path,
-                        "values", context="documents")
+                        _files(day, "values_loaded", equals("path", path), "rows_loaded = 0"),
+                        path, "values", context="documents")

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import duckdb
 
+from chimera_pipeline.lib.common.sql import equals
+from chimera_pipeline.lib.facts import provenance
 from chimera_pipeline.lib.facts.model import (
     IN_DAYS,
     PRIORITY_CONFIG,
@@ -55,6 +57,7 @@ def stats_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> list[dict
         WITH runs AS ({RUNS_SQL})
         SELECT partition, coalesce(model, 'unknown model') AS model, suite,
                coalesce(config_name, 'all') AS config, GROUPING(config_name) AS whole_suite,
+               model IS NULL AS unnamed,
                count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed,
                {_select_list()}
         FROM runs
@@ -76,6 +79,35 @@ def stats_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> list[dict
     return [r for r in rows if r["whole_suite"] or r["config"] != "all"]
 
 
+def _sources(row: dict) -> dict[str, str]:
+    """The provenance of each of a stats row's facts, by metric: the day's requests (each
+    measurement once) of the row's model, suite and config, aggregated as ``stats_rows``."""
+    whole = bool(row["whole_suite"])
+    config = None if whole else row["config"]
+    # the statistics group the model as written (a model named "unknown model" is not the
+    # rows without one); the most common error groups it by name
+    named = equals("model", None if row["unnamed"] else row["model"])
+    group = provenance.llm_group(named, row["suite"], config)
+    source = provenance.runs([row["partition"]])
+
+    def query(columns: str, *conditions: str, tail: str = "", group: str = group) -> str:
+        return provenance.select(columns, source, group, *conditions, tail=tail)
+
+    found = {"requests": query("count(*)"),
+             "error_rate": query("100 * count(*) FILTER (WHERE NOT ok) / count(*)"),
+             "failed": query("count(*)", "NOT ok"),
+             "top_error": query(provenance.shortened("coalesce(nullif(error, ''), "
+                                                     "'no error text')"),
+                                "NOT ok", tail="GROUP BY error ORDER BY count(*) DESC, error "
+                                               "LIMIT 1",
+                                group=provenance.llm_group(provenance.labelled(row["model"]),
+                                                           row["suite"]))}
+    for column, _, _ in _METRICS:
+        for name, template in _STATS:
+            found[f"{column}.{name}"] = query(template.format(c=column), "ok")
+    return found
+
+
 def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
     for row in stats_rows(con, days):
         partition = row["partition"]
@@ -83,28 +115,27 @@ def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
         whole = bool(row["whole_suite"])
         scope = f"{row['model']} {row['suite']}" + ("" if whole else f" {row['config']}")
         key = f"llm.{row['model']}.{row['suite']}" + ("" if whole else f".{row['config']}")
-        where = (f"llm_runs WHERE partition='{partition}' AND model='{row['model']}' "
-                 f"AND suite='{row['suite']}'"
-                 + ("" if whole else f" AND config_name='{row['config']}'"))
+        sources = _sources(row)
         priority = PRIORITY_MODEL if whole else PRIORITY_CONFIG
         subject = row["model"] if whole else f"{row['model']} {row['config']}"
 
         context = row["suite"] if whole else None
 
         def add(metric: str, label: str, value: float | None, unit: str, p: int = priority,
-                key: str = key, scope: str = scope, where: str = where,
+                key: str = key, scope: str = scope, sources: dict[str, str] = sources,
                 subject: str = subject, context: str | None = context,
                 facts: list[Fact] = facts) -> None:
             if value is not None:
                 facts.append(Fact(f"{key}.{metric}", f"{scope}: {label}", float(value), unit,
-                                  "performance", p, where, subject, metric, context=context))
+                                  "performance", p, sources[metric], subject, metric,
+                                  context=context))
 
         add("requests", "requests", row["requests"], "requests")
         add("error_rate", "error rate", 100.0 * row["failed"] / row["requests"], "%")
         if whole and row["failed"]:
             add("failed", "failed requests", row["failed"], "requests")
             facts.append(Fact(f"{key}.top_error", f"{scope}: most common error", None, None,
-                              "performance", priority, f"{where} AND NOT ok", subject,
+                              "performance", priority, sources["top_error"], subject,
                               "top_error", text=shorten(row["top_error"] or "no error text"),
                               context=context))
         for column, label, unit in _METRICS:
@@ -112,4 +143,3 @@ def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
                 add(f"{column}.{name}", f"{label} {name}", row[f"{column}_{name}"], unit,
                     priority + (0 if name == "mean" else 5))
         yield from ((partition, fact) for fact in facts)
-

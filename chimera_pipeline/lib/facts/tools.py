@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import duckdb
 
+from chimera_pipeline.lib.common.sql import all_of, equals, in_list
+from chimera_pipeline.lib.facts import provenance
 from chimera_pipeline.lib.facts.model import (
     IN_DAYS,
     PRIORITY_MODEL,
@@ -30,6 +32,7 @@ HEADLINE = {
 }
 STATS = ("mean", "value", "median", "p99")
 SERIES = ("tool", "model", "engine", "hardware", "test", "config")
+COUNTS = ("requests", "completed", "failed", "error_rate")
 
 RESULTS_SQL = """
     SELECT * FROM benchmark_results WHERE {where} AND tool <> 'chimeraforge'
@@ -56,8 +59,10 @@ def series_key(row: dict) -> str:
     return _key(row)
 
 
-def series_where(partition: str, row: dict) -> str:
-    return _where(partition, row)
+def series_filter(row: dict) -> str:
+    """The rows of one series: each of its columns equal, a missing one NULL (a series
+    without hardware is not every hardware's)."""
+    return all_of(*(equals(c, row[c]) for c in SERIES))
 
 
 def _series_label(row: dict) -> str:
@@ -68,11 +73,38 @@ def _key(row: dict) -> str:
     return "tool." + ".".join(str(row[c]) for c in SERIES if row[c] is not None)
 
 
-def _where(partition: str, row: dict) -> str:
-    filters = [f"partition='{partition}'"] + [
-        f"{c}='{str(row[c]).replace(chr(39), chr(39) * 2)}'" for c in SERIES
-        if row[c] is not None]
-    return "benchmark_results WHERE " + " AND ".join(filters)
+def _result_query(row: dict, columns: str, *conditions: str, tail: str = "") -> str:
+    """A query over one day's de-duplicated results of ``row``'s series."""
+    return provenance.select(columns, provenance.results([row["partition"]]),
+                             series_filter(row), *conditions, tail=tail)
+
+
+def _statistic(row: dict) -> str:
+    """A headline statistic or a request count of the day, as ``tool_facts`` averages it."""
+    metric = row["metric"]
+    group = (equals("metric", metric), equals("stat", row["stat"]), equals("unit", row["unit"]))
+    if metric in COUNTS:
+        return _result_query(row, "100 * avg(value)" if metric == "error_rate" else "avg(value)",
+                             *group)
+    return _result_query(row, "avg(value)", *group, "status = 'ok'")
+
+
+def _failed_run(row: dict) -> str:
+    """The series' failed-run label, when a count of the day says the run failed."""
+    return _result_query(row, "'failed: no request completed'", in_list("metric", COUNTS),
+                         tail="HAVING bool_or(status = 'failed')")
+
+
+def _top_error(row: dict) -> str:
+    """The most common error of the series' failed requests (``_TOP_ERRORS`` for one)."""
+    runs = _result_query(row, "DISTINCT run_key", "metric = 'failed'", "value > 0")
+    errors = provenance.select("run_key, model, test, error, count(*) AS n",
+                               "benchmark_requests", "NOT ok", "error IS NOT NULL",
+                               tail="GROUP BY ALL")
+    return (f"SELECT {provenance.shortened('e.error')} FROM ({runs}) AS runs "
+            f"JOIN ({errors}) AS e ON runs.run_key IN (e.run_key, e.run_key || "
+            "coalesce(' ' || e.model, '') || coalesce(' ' || e.test, '')) "
+            "ORDER BY e.n DESC, e.error LIMIT 1")
 
 
 _TOP_ERRORS = """
@@ -110,9 +142,9 @@ def tool_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
                count(*) AS entries, bool_or(status = 'failed') AS failed_run
         FROM r WHERE (metric IN (SELECT unnest($metrics::VARCHAR[]))
                       AND stat IN (SELECT unnest($stats::VARCHAR[])) AND status = 'ok')
-                  OR metric IN ('requests', 'completed', 'failed', 'error_rate')
+                  OR metric IN (SELECT unnest($counts::VARCHAR[]))
         GROUP BY ALL ORDER BY ALL""", {"days": list(days), "metrics": list(HEADLINE),
-                                       "stats": list(STATS)}).fetchall()
+                                       "stats": list(STATS), "counts": list(COUNTS)}).fetchall()
     names = ["partition", *SERIES, "metric", "stat", "unit", "value", "entries", "failed_run"]
     failed_series: set[tuple[str, str]] = set()
     for values in rows:
@@ -120,9 +152,8 @@ def tool_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
         partition = row["partition"]
         label, key, subject = _series_label(row), _key(row), _subject(row)
         context = f"{row['tool']} {row['test'] or ''}".strip()
-        where = _where(partition, row)
         metric, stat = row["metric"], row["stat"]
-        if metric in ("requests", "completed", "failed", "error_rate"):
+        if metric in COUNTS:
             if metric == "error_rate":
                 value, unit = 100.0 * row["value"], "%"
             else:
@@ -130,26 +161,26 @@ def tool_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
             what = metric.replace("_", " ")
             yield partition, Fact(
                 f"{key}.{metric}", f"{row['tool']} {label}: {what}", value, unit,
-                "performance", PRIORITY_MODEL + 5, where, subject, metric, context=context)
+                "performance", PRIORITY_MODEL + 5, _statistic(row), subject, metric,
+                context=context)
             if metric == "failed" and value and (partition, key) in top_errors:
                 yield partition, Fact(
                     f"{key}.top_error", f"{row['tool']} {label}: most common error", None,
-                    None, "performance", PRIORITY_MODEL + 5, "benchmark_requests WHERE NOT ok",
+                    None, "performance", PRIORITY_MODEL + 5, _top_error(row),
                     subject, "top_error", text=shorten(top_errors[partition, key]),
                     context=context)
             if row["failed_run"] and (partition, key) not in failed_series:
                 failed_series.add((partition, key))
                 yield partition, Fact(
                     f"{key}.status", f"{row['tool']} {label}: run failed", None, None,
-                    "performance", PRIORITY_MODEL, where, subject, "status",
+                    "performance", PRIORITY_MODEL, _failed_run(row), subject, "status",
                     text="failed: no request completed", context=context)
             continue
         name = HEADLINE[metric][0]
         yield partition, Fact(f"{key}.{metric}.{stat}", f"{row['tool']} {label}: {name} {stat}",
                               row["value"], row["unit"], "performance",
                               PRIORITY_MODEL + (0 if stat in ("mean", "value") else 5),
-                              f"{where} AND metric='{metric}' AND stat='{stat}'", subject,
-                              f"{metric}.{stat}", context=context)
+                              _statistic(row), subject, f"{metric}.{stat}", context=context)
 
 
 def series_label(row: dict) -> str:

@@ -175,7 +175,8 @@ TABLES: dict[str, list[Column]] = {
         ("metric", "VARCHAR", "metric name"),
         ("priority", "BIGINT", "lower = more important; prompts are trimmed from the top number"),
         ("display", "VARCHAR", "the value as the report prints it"),
-        ("provenance", "VARCHAR", "table and filter the value was computed from"),
+        ("provenance", "VARCHAR", "a read-only query over the warehouse that returns this "
+         "value (`chimera query` runs it)"),
     ],
     "findings": [
         ("partition", "VARCHAR", "benchmark date partition"),
@@ -340,7 +341,7 @@ TABLES: dict[str, list[Column]] = {
         ("seconds", "DOUBLE", "duration of the step that produced this partition"),
         ("partitions_in_step", "BIGINT", "days that step covered (a backfill range)"),
         ("run_id", "VARCHAR", "Dagster run id"),
-        ("inventory_run_id", "VARCHAR", "run id of the partition's inventory when this stage ran "
+        ("upstream_run_id", "VARCHAR", "run id of the stage before this one when this stage ran "
          "(the chain the incremental plan checks; the run's own id for the inventory)"),
     ],
 }
