@@ -35,3 +35,24 @@ def test_a_glued_header_quoted_and_pipeless_tables() -> None:
     assert _shape(quoted) == [(["PP", "TG"], [["128", "128"]], 1)]
     assert _shape("a | b\n---|---\n1 | 2\n") == [(["a", "b"], [["1", "2"]], 1)]
     assert _shape("a | b\n---\n") == []  # a rule under text is no table
+
+
+def test_a_log_line_printed_into_a_table_is_skipped() -> None:
+    """llama-bench on Vulkan prints its shader compilation between the delimiter and the
+    first row (seen in a ggml-org/llama.cpp discussion, M2 Max under Asahi Linux)."""
+    text = ("ggml_vulkan: 0 = Apple M2 Max (G14C B1) (Honeykrisp) | uma: 1 | fp16: 1\n"
+            "| model | backend | ngl | test | t/s |\n| --- | ---: | --: | ---: | ---: |\n"
+            "ggml_vulkan: Compiling shaders................................Done!\n"
+            "| llama 7B Q4_K - Medium | Vulkan | 99 | pp512 | 92.16 ± 0.08 |\n"
+            "| llama 7B Q4_K - Medium | Vulkan | 99 | tg128 | 19.23 ± 0.01 |\n\n"
+            "build: 1234abcd (4321)\n")
+    [table] = markdown_tables(text)
+    assert [row[3] for row in table.rows] == ["pp512", "tg128"]
+    assert markdown_tables("| a |\n|---|\n| 1 |\nnote: the end\n\n| b |\n|---|\n| 2 |\n")[0
+                                                                              ].rows == [["1"]]
+
+
+def test_a_log_line_before_the_next_tables_header_still_ends_the_first() -> None:
+    text = ("| model | t/s |\n| --- | --: |\n| x | 1 |\nbuild: 1234abcd (4321)\n"
+            "| model | t/s |\n| --- | --: |\n| y | 2 |\n")
+    assert [t.rows for t in markdown_tables(text)] == [[["x", "1"]], [["y", "2"]]]

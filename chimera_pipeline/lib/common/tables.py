@@ -15,7 +15,10 @@ the other. What counts as a table:
 - a row of dashes (``| - | - |``, a tool's "no value") is a row; a delimiter of three or
   more dashes per cell under a row starts the next table, that row its header (tables
   written with no blank line between them);
-- a table inside a Markdown quote (``> | PP | TG |``, pasted into a discussion) is a table.
+- a table inside a Markdown quote (``> | PP | TG |``, pasted into a discussion) is a table;
+- a tool's log line printed into a table on the same stream (``ggml_vulkan: Compiling
+  shaders....Done!`` between llama-bench's delimiter and its first row) is skipped when a
+  row follows it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 
 _DELIMITER = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
 _STRONG_CELL = re.compile(r"\s*:?-{3,}:?\s*")
+_LOG_LINE = re.compile(r"^[a-z][a-z0-9_]*: \S")  # ``ggml_vulkan: ...``, ``llama_model_load: ...``
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 
 
@@ -69,7 +73,10 @@ def markdown_tables(text: str) -> list[MarkdownTable]:
         header = header[-width:] if len(header) > width else header
         piped = lines[i - 1].lstrip().startswith("|")
         rows, j = [], i + 1
-        while j < len(lines) and _row(lines[j], piped):
+        while j < len(lines) and (_row(lines[j], piped) or _log_inside(lines, j, piped)):
+            if _log_inside(lines, j, piped):
+                j += 1
+                continue
             if _next_table(lines[j]) and rows:
                 rows.pop()  # the next table's header
                 j -= 1
@@ -79,6 +86,14 @@ def markdown_tables(text: str) -> list[MarkdownTable]:
         tables.append(MarkdownTable(header, rows, i))
         i = max(j, i + 1)
     return tables
+
+
+def _log_inside(lines: list[str], j: int, piped: bool) -> bool:
+    """A log line (no pipe) with a row right after it: printed into the table, not ending it."""
+    return (_LOG_LINE.match(lines[j].strip()) is not None and "|" not in lines[j]
+            and j + 1 < len(lines) and _row(lines[j + 1], piped)
+            and not _delimiter(lines[j + 1])
+            and not (j + 2 < len(lines) and _delimiter(lines[j + 2])))  # a next table's header
 
 
 def _row(line: str, piped: bool) -> bool:
