@@ -63,7 +63,8 @@ def _statistics(source: str, keys: list[str], mapping: dict[str, tuple[str, str]
     counted AS (SELECT {key_list}, metric, 'value' AS stat, value,
                        CASE WHEN metric = 'error_rate' THEN 'ratio' ELSE 'count' END AS unit
                 FROM counts)
-    SELECT u.*, {shared}, CASE WHEN r.completed = 0 THEN 'failed' ELSE 'ok' END AS status
+    SELECT u.*, {shared}, CASE WHEN r.completed = 0 THEN 'failed' ELSE 'ok' END AS status,
+           true AS derived
     FROM (SELECT * FROM measured UNION ALL BY NAME SELECT * FROM counted) AS u
     JOIN runs AS r ON {same}
     WHERE r.completed > 0 OR u.stat = 'value'

@@ -310,6 +310,9 @@ TABLES: dict[str, list[Column]] = {
          "or documented key)"),
         ("run_at", "VARCHAR", "run time as the file states it"),
         ("status", "VARCHAR", "ok, or failed: no request completed (only counts kept)"),
+        ("derived", "BOOLEAN", "true for statistics the pipeline computed from the day's "
+         "benchmark_requests or llm_runs (recomputed with the day), NULL for rows a file "
+         "holds"),
     ],
     "benchmark_requests": [
         ("partition", "VARCHAR", "benchmark date partition"),
