@@ -13,6 +13,7 @@ from chimera_pipeline.defs.metrics.frames import check_arrow
 from chimera_pipeline.defs.partitions import daily_asset
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.parsing.staging import parse_in_chunks
+from chimera_pipeline.lib.parsing.version import parser_version, reusable
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.schema import METRIC_TABLES
 from chimera_pipeline.lib.store.warehouse import (
@@ -24,11 +25,11 @@ from chimera_pipeline.lib.store.warehouse import (
 LOGGED_ERRORS = 20
 
 
-def _row_counts(staged: dict[str, list[Path]]) -> dict[str, int]:
-    import pyarrow.parquet as pq
-
-    return {t: sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
-            for t, paths in staged.items()}
+def _row_counts(con, keys: set[str]) -> dict[str, int]:
+    """Each metric table's rows for the days: those parsed now and those kept."""
+    return {t: con.execute(f"SELECT count(*) FROM {t} WHERE partition IN "
+                           "(SELECT unnest(?::VARCHAR[]))", [sorted(keys)]).fetchone()[0]
+            for t in METRIC_TABLES}
 
 
 @daily_asset(
@@ -47,8 +48,13 @@ def benchmark_metrics(
     began = time.perf_counter()
     settings = load_settings()
     keys = set(context.partition_keys)
+    version = parser_version()
     with warehouse.get_connection() as con:
         inventory = read_inventory(con, keys)
+    reuse = reusable(inventory, version)
+    kept_files = inventory.filter(reuse)
+    kept = kept_files["path"].to_pylist()
+    inventory = inventory.filter(pc.invert(reuse))
     with tempfile.TemporaryDirectory(prefix="chimera_stage_", dir=settings.data_dir) as staging:
         # parse outside the warehouse lock, a chunk of files at a time per worker process
         # (bounded memory); the inventory is dropped before the DuckDB load, where memory peaks
@@ -56,11 +62,12 @@ def benchmark_metrics(
                                             check=check_arrow)
         del inventory
         with warehouse.get_connection() as con:
-            write_staged_metrics(con, keys, staged, statuses)
+            write_staged_metrics(con, keys, staged, statuses, kept, version)
+            counts = _row_counts(con, keys)
             record_stage(con, keys, stages.METRICS.label, time.perf_counter() - began,
                          context.run_id)
-        counts = _row_counts(staged)
-    outcome = Counter(statuses["parse_status"].to_pylist())
+    outcome = Counter(statuses["parse_status"].to_pylist()
+                      + kept_files["parse_status"].to_pylist())
     errors = statuses.filter(pc.equal(statuses["parse_status"], "error"))
     # each log line is an event in the instance's storage: a thousand broken copies of one
     # file would cost more than parsing them; the warehouse keeps every file's error
@@ -74,7 +81,9 @@ def benchmark_metrics(
                             "parse_status = 'error'")
     return dg.MaterializeResult(
         metadata={
-            "files": statuses.num_rows,
+            "files": statuses.num_rows + len(kept),
+            "files_parsed": statuses.num_rows,
+            "files_kept": len(kept),
             "parse_status": dict(sorted(outcome.items())),
             **{f"rows.{t}": counts.get(t, 0) for t in METRIC_TABLES},
         }

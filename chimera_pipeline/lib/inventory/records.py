@@ -82,5 +82,6 @@ def inventory_row(record: FileRecord) -> dict:
         "duplicate_of": record.duplicate_of, "parser": None,
         "parse_status": record.scan_status,
         "parse_error": record.scan_error, "rows_loaded": 0, "values_loaded": 0,
+        "parsed_with": None,
     }
 

@@ -40,6 +40,9 @@ TABLES: dict[str, list[Column]] = {
         ("parse_error", "VARCHAR", "why the file did not parse"),
         ("rows_loaded", "BIGINT", "typed rows written from this file"),
         ("values_loaded", "BIGINT", "metric_values rows written from this file"),
+        ("parsed_with", "VARCHAR", "parser version (a digest of the parsing code and settings) "
+         "the file's rows were read with; a file whose path, sha256 and parser version are "
+         "unchanged keeps its rows instead of being parsed again"),
     ],
     "llm_runs": [
         ("partition", "VARCHAR", "benchmark date partition"),

@@ -94,10 +94,11 @@ def to_arrow(table: str, rows: Sequence[Mapping[str, object]]) -> pa.Table:
 
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
-             data: pa.Table | list[str]) -> None:
-    """Delete the partitions' rows, insert ``data``: an Arrow table or staged Parquet files."""
-    con.execute(f"DELETE FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
-                [partitions])
+             data: pa.Table | list[str], keep: str = "") -> None:
+    """Delete the partitions' rows (all but those ``keep`` names, a SQL condition), insert
+    ``data``: an Arrow table or staged Parquet files."""
+    con.execute(f"DELETE FROM {table} WHERE partition IN (SELECT unnest(?::VARCHAR[]))"
+                + (f" AND NOT ({keep})" if keep else ""), [partitions])
     if isinstance(data, list):
         if data:
             # a dataset of exactly these files, scanned in batches: read_parquet would expand
@@ -120,14 +121,16 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
 
 def replace_partitions(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
                        tables: Mapping[str, pa.Table | list[str]],
-                       after: Iterable[tuple[str, list]] = ()) -> None:
-    """Replace ``partitions`` in each given table, then run ``after`` statements; atomic."""
+                       after: Iterable[tuple[str, list]] = (),
+                       keep: Mapping[str, str] | None = None) -> None:
+    """Replace ``partitions`` in each given table, then run ``after`` statements; atomic.
+    ``keep`` maps a table to a SQL condition naming the rows of it that stay."""
     keys = sorted(set(partitions))
     ensure_schema(con)
     con.execute("BEGIN TRANSACTION")
     try:
         for table, data in tables.items():
-            _replace(con, table, keys, data)
+            _replace(con, table, keys, data, (keep or {}).get(table, ""))
         for sql, params in after:
             con.execute(sql, params)
         _fault_pause(tables)
@@ -150,11 +153,35 @@ def _fault_pause(tables: Mapping[str, pa.Table]) -> None:
         time.sleep(600)
 
 
+# what a file's parse depends on besides the parser: the same values in a new inventory
+# row let it keep the parse state (and the rows) of the old one
+_SAME_FILE = ("partition", "path", "sha256", "kind", "type", "duplicate_of")
+_PARSE_STATE = ("parser", "parse_status", "parse_error", "rows_loaded", "values_loaded",
+                "parsed_with")
+
+
 def write_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
                     rows: Sequence[Mapping[str, object]] | pa.Table) -> None:
-    """Replace the partitions' ``artifact_files`` rows (dicts, or an Arrow table of them)."""
+    """Replace the partitions' ``artifact_files`` rows (dicts, or an Arrow table of them).
+
+    A file that is the same file as before (``_SAME_FILE``) and that the scanner read keeps
+    its parse state: its rows are still in the metric tables, and ``benchmark_metrics``
+    keeps them rather than parse it again. Anything else starts unparsed."""
     table = rows if isinstance(rows, pa.Table) else to_arrow("artifact_files", rows)
-    replace_partitions(con, partitions, {"artifact_files": table})
+    same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM o.{c}" for c in _SAME_FILE)
+    state = ", ".join(f"{c} = o.{c}" for c in _PARSE_STATE)
+    keys = sorted(set(partitions))
+    ensure_schema(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE previous_parse AS SELECT "
+                f"{', '.join(_SAME_FILE + _PARSE_STATE)} FROM artifact_files WHERE partition "
+                "IN (SELECT unnest(?::VARCHAR[])) AND parsed_with IS NOT NULL AND parse_status NOT "
+                f"IN ({', '.join(repr(x) for x in (*SCAN_STATUSES, 'pending'))})", [keys])
+    try:
+        replace_partitions(con, keys, {"artifact_files": table}, after=[(
+            f"UPDATE artifact_files AS f SET {state} FROM previous_parse AS o WHERE {same} "
+            f"AND f.parse_status IS NOT DISTINCT FROM 'pending'", [])])
+    finally:
+        con.execute("DROP TABLE IF EXISTS previous_parse")
 
 
 SCAN_STATUSES = ("unreadable", "busy")  # set by the scanner; the parser leaves these files alone
@@ -173,30 +200,42 @@ def read_inventory(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]) ->
     statuses = ", ".join(f"'{s}'" for s in SCAN_STATUSES)
     return con.sql(  # sql(), not execute(): no extra copy of the rows on the way to Arrow
         "SELECT path, kind, type, partition, sha256, duplicate_of, parse_status, parse_error, "
+        "parsed_with, "
         f"CASE WHEN parse_status IN ({statuses}) THEN parse_error END AS scan_error "
         "FROM artifact_files WHERE partition IN (SELECT unnest(?::VARCHAR[])) ORDER BY path",
         params=[sorted(set(partitions))]).to_arrow_table()
 
 
 def write_staged_metrics(con: duckdb.DuckDBPyConnection, partitions: Iterable[str],
-                         staged: Mapping[str, Sequence[Path]], statuses: pa.Table) -> None:
+                         staged: Mapping[str, Sequence[Path]], statuses: pa.Table,
+                         kept: Sequence[str] = (), parsed_with: str | None = None) -> None:
     """Replace the partitions' rows in every metric table with the staged Parquet files
     (DuckDB streams them in: a year-long backfill never holds its rows in Python memory) and
-    record each file's parse status in ``artifact_files``, in one transaction."""
+    record each file's parse status in ``artifact_files``, in one transaction.
+
+    The rows of the ``kept`` files (unchanged since they were parsed with this parser
+    version) stay where they are; every other row of the partitions goes, and the day's
+    computed statistics (``derived``) are computed again over what the day now holds."""
     tables = {table: [str(p) for p in staged.get(table, ())] for table in METRIC_TABLES}
     keys = sorted(set(partitions))
+    keep = "source_file IN (SELECT path FROM kept_files)"
     con.register("file_statuses", statuses)
+    con.register("kept_files", pa.table({"path": pa.array(list(kept), pa.string())}))
     try:
-        replace_partitions(con, partitions, tables, after=[(
-            "UPDATE artifact_files AS f SET parser = s.parser, parse_status = s.parse_status, "
-            "parse_error = s.parse_error, rows_loaded = s.rows_loaded, "
-            "values_loaded = s.values_loaded FROM file_statuses AS s "
-            "WHERE f.path = s.path AND f.partition IN (SELECT unnest(?::VARCHAR[]))",
-            [keys],
-        ), *[(sql, {"partitions": keys[start:start + BLOCK_DAYS]})
-             for start in range(0, len(keys), BLOCK_DAYS) for sql in derive_statements()]])
+        replace_partitions(con, partitions, tables, keep={
+            table: keep + (" AND derived IS NOT TRUE" if table == "benchmark_results" else "")
+            for table in tables} if kept else None, after=[(
+                "UPDATE artifact_files AS f SET parser = s.parser, "
+                "parse_status = s.parse_status, parse_error = s.parse_error, "
+                "rows_loaded = s.rows_loaded, values_loaded = s.values_loaded, "
+                "parsed_with = ? FROM file_statuses AS s "
+                "WHERE f.path = s.path AND f.partition IN (SELECT unnest(?::VARCHAR[]))",
+                [parsed_with, keys],
+            ), *[(sql, {"partitions": keys[start:start + BLOCK_DAYS]})
+                 for start in range(0, len(keys), BLOCK_DAYS) for sql in derive_statements()]])
     finally:
         con.unregister("file_statuses")
+        con.unregister("kept_files")
 
 
 def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stage: str,
