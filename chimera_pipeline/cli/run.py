@@ -18,11 +18,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
+from chimera_pipeline.defs.check_window import DAYS_TAG, PARTITION_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.deployment.profile import run_config_execution
 from chimera_pipeline.deployment.reaper import launcher_tags, reap_dead_runs
 from chimera_pipeline.lib.config import Settings, SettingsError
-from chimera_pipeline.lib.incremental.days import contiguous_ranges
+from chimera_pipeline.lib.incremental.days import merged_ranges
 from chimera_pipeline.lib.incremental.planner import Block, Planner
 from chimera_pipeline.lib.inventory import scan_snapshot
 from chimera_pipeline.lib.store import stages
@@ -55,10 +55,12 @@ def _run_config(in_process: bool) -> dict:
             "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def _tags(first: dt.date, last: dt.date, batch: str) -> dict[str, str]:
-    if first == last:
-        return {PARTITION_TAG: first.isoformat(), BATCH_TAG: batch}
-    return {RANGE_START: first.isoformat(), RANGE_END: last.isoformat(), BATCH_TAG: batch}
+def _tags(block: Block, batch: str) -> dict[str, str]:
+    days = {DAYS_TAG: block.days_tag} if block.days_tag else {}
+    if block.first == block.last:
+        return {PARTITION_TAG: block.first.isoformat(), BATCH_TAG: batch}
+    return {RANGE_START: block.first.isoformat(), RANGE_END: block.last.isoformat(),
+            BATCH_TAG: batch, **days}
 
 
 def _follow_steps(instance, batch: str, stop: threading.Event) -> None:
@@ -81,9 +83,8 @@ def _follow_steps(instance, batch: str, stop: threading.Event) -> None:
         seen = len(records)
 
 
-def _execute(first: dt.date, last: dt.date, in_process: bool, until: str,
-             snapshot: str | None = None, start: str = stages.INVENTORY.asset
-             ) -> tuple[bool, str]:
+def _execute(block: Block, in_process: bool, until: str, snapshot: str | None = None,
+             start: str = stages.INVENTORY.asset) -> tuple[bool, str]:
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
@@ -95,7 +96,7 @@ def _execute(first: dt.date, last: dt.date, in_process: bool, until: str,
         result = dg.execute_job(
             dg.reconstructable(benchmark_job), instance=instance,
             run_config=_run_config(in_process),
-            tags={**_tags(first, last, batch), **launcher_tags(),
+            tags={**_tags(block, batch), **launcher_tags(),
                   **({scan_snapshot.TAG: snapshot} if snapshot else {})},
             asset_selection=[dg.AssetKey(k) for k in stages.between(start, until)],
         )
@@ -111,8 +112,7 @@ class _Job:
 
     i: int
     total: int
-    first: dt.date
-    last: dt.date
+    block: Block
     in_process: bool
     until: str
     snapshot: str | None
@@ -121,14 +121,13 @@ class _Job:
 
 def _run_group(job: _Job) -> bool:
     """Execute one block of days as one Dagster run, printing progress around it."""
-    first, last = job.first, job.last
-    label = first.isoformat() if first == last else f"{first}..{last}"
+    label = job.block.label
     if job.start != stages.INVENTORY.asset:
         label += f" ({job.start} to {job.until})"
     i, total = job.i, job.total
     print(f"[{i}/{total}] {label}", flush=True)
     t0 = time.perf_counter()
-    ok, run_id = _execute(first, last, job.in_process, job.until, job.snapshot, job.start)
+    ok, run_id = _execute(job.block, job.in_process, job.until, job.snapshot, job.start)
     print(f"[{i}/{total}] {label}: {'ok' if ok else 'FAILED'} in "
           f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
     return ok
@@ -143,8 +142,8 @@ def _reap(home: Path) -> None:
                   f"and its pool slots freed ({home})")
 
 
-def _run_blocks(args: argparse.Namespace, blocks: list[Block], snapshot: str | None
-                ) -> list[bool]:
+def _run_blocks(args: argparse.Namespace, settings: Settings, blocks: list[Block],
+                snapshot: str | None) -> list[bool]:
     """Each block as a run; with ``--parallel``, several at once.
 
     A day's facts and alerts compare it with its series' earlier nights, so runs that reach
@@ -155,8 +154,7 @@ def _run_blocks(args: argparse.Namespace, blocks: list[Block], snapshot: str | N
     alerts as one serial run, whatever order the days finished in.
     """
     def job(i: int, block: Block, until: str, start: str = stages.INVENTORY.asset) -> _Job:
-        return _Job(i, len(blocks), block.first, block.last, args.in_process, until, snapshot,
-                    start)
+        return _Job(i, len(blocks), block, args.in_process, until, snapshot, start)
 
     judged = stages.by_asset(args.until).rank >= stages.FACTS.rank
     if args.parallel <= 1 or len(blocks) < 2:
@@ -167,11 +165,15 @@ def _run_blocks(args: argparse.Namespace, blocks: list[Block], snapshot: str | N
                                               for i, b in enumerate(blocks, start=1)]))
     if not judged or False in outcomes:
         return outcomes
-    days = [b.first + dt.timedelta(n) for b in blocks for n in range((b.last - b.first).days + 1)]
-    stretches = contiguous_ranges(days)
-    return outcomes + [_run_group(_Job(i, len(stretches), first, last, args.in_process,
+    stretches = merged_ranges([d for b in blocks for d in b.days], settings.run_merge_gap_days)
+    return outcomes + [_run_group(_Job(i, len(stretches), _stretch(days), args.in_process,
                                        args.until, None, stages.FACTS.asset))
-                       for i, (first, last) in enumerate(stretches, start=1)]
+                       for i, days in enumerate(stretches, start=1)]
+
+
+def _stretch(days: list[dt.date]) -> Block:
+    """Days judged in one run after their parallel parses (no files: its key is unused)."""
+    return Block(days[0], days[-1], "", 0, tuple(days))
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,11 +225,11 @@ def _launch(args: argparse.Namespace, settings: Settings, blocks: list[Block],
         print(f"chimera: {exc}", file=sys.stderr)
         return 2
     _reap(home)
-    days = sum((b.last - b.first).days + 1 for b in blocks)
+    days = sum(len(b.days) for b in blocks)
     print(f"chimera: {days} benchmark day(s) in {len(blocks)} run(s); "
           f"artifacts {settings.artifact_root}")
     began = time.perf_counter()
-    outcomes = _run_blocks(args, blocks, snapshot)
+    outcomes = _run_blocks(args, settings, blocks, snapshot)
     failures = outcomes.count(False)
     planner.finish(ok=not failures)  # every day now up to date: the next no-change run is cheap
     print(f"chimera: {len(outcomes) - failures}/{len(outcomes)} run(s) succeeded in "

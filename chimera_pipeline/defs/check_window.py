@@ -3,6 +3,8 @@
 PARTITION_TAG = "dagster/partition"
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 EVERYTHING = ("0000-00-00", "9999-99-99")
+# the days of its range a planned run works on, when it skips some (``work_keys``)
+DAYS_TAG = "chimera/days"
 
 
 def run_window(tags: dict) -> tuple[str, str]:

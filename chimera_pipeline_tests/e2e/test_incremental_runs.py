@@ -81,3 +81,38 @@ def test_a_day_whose_files_are_all_deleted_is_run_and_its_rows_go(tmp_path) -> N
                            [day]).fetchone()[0] == 0
     assert "no benchmark days to run" in chimera(["run", "--until", "benchmark_facts"],
                                                  env).stdout
+
+
+def test_stale_days_apart_cost_one_run_and_the_days_between_are_untouched(tmp_path) -> None:
+    """Files landing on two old days a week apart: one run over the range, the unchanged
+    days inside it skipped by every stage (their inventory, rows and runs stay)."""
+    root = tmp_path / "artifacts"
+    write_corpus(root)
+    env = {"CHIMERA_ARTIFACT_ROOT": str(root), "CHIMERA_DATA_DIR": str(tmp_path / "data")}
+    run = ["run", "--until", "benchmark_metrics"]
+    assert chimera(run, env).returncode == 0
+    warehouse = tmp_path / "data" / "warehouse.duckdb"
+    before = _runs_by_day(warehouse)
+    (root / "reports/late_20250923.md").write_text("# Late\n- Throughput: 12.5 tok/s\n")
+    (root / "reports/late_20250930.md").write_text("# Late\n- Throughput: 13.5 tok/s\n")
+    again = chimera(run, env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "2 benchmark day(s) in 1 run(s)" in again.stdout
+    assert "2025-09-23..2025-09-30 (2 of its days): ok" in again.stdout
+    after = _runs_by_day(warehouse)
+    changed = {day for day in after if after[day] != before.get(day)}
+    assert changed == {"2025-09-23", "2025-09-30"}, changed
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        late = con.execute("SELECT partition, parse_status FROM artifact_files WHERE path LIKE "
+                           "'reports/late_%' ORDER BY 1").fetchall()
+    assert late == [("2025-09-23", "ok"), ("2025-09-30", "ok")]
+    assert "no benchmark days to run" in chimera(run, env).stdout
+
+
+def _runs_by_day(warehouse: Path) -> dict[str, set[str]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("SELECT partition, run_id FROM stage_timings").fetchall()
+    days: dict[str, set[str]] = {}
+    for day, run_id in rows:
+        days.setdefault(day, set()).add(run_id)
+    return days

@@ -11,6 +11,8 @@ import pytest
 
 from chimera_pipeline.defs.automation.schedules import nightly_benchmarks
 from chimera_pipeline.defs.automation.sensors import new_artifacts
+from chimera_pipeline.defs.check_window import DAYS_TAG
+from chimera_pipeline.lib.incremental.days import decode_days
 from chimera_pipeline_tests.support import open_instance
 
 
@@ -62,7 +64,8 @@ def _tick(instance, cursor=None) -> dg.SensorResult:
 
 
 def test_sensor_requests_a_day_as_a_partition_and_consecutive_days_as_one_range(
-        root, instance) -> None:
+        root, instance, monkeypatch) -> None:
+    monkeypatch.setenv("CHIMERA_RUN_MERGE_GAP_DAYS", "0")
     for name in ("runs_20251001", "runs_20251002", "runs_20251003", "runs_20251007"):
         _write(root, f"reports/{name}.csv")
     result = _tick(instance)
@@ -70,10 +73,24 @@ def test_sensor_requests_a_day_as_a_partition_and_consecutive_days_as_one_range(
     assert block.partition_key is None and block.partition_key_range == dg.PartitionKeyRange(
         "2025-10-01", "2025-10-03")
     assert block.run_key.startswith("2025-10-01..2025-10-03:")
-    assert block.tags["chimera/planned_files"] == "3"
+    assert block.tags["chimera/planned_files"] == "3" and DAYS_TAG not in block.tags
     assert day.partition_key == "2025-10-07" and day.run_key.startswith("2025-10-07:")
     again = _tick(instance, result.cursor)
     assert not again.run_requests and "as at the last plan" in again.skip_reason.skip_message
+
+
+def test_stale_days_a_few_days_apart_are_one_run_that_skips_the_days_between(
+        root, instance) -> None:
+    """One run's fixed cost for the plan: the range spans the stale days, the tag names the
+    days its stages work on (``work_keys``), the unchanged days between are skipped."""
+    for name in ("runs_20251001", "runs_20251002", "runs_20251007", "runs_20251220"):
+        _write(root, f"reports/{name}.csv")
+    near, far = _tick(instance).run_requests
+    assert near.partition_key_range == dg.PartitionKeyRange("2025-10-01", "2025-10-07")
+    assert near.tags[DAYS_TAG] == "2025-10-01..2025-10-02,2025-10-07"
+    assert decode_days(near.tags[DAYS_TAG]) == {"2025-10-01", "2025-10-02", "2025-10-07"}
+    assert near.tags["chimera/planned_files"] == "3"
+    assert far.partition_key == "2025-12-20"  # 73 days on: beyond CHIMERA_RUN_MERGE_GAP_DAYS
 
 
 def test_sensor_plans_nothing_while_a_run_of_the_job_is_in_flight(root, instance) -> None:

@@ -90,6 +90,8 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CHIMERA_ARTIFACT_ROOT", str(tree))
     monkeypatch.setenv("CHIMERA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CHIMERA_SENSOR_SETTLE_SECONDS", "60")
+    # blocks of consecutive days (stale days a few days apart sharing a run: test_automation)
+    monkeypatch.setenv("CHIMERA_RUN_MERGE_GAP_DAYS", "0")
     return tree
 
 

@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.analysis.resources import LLMResource
-from chimera_pipeline.defs.partitions import daily_asset
+from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.llm.rows import DayFailed, analyse_days, blockwise
 from chimera_pipeline.lib.store import stages
@@ -40,7 +40,7 @@ def llm_analysis(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, llm: LLMResource
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
-    keys = sorted(context.partition_keys)
+    keys = work_keys(context)
 
     def read_block(days: list[str]) -> tuple[list[dict], list[dict]]:
         # a connection per block, closed before the LLM calls: writers are not held up

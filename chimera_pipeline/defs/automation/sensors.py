@@ -15,7 +15,7 @@ import time
 
 import dagster as dg
 
-from chimera_pipeline.defs.check_window import RANGE_END, RANGE_START
+from chimera_pipeline.defs.check_window import DAYS_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.defs.jobs import benchmark_job
 from chimera_pipeline.defs.partitions import benchmark_days
 from chimera_pipeline.lib.config import load_settings
@@ -30,7 +30,8 @@ IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
 def block_request(block: Block) -> dg.RunRequest:
     """One run for the block: a single day as a partition, several as a partition range (the
     assets' single-run backfill policy makes it one run, as ``chimera run`` does)."""
-    tags = {"chimera/planned_files": str(block.files)}
+    tags = {"chimera/planned_files": str(block.files),
+            **({DAYS_TAG: block.days_tag} if block.days_tag else {})}
     if block.first == block.last:
         return dg.RunRequest(run_key=block.key, partition_key=block.first.isoformat(),
                              tags=tags)

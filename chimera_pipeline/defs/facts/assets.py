@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.defs.partitions import daily_asset
+from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings.build import stage_facts
@@ -31,7 +31,7 @@ def benchmark_facts(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
-    keys = sorted(context.partition_keys)
+    keys = work_keys(context)
     settings = load_settings()
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)

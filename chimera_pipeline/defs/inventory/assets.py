@@ -7,7 +7,7 @@ import dagster as dg
 import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.defs.partitions import daily_asset
+from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.inventory import scan_snapshot
 from chimera_pipeline.lib.inventory.records import inventory_row
@@ -33,7 +33,7 @@ def artifact_inventory(
             f"artifact root {settings.artifact_root} does not exist; "
             "set CHIMERA_ARTIFACT_ROOT to the folder that holds reports/ and csv_data/"
         )
-    keys = set(context.partition_keys)
+    keys = set(work_keys(context))
     snapshot = scan_snapshot.load(settings.data_dir, context.run.tags.get(scan_snapshot.TAG),
                                   keys)
     if snapshot is not None:  # the launcher's scan of a moment ago: no second walk

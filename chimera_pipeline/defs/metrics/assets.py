@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.metrics.frames import check_arrow
-from chimera_pipeline.defs.partitions import daily_asset
+from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.parsing.staging import parse_in_chunks
 from chimera_pipeline.lib.parsing.version import parser_version, reusable
@@ -47,7 +47,7 @@ def benchmark_metrics(
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
     settings = load_settings()
-    keys = set(context.partition_keys)
+    keys = set(work_keys(context))
     version = parser_version()
     with warehouse.get_connection() as con:
         inventory = read_inventory(con, keys)

@@ -5,7 +5,7 @@ import time
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from chimera_pipeline.defs.partitions import daily_asset
+from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.report.render import render_day
 from chimera_pipeline.lib.report.rollup import write_index, write_rollup
@@ -26,7 +26,7 @@ def benchmark_report(
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
     reports_dir = load_settings().reports_dir
-    keys = sorted(context.partition_keys)
+    keys = work_keys(context)
     summaries = []
     with warehouse.get_connection() as con:
         # the row exists while rendering

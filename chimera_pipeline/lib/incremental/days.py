@@ -1,8 +1,10 @@
 """Which benchmark days a `chimera run` covers, and how they are grouped into runs.
 
-Consecutive days go into one Dagster run (a partition range: every asset has a
-single-run backfill policy), so a backfill costs one run's fixed overhead per block of
-days instead of one per day.
+Days go into one Dagster run as a partition range (every asset has a single-run backfill
+policy), so a backfill costs one run's fixed overhead instead of one per day. Stale days
+a few days apart go into one run too (:func:`merged_ranges`): the run's range covers the
+days between, and its ``chimera/days`` tag (:func:`encode_days`) names the days to work on,
+so every stage skips the others, which cost only the events Dagster writes for a partition.
 """
 
 from __future__ import annotations
@@ -36,3 +38,31 @@ def contiguous_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
         else:
             ranges.append((day, day))
     return ranges
+
+
+def merged_ranges(days: Iterable[dt.date], gap: int) -> list[list[dt.date]]:
+    """The days in groups, each a run: consecutive days, and days at most ``gap`` unchanged
+    days apart, share one. ``gap=0`` gives the blocks of consecutive days."""
+    groups: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if groups and (day - groups[-1][-1]).days <= gap + 1:
+            groups[-1].append(day)
+        else:
+            groups.append([day])
+    return groups
+
+
+def encode_days(days: Iterable[dt.date]) -> str:
+    """``2025-10-01..2025-10-03,2025-10-09``: a run tag stays short for a year of days."""
+    return ",".join(first.isoformat() if first == last else f"{first}..{last}"
+                    for first, last in contiguous_ranges(days))
+
+
+def decode_days(text: str) -> set[str]:
+    """The ISO days :func:`encode_days` wrote."""
+    days: set[str] = set()
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("..")
+        start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last or first)
+        days |= {(start + dt.timedelta(n)).isoformat() for n in range((end - start).days + 1)}
+    return days

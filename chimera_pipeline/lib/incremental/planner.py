@@ -21,7 +21,7 @@ from pathlib import Path
 
 from chimera_pipeline.lib.config import Settings
 from chimera_pipeline.lib.incremental import tree_state
-from chimera_pipeline.lib.incremental.days import contiguous_ranges
+from chimera_pipeline.lib.incremental.days import encode_days, merged_ranges
 from chimera_pipeline.lib.incremental.plan import Plan, plan_run
 from chimera_pipeline.lib.inventory.scan_cache import cache_path_for
 from chimera_pipeline.lib.store import stages
@@ -31,18 +31,33 @@ UP_TO_DATE = "nothing changed since every day was last found up to date"
 
 @dataclass(frozen=True)
 class Block:
-    """Consecutive days that go into one run, and a key that names their content: the same
-    days holding the same files always get the same key (a sensor never launches the same
-    work twice), and any added, removed or edited file gives a new one."""
+    """Days that go into one run, and a key that names their content: the same days holding
+    the same files always get the same key (a sensor never launches the same work twice),
+    and any added, removed or edited file gives a new one. The run's range is
+    ``first..last``; ``days`` are those it works on (the others are skipped)."""
 
     first: dt.date
     last: dt.date
     key: str
     files: int
+    days: tuple[dt.date, ...] = ()
 
     @property
     def label(self) -> str:
-        return _label(self.first, self.last)
+        label = _label(self.first, self.last)
+        if self.gaps:
+            label += f" ({len(self.days)} of its days)"
+        return label
+
+    @property
+    def gaps(self) -> bool:
+        """Whether the range holds days the run skips."""
+        return bool(self.days) and len(self.days) < (self.last - self.first).days + 1
+
+    @property
+    def days_tag(self) -> str | None:
+        """The ``chimera/days`` tag's value when the run skips days of its range."""
+        return encode_days(self.days) if self.gaps else None
 
 
 def _label(first: dt.date, last: dt.date) -> str:
@@ -109,22 +124,25 @@ class Planner:
 
     def blocks(self, plan: Plan, days: Iterable[dt.date] | None = None,
                per_day: bool = False) -> list[Block]:
-        """``plan``'s days (or the subset ``days``) as runs: one per block of consecutive
-        days, or one per day, each keyed by the files it holds and the stage it runs to."""
+        """``plan``'s days (or the subset ``days``) as runs: stale days at most
+        ``CHIMERA_RUN_MERGE_GAP_DAYS`` apart share one run (one run's fixed cost, the
+        days between skipped), or one run per day; each keyed by the files it holds and
+        the stage it runs to."""
         chosen = sorted(set(plan.days if days is None else days))
-        ranges = [(d, d) for d in chosen] if per_day else contiguous_ranges(chosen)
+        groups = [[d] for d in chosen] if per_day else merged_ranges(
+            chosen, self.settings.run_merge_gap_days)
         by_day: dict[str, list[tuple[str, str]]] = {}
         for record in plan.records:
             state = record.sha256 if record.scan_status == "pending" else record.scan_status
             by_day.setdefault(record.partition, []).append((record.path, state or ""))
         blocks = []
-        for first, last in ranges:
-            files = sorted(item for offset in range((last - first).days + 1)
-                           for item in by_day.get((first + dt.timedelta(offset)).isoformat(),
-                                                  ()))
-            digest = hashlib.sha1(repr((self.until, files)).encode(),
+        for group in groups:
+            files = sorted(item for day in group for item in by_day.get(day.isoformat(), ()))
+            first, last = group[0], group[-1]
+            digest = hashlib.sha1(repr((self.until, group, files)).encode(),
                                   usedforsecurity=False).hexdigest()[:12]
-            blocks.append(Block(first, last, f"{_label(first, last)}:{digest}", len(files)))
+            blocks.append(Block(first, last, f"{_label(first, last)}:{digest}", len(files),
+                                tuple(group)))
         return blocks
 
     def stage(self, plan: Plan) -> None:
