@@ -2,7 +2,7 @@
 
     python bench/probes.py walk|floor|naive|typed_floor ROOT
     python bench/probes.py direct_llm '{"system": ..., "user": ..., "max_tokens": ..., ...}'
-    python bench/probes.py big_csv '{"root": DIR, "mb": 1024}'
+    python bench/probes.py big_csv '{"root": DIR, "mb": 1024, "layout": "quant_bench"}'
 
 Prints one JSON line of results last.
 """
@@ -130,39 +130,110 @@ def direct_llm(spec: dict) -> dict:
             "decode_tps": perf.n_eval / (perf.t_eval_ms / 1000)}
 
 
-def big_csv(spec: dict) -> dict:
-    """Build a CSV of ``mb`` megabytes from a generated prompt-suite file, then ingest it
-    the way ``benchmark_metrics`` does (streamed in chunks, rows staged as Parquet)."""
-    import tempfile
-
-    from chimera_pipeline.lib.inventory.records import inventory_row
-    from chimera_pipeline.lib.inventory.scan import scan_file
-    from chimera_pipeline.lib.parsing.item import ParseItem
-    from chimera_pipeline.lib.parsing.staging import parse_in_chunks
+def _prompt_suite_rows() -> tuple[bytes, bytes]:
+    """(header, body) of a generated prompt-suite file, the body repeated as it is."""
     from chimera_pipeline.lib.sample import generate
 
     sample = next(data for rel, (data, _) in sorted(generate().items())
                   if "prompt" in rel and rel.endswith(".csv") and data.count(b"\n") > 5)
     header, _, body = sample.partition(b"\n")
-    root = Path(spec["root"])
-    target = root / "csv_data" / "huge_prompt_suite_20250922.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    return header, body
+
+
+def _write_prompt_suite(target: Path, size: int) -> None:
+    header, body = _prompt_suite_rows()
     with target.open("wb") as handle:
         handle.write(header + b"\n")
-        while handle.tell() < spec["mb"] * 2**20:
+        while handle.tell() < size:
             handle.write(body)
+
+
+def _write_quant_bench(target: Path, size: int, corpus: Path) -> None:
+    """The real ``csv_data/ollama_quant_bench.csv`` rows over and over, each copy with its
+    own prompt indexes and slightly other timings, so that no two requests are the same
+    measurement (the day's statistics count equal ones once)."""
+    with (corpus / "csv_data" / "ollama_quant_bench.csv").open(newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    at = {name: i for i, name in enumerate(header)}
+    timed = [at[name] for name in ("ttft_s", "tokens_s", "load_s", "prompt_eval_s", "eval_s")]
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow(header)
+    with target.open("w", newline="") as handle:
+        copy = 0
+        while handle.tell() < size:
+            for k in range(copy, copy + 1000):
+                factor = 1 + (k % 9973) * 1e-6
+                for i, row in enumerate(rows):
+                    row = list(row)
+                    row[at["prompt_index"]] = str(k * len(rows) + i + 1)
+                    for j in timed:
+                        row[j] = repr(round(float(row[j]) * factor, 6))
+                    writer.writerow(row)
+            copy += 1000
+            handle.write(out.getvalue())
+            out.seek(0)
+            out.truncate()
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def big_csv(spec: dict) -> dict:
+    """Build a CSV of ``mb`` megabytes, then ingest it the way ``benchmark_metrics`` does
+    (staged as Parquet: read by DuckDB above the columnar threshold) and load the staged
+    rows into a fresh warehouse with the day's statistics (``write_staged_metrics``).
+
+    ``layout``: ``prompt_suite`` (a generated prompt-suite file repeated) or ``quant_bench``
+    (the real corpus's quant bench rows, ``corpus``: the real corpus, replicated).
+    """
+    import tempfile
+
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from chimera_pipeline.lib.config import load_settings
+    from chimera_pipeline.lib.inventory.records import inventory_row
+    from chimera_pipeline.lib.inventory.scan import scan_file
+    from chimera_pipeline.lib.parsing.item import ParseItem
+    from chimera_pipeline.lib.parsing.staging import parse_in_chunks
+    from chimera_pipeline.lib.store.warehouse import write_inventory, write_staged_metrics
+
+    layout, root = spec.get("layout", "prompt_suite"), Path(spec["root"])
+    target = root / "csv_data" / f"huge_{layout}_20250922.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if layout == "quant_bench":
+        corpus = Path(spec.get("corpus") or load_settings().real_corpus)
+        _write_quant_bench(target, spec["mb"] * 2**20, corpus)
+    else:
+        _write_prompt_suite(target, spec["mb"] * 2**20)
     began = time.perf_counter()
-    item = ParseItem.from_row(inventory_row(scan_file(target, root)))
+    row = inventory_row(scan_file(target, root))
+    item = ParseItem.from_row(row)
     with tempfile.TemporaryDirectory() as staging:
         statuses, staged = parse_in_chunks(root, [item], Path(staging))
-        import pyarrow.parquet as pq
-
         rows = {t: sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
                 for t, paths in staged.items()}
+        parsed, parse_rss = time.perf_counter(), _peak_rss_mb()
+        con = duckdb.connect(str(Path(staging) / "warehouse.duckdb"),
+                             config={"memory_limit": load_settings().duckdb_memory})
+        try:
+            write_inventory(con, [item.partition], [row])
+            write_staged_metrics(con, [item.partition], staged, statuses)
+            results = con.execute("SELECT count(*) FROM benchmark_results").fetchone()[0]
+        except duckdb.Error as exc:  # measured, not hidden: the figure says the load failed
+            results = f"load failed: {str(exc).splitlines()[0]}"
+        finally:
+            con.close()
     [status] = statuses.to_pylist()
-    return {"mb": round(target.stat().st_size / 2**20, 1), "status": status["parse_status"],
-            "note": status["parse_error"], "rows": rows,
-            "parse_seconds": round(time.perf_counter() - began, 2)}
+    return {"layout": layout, "mb": round(target.stat().st_size / 2**20, 1),
+            "status": status["parse_status"], "note": status["parse_error"], "rows": rows,
+            "benchmark_results": results, "parse_seconds": round(parsed - began, 2),
+            "load_seconds": round(time.perf_counter() - parsed, 2),
+            "peak_rss_mb_after_parse": parse_rss, "peak_rss_mb": _peak_rss_mb()}
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ would hold the same numbers again, capped, at a Python object each).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -60,9 +61,20 @@ def conform(batch: pa.RecordBatch, item: ParseItem, schema: pa.Schema) -> pa.Tab
 
 
 def stage_file(reader: RootReader, item: ParseItem, out: Path) -> tuple[FileStatus, Path | None]:
-    """Parse one per-request file into ``out`` (Parquet); its status, and the file written.
-    DuckDB reads the open file that was hashed (:meth:`RootReader.pinned`), never the name."""
+    """Parse one per-request file into ``out`` (Parquet); its status, and the file written."""
     name = f"formats.{formats.columnar_source(item.kind, item.type, item.path)[1]}+duckdb"
+    return stage_pinned(reader, item, out, name, _stage)
+
+
+# (path DuckDB may read, item, Parquet file to write, parser name) -> (status, file written)
+Stager = Callable[[str, ParseItem, Path, str], tuple[FileStatus, Path | None]]
+
+
+def stage_pinned(reader: RootReader, item: ParseItem, out: Path, name: str, stage: Stager
+                 ) -> tuple[FileStatus, Path | None]:
+    """Run ``stage`` on the open file that was hashed (:meth:`RootReader.pinned`), never on
+    its name; a file whose sha256 is not the inventory's, or that changed while it was
+    read, is an error and writes nothing."""
     with ExitStack() as stack:
         try:  # only opening and hashing the artifact make it unreadable; a failed write fails
             pinned, before = stack.enter_context(reader.pinned(item.path))
@@ -71,7 +83,7 @@ def stage_file(reader: RootReader, item: ParseItem, out: Path) -> tuple[FileStat
                               ), None
         if pinned.sha256 != item.sha256:
             return FileStatus(item.path, name, "error", CHANGED), None
-        status, written = _stage(pinned.path, item, out, name)
+        status, written = stage(pinned.path, item, out, name)
         if status.parse_status == "ok" and not pinned.unchanged(before):
             out.unlink(missing_ok=True)
             return FileStatus(item.path, name, "error", CHANGED), None

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from chimera_pipeline.lib import formats
 from chimera_pipeline.lib.common.pools import parse_workers, spawn_pool
-from chimera_pipeline.lib.parsing import columnar, parsers
+from chimera_pipeline.lib.parsing import columnar, llm_runs_sql, parsers
 from chimera_pipeline.lib.parsing.item import FileStatus, ParseItem
 from chimera_pipeline.lib.parsing.parse_file import max_parse_bytes, parse_file, parse_files
 from chimera_pipeline.lib.parsing.reader import RootReader
@@ -125,6 +125,20 @@ def _columnar(root: Path, inventory: list[ParseItem] | pa.Table, threshold: int
     kinds = sorted({kind for kind in formats.BY_KIND if formats.columnar.reads(
         kind, "csv") or formats.columnar.reads(kind, "jsonl") or formats.columnar.reads(
         kind, "json")})
+    return _sized(root, inventory, kinds, lambda item, size: columnar.wanted(
+        item, size, threshold))
+
+
+def _typed_in_sql(root: Path, inventory: list[ParseItem] | pa.Table, threshold: int
+                  ) -> list[ParseItem]:
+    """The project's Ollama request CSVs big enough to be typed by DuckDB (:mod:`.llm_runs_sql`)."""
+    return _sized(root, inventory, sorted(llm_runs_sql.KINDS), lambda item, size:
+                  llm_runs_sql.wanted(item, size, threshold))
+
+
+def _sized(root: Path, inventory: list[ParseItem] | pa.Table, kinds: list[str],
+           wanted: Callable[[ParseItem, int], bool]) -> list[ParseItem]:
+    """The items of ``kinds`` that ``wanted`` takes, given their size on disk."""
     if isinstance(inventory, pa.Table):
         candidates = [ParseItem.from_row(row) for row in inventory.filter(
             pc.is_in(inventory["kind"], pa.array(kinds, pa.string()))).to_pylist()]
@@ -136,9 +150,24 @@ def _columnar(root: Path, inventory: list[ParseItem] | pa.Table, threshold: int
             size = (root / item.path).stat().st_size
         except OSError:
             continue
-        if columnar.wanted(item, size, threshold):
+        if wanted(item, size):
             chosen.append(item)
     return chosen
+
+
+def _stage_by_duckdb(root: Path, items: list[ParseItem], staging: Path, prefix: str,
+                     table: str, stage, check: Check | None, staged: dict[str, list[Path]]
+                     ) -> pa.Table:
+    """Stage each of ``items`` with ``stage`` (a DuckDB reader) into ``table``; statuses."""
+    reader, done = RootReader(root), []
+    for i, item in enumerate(items):
+        status, path = stage(reader, item, staging / f"{prefix}_{i:05d}.parquet")
+        done.append(status)
+        if path is not None:
+            if check is not None:
+                check(table, path)
+            staged[table].append(path)
+    return statuses_table(done)
 
 
 def parse_in_chunks(root: Path, inventory: list[ParseItem] | pa.Table, staging: Path,
@@ -154,7 +183,8 @@ def parse_in_chunks(root: Path, inventory: list[ParseItem] | pa.Table, staging: 
     from ``POOL_MIN_FILES`` files up, else this one), at most two per worker in flight,
     and ``check`` runs here on the staged tables it asks for, read back: a check may need
     Dagster, whose import would cost each worker more than a chunk's parse. Per-request
-    files of ``columnar_bytes`` or more are read by DuckDB (:mod:`.columnar`). Results are
+    files of ``columnar_bytes`` or more are read by DuckDB (:mod:`.columnar`), and the
+    project's Ollama request CSVs typed in SQL (:mod:`.llm_runs_sql`). Results are
     taken in chunk order, so statuses (an Arrow table, ``STATUS_SCHEMA``) and staged files
     do not depend on which worker finished first.
     """
@@ -163,16 +193,14 @@ def parse_in_chunks(root: Path, inventory: list[ParseItem] | pa.Table, staging: 
     staged: dict[str, list[Path]] = defaultdict(list)
     by_duckdb = _columnar(root, inventory, columnar_bytes)
     if by_duckdb:
-        reader = RootReader(root)
-        done = []
-        for i, item in enumerate(by_duckdb):
-            status, path = columnar.stage_file(reader, item, staging / f"requests_{i:05d}.parquet")
-            done.append(status)
-            if path is not None:
-                if check is not None:
-                    check("benchmark_requests", path)
-                staged["benchmark_requests"].append(path)
-        statuses.append(statuses_table(done))
+        statuses.append(_stage_by_duckdb(root, by_duckdb, staging, "requests",
+                                         "benchmark_requests", columnar.stage_file, check,
+                                         staged))
+    in_sql = _typed_in_sql(root, inventory, columnar_bytes)
+    if in_sql:
+        statuses.append(_stage_by_duckdb(root, in_sql, staging, "llm_runs", "llm_runs",
+                                         llm_runs_sql.stage_file, check, staged))
+    by_duckdb += in_sql
     csvs = [ParseItem.from_row(row) for row in inventory.filter(
         pc.equal(inventory["type"], "csv")).to_pylist()] if isinstance(
         inventory, pa.Table) else [item for item in inventory if item.type == "csv"]

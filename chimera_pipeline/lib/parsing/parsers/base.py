@@ -93,6 +93,45 @@ def dict_rows(rows: list[dict], pieces: object) -> list[dict]:
     return rows + [row for piece in pieces for row in piece.to_pylist()]
 
 
+def _key_part(value: object) -> str:
+    """One value of :func:`measurement_key` as text: typed (``i805`` is not ``f805``),
+    floats as ``repr`` writes them (the shortest text that reads back as the same double,
+    which DuckDB's cast to VARCHAR writes alike), strings prefixed with their UTF-8 length
+    so that no separator inside one can fake another split."""
+    if value is None:
+        return "n"
+    if isinstance(value, bool):
+        return f"b{int(value)}"
+    if isinstance(value, int):
+        return f"i{value}"
+    if isinstance(value, float):
+        return f"f{value!r}"
+    if isinstance(value, str):
+        return f"s{len(value.encode('utf-8', 'surrogatepass'))}:{value}"
+    return f"r{value!r}"
+
+
 def measurement_key(*values: object) -> str:
-    """Stable hash of measured values: the same request written to two files hashes equal."""
-    return hashlib.sha1(repr(values).encode()).hexdigest()[:16]
+    """Stable hash of measured values: the same request written to two files hashes equal.
+
+    The text hashed is one that SQL can build too (:func:`measurement_key_sql`): a big CSV is
+    typed in DuckDB (:mod:`chimera_pipeline.lib.parsing.llm_runs_sql`) while its JSON twin
+    goes through Python, and the day's statistics count the two rows once by this key."""
+    text = "|".join(_key_part(value) for value in values)
+    return hashlib.md5(text.encode("utf-8", "surrogatepass"),  # a key, not a secret
+                       usedforsecurity=False).hexdigest()[:16]
+
+
+# the same key in DuckDB SQL (macros): key_s/key_f/key_i build a VARCHAR, DOUBLE or BIGINT
+# value's part as _key_part does (a test holds DuckDB's DOUBLE text to Python's repr)
+MEASUREMENT_KEY_MACROS = """
+CREATE OR REPLACE TEMP MACRO key_s(x) AS coalesce('s' || strlen(x) || ':' || x, 'n');
+CREATE OR REPLACE TEMP MACRO key_f(x) AS coalesce('f' || CAST(x AS DOUBLE)::VARCHAR, 'n');
+CREATE OR REPLACE TEMP MACRO key_i(x) AS coalesce('i' || CAST(x AS VARCHAR), 'n');
+"""
+
+
+def measurement_key_sql(parts: list[str]) -> str:
+    """SQL of :func:`measurement_key` over ``parts``, each an expression made with the
+    ``MEASUREMENT_KEY_MACROS`` (``key_f(ttft_s)``) or ``'n'`` for a value always None."""
+    return f"left(md5(concat_ws('|', {', '.join(parts)})), 16)"

@@ -24,7 +24,7 @@ from chimera_pipeline.lib.parsing.parsers.tabular import integer, num, records
 
 _QUANT = re.compile(r"(?i)(?:^|[-_:])(q\d(?:_[0-9a-z]+)*|qat|fp16|f16|bf16|int8|fp8)(?=$|[-_])")
 _NAME_SUFFIX = re.compile(r"_(param_tuning(_summary)?|baseline|benchmark(_fixed)?)$")
-_MEASURED = ("ttft_s", "decode_tps", "load_s", "prompt_eval_s", "eval_s", "prompt_tokens",
+MEASURED = ("ttft_s", "decode_tps", "load_s", "prompt_eval_s", "eval_s", "prompt_tokens",
              "output_tokens", "e2e_tps", "total_s")
 
 
@@ -70,7 +70,7 @@ def add_run(out: ParseOutput, ctx: ParseContext, row_number: int, suite: str,
     prompt_tokens, prompt_eval_s = fields.get("prompt_tokens"), fields.get("prompt_eval_s")
     if prompt_tokens and prompt_eval_s and prompt_eval_s > 0:
         fields["prefill_tps"] = prompt_tokens / prompt_eval_s
-    negatives = [k for k in (*_MEASURED, "prefill_tps") if (fields.get(k) or 0) < 0]
+    negatives = [k for k in (*MEASURED, "prefill_tps") if (fields.get(k) or 0) < 0]
     rate = fields.get("decode_tps") or fields.get("e2e_tps")
     if error is None and negatives:
         error = "impossible negative value: " + ", ".join(negatives)
@@ -78,18 +78,26 @@ def add_run(out: ParseOutput, ctx: ParseContext, row_number: int, suite: str,
         error = "no measurement: throughput empty or zero"
     ok = error is None
     if not ok:  # a failed row's zeros and impossible values are not measurements
-        for key in (*_MEASURED, "prefill_tps"):
+        for key in (*MEASURED, "prefill_tps"):
             value = fields.get(key)
             if value is not None and value <= 0:
                 fields[key] = None
     key = measurement_key(fields.get("model"), fields.get("config_name"), fields.get("prompt_id"),
                           fields.get("prompt_text"), fields.get("started_at"), error,
-                          *(fields.get(k) for k in _MEASURED))
+                          *(fields.get(k) for k in MEASURED))
     out.add("llm_runs", ctx, run_id=f"{ctx.path}#{row_number}", source_row=row_number,
             suite=suite, error=error, ok=ok, measurement_key=key, **fields)
 
 
-def _ollama_row(row: dict, model: str | None) -> dict:
+# the columns of a request row that say which model and options ran it: they repeat from
+# row to row, so the SQL reader (:mod:`..llm_runs_sql`) reads them once per distinct value
+CONTEXT_COLUMNS = ("model", "tag", "options", "config_name", "num_gpu", "num_ctx",
+                   "temperature", "top_p", "top_k", "repeat_penalty")
+
+
+def run_context(row: dict, model: str | None) -> dict:
+    """The model, quantisation and options of one request row (``model``: the file name's
+    model, for rows that do not name one). Depends on :data:`CONTEXT_COLUMNS` only."""
     options = _options(row.get("options"))
     for name in ("num_gpu", "num_ctx", "temperature", "top_p", "top_k", "repeat_penalty"):
         if row.get(name) not in (None, ""):
@@ -105,6 +113,12 @@ def _ollama_row(row: dict, model: str | None) -> dict:
         top_p=parse_number(options.get("top_p")), top_k=integer(options, "top_k"),
         repeat_penalty=parse_number(options.get("repeat_penalty")),
         options_json=json.dumps(options, sort_keys=True) if options else None,
+    )
+
+
+def _ollama_row(row: dict, model: str | None) -> dict:
+    return dict(
+        **run_context(row, model),
         prompt_id=row.get("prompt_index") or None,
         prompt_text=row.get("prompt_text") or row.get("prompt") or None,
         started_at=row.get("timestamp") or None,
@@ -115,7 +129,7 @@ def _ollama_row(row: dict, model: str | None) -> dict:
     )
 
 
-_SUITES = {
+SUITES = {
     "ollama_prompt_suite_runs_csv": "prompt_suite",
     "gemma3_baseline_csv": "baseline",
     "gemma3_param_tuning_csv": "param_tuning",
@@ -129,7 +143,7 @@ def parse_ollama_csv(ctx: ParseContext) -> ParseOutput:
     out = ParseOutput()
     model = model_from_filename(ctx.stem)
     for i, row in enumerate(records(ctx.text), start=ctx.first_row):
-        add_run(out, ctx, i, _SUITES[ctx.kind], **_ollama_row(row, model))
+        add_run(out, ctx, i, SUITES[ctx.kind], **_ollama_row(row, model))
     return out
 
 
