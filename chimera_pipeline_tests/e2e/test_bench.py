@@ -28,6 +28,13 @@ def test_the_benchmark_runs_at_1k(tmp_path, real_corpus) -> None:
     assert real["numbers"] > 3 * 6000 and {"parse", "facts"} <= set(real["stage_seconds"])
     assert "312 files (real): full build" in result.stdout
     assert "1 benchmark day(s) in 1 run(s)" in real["incremental"]["output"]
+    # the +1 % a user meets: a re-run's files onto the old days their names state, in fewer
+    # runs than days (stale days close together share one), each run's events counted
+    rerun = real["incremental_old_days"]
+    assert real["rerun_files"] >= 3 and rerun["days"] >= 2, rerun
+    assert 1 <= rerun["runs"] < rerun["days"] and len(rerun["events"]) == rerun["runs"]
+    assert any("chimera/days" in run["tags"] for run in rerun["events"]), rerun["events"]
+    assert "+1 % onto old days" in result.stdout
     assert results["big_csv"]["status"] == "ok" and results["big_csv"]["rows"]["llm_runs"] > 1000
     assert mixed["tree"] == "mixed" and "400 files (mixed): full build" in result.stdout
     assert {"llama-bench", "vllm", "llmperf", "guidellm", "genai-perf", "ollama",
