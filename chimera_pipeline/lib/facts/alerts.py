@@ -76,8 +76,7 @@ class Alert:
 
 def _measured(con: duckdb.DuckDBPyConnection, days: Sequence[str], params: Params
               ) -> Iterator[tuple[str, Alert]]:
-    depth = params.history + 3  # a baseline, and the previous night's
-    series = {**request_history(con, days, depth), **tool_history(con, days, depth)}
+    series = {**request_history(con, days), **tool_history(con, days)}
     verdicts = judge({s: nights for s, (_, nights) in series.items()}, days, params)
     for day, found in verdicts.items():
         for verdict in found:

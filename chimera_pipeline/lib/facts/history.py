@@ -9,8 +9,12 @@ A series is what can be compared with itself from night to night, like with like
   and config, by each headline metric, with the tool's own spread and count where it writes
   them.
 
-Only the nights the method needs are read: every night on or after the first day judged, and
-the ``depth`` nights of each series before it (its baseline, and its previous night's).
+Every series' nights up to the last day judged are read, not only those of the series measured
+on the days judged: the method tests every series measured on a night of a judged night's
+baseline window, and false-discovery control runs over all of a night's tests, so a night is
+judged on the same evidence whether it is judged in a year's backfill or alone the next
+morning. A night's mean and variance are summed in value order: the same requests give the
+same bits whatever order they were stored in.
 """
 
 from __future__ import annotations
@@ -47,33 +51,22 @@ WITH runs AS (
 nights AS (
     SELECT coalesce(model, 'unknown model') AS model, suite, config_name, partition,
            count(decode_tps) FILTER (WHERE ok) AS decode_n,
-           avg(decode_tps) FILTER (WHERE ok) AS decode_mean,
-           var_samp(decode_tps) FILTER (WHERE ok) AS decode_var,
-           count(ttft_s) FILTER (WHERE ok) AS ttft_n, avg(ttft_s) FILTER (WHERE ok) AS ttft_mean,
-           var_samp(ttft_s) FILTER (WHERE ok) AS ttft_var,
+           avg(decode_tps ORDER BY decode_tps) FILTER (WHERE ok) AS decode_mean,
+           var_samp(decode_tps ORDER BY decode_tps) FILTER (WHERE ok) AS decode_var,
+           count(ttft_s) FILTER (WHERE ok) AS ttft_n,
+           avg(ttft_s ORDER BY ttft_s) FILTER (WHERE ok) AS ttft_mean,
+           var_samp(ttft_s ORDER BY ttft_s) FILTER (WHERE ok) AS ttft_var,
            count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed
     FROM runs GROUP BY ALL)
-SELECT * FROM nights n
-WHERE EXISTS (SELECT 1 FROM nights d WHERE d.partition IN (SELECT unnest($days::VARCHAR[]))
-              AND {same})
-QUALIFY partition >= $first OR row_number() OVER (
-    PARTITION BY model, suite, config_name, partition >= $first ORDER BY partition DESC)
-    <= $depth
-ORDER BY ALL
+SELECT * FROM nights ORDER BY ALL
 """
 
 
-def _same(columns: Sequence[str]) -> str:
-    """Night ``n`` is of the same series as night ``d`` (a NULL config is a value here)."""
-    return " AND ".join(f"n.{c} IS NOT DISTINCT FROM d.{c}" for c in columns)
-
-
-def request_history(con: duckdb.DuckDBPyConnection, days: Sequence[str], depth: int
+def request_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]
                     ) -> dict[Series, tuple[SeriesInfo, list[Night]]]:
-    """The project's request series measured on ``days``, each with its nights."""
-    params = {"days": list(days), "first": min(days), "last": max(days), "depth": depth}
+    """Every project request series with its nights up to the last of ``days``."""
     out: dict[Series, tuple[SeriesInfo, list[Night]]] = {}
-    result = con.execute(_LLM.format(same=_same(("model", "suite", "config_name"))), params)
+    result = con.execute(_LLM, {"last": max(days)})
     columns = [d[0] for d in result.description]
     for values in result.fetchall():
         row = dict(zip(columns, values, strict=True))
@@ -102,29 +95,22 @@ _TOOLS = """
 WITH r AS ({results}),
 nights AS (
     SELECT {series}, metric, partition,
-           avg(value) FILTER (WHERE stat IN ('mean', 'value')) AS mean,
-           avg(value) FILTER (WHERE stat = 'std') AS sd,
-           sum(value) FILTER (WHERE stat = 'count') AS n
+           avg(value ORDER BY value) FILTER (WHERE stat IN ('mean', 'value')) AS mean,
+           avg(value ORDER BY value) FILTER (WHERE stat = 'std') AS sd,
+           sum(value ORDER BY value) FILTER (WHERE stat = 'count') AS n
     FROM r WHERE status = 'ok' AND metric IN (SELECT unnest($metrics::VARCHAR[]))
     GROUP BY ALL HAVING mean IS NOT NULL)
-SELECT * FROM nights n
-WHERE EXISTS (SELECT 1 FROM nights d WHERE d.partition IN (SELECT unnest($days::VARCHAR[]))
-              AND {same})
-QUALIFY partition >= $first OR row_number() OVER (
-    PARTITION BY {series}, metric, partition >= $first ORDER BY partition DESC) <= $depth
-ORDER BY ALL
+SELECT * FROM nights ORDER BY ALL
 """
 
 
-def tool_history(con: duckdb.DuckDBPyConnection, days: Sequence[str], depth: int
+def tool_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]
                  ) -> dict[Series, tuple[SeriesInfo, list[Night]]]:
-    """Every benchmark tool series measured on ``days``, each headline metric with its
-    nights (a night's spread and count are the tool's, where it writes them)."""
-    series_cols = ", ".join(SERIES)
+    """Every benchmark tool series, each headline metric with its nights up to the last of
+    ``days`` (a night's spread and count are the tool's, where it writes them)."""
     sql = _TOOLS.format(results=RESULTS_SQL.format(where="partition <= $last"),
-                        series=series_cols, same=_same((*SERIES, "metric")))
-    params = {"days": list(days), "first": min(days), "last": max(days), "depth": depth,
-              "metrics": list(HEADLINE)}
+                        series=", ".join(SERIES))
+    params = {"last": max(days), "metrics": list(HEADLINE)}
     out: dict[Series, tuple[SeriesInfo, list[Night]]] = {}
     for values in con.execute(sql, params).fetchall():
         row = dict(zip((*SERIES, "metric", "partition", "mean", "sd", "n"), values,

@@ -292,24 +292,30 @@ def judge(history: Mapping[Series, Sequence[Night]], days: Sequence[str],
           p: Params = Params()) -> dict[str, list[Verdict]]:
     """The alerts of ``days``: for every series, each of its nights on those days whose
     evidence holds (after Benjamini-Hochberg over that night's tests) when its previous
-    night's did not. ``history`` holds each series' nights in day order, back far enough
-    for the previous night's own baseline."""
+    night's did not. ``history`` holds every series' nights up to the last day asked (its
+    whole history: a baseline window's nights need their own baselines)."""
     wanted = set(days)
     # the nights judged: those on the days asked for, and each one's ``history`` nights
     # before (one alert per change: a night alerts only when no night of its baseline
-    # window already held the same evidence), each with its own night's tests
+    # window already held the same evidence). Every series measured on such a day is tested
+    # on it, asked for or not: false-discovery control runs over all of a night's tests, so
+    # a night's verdict must not depend on which other days were asked for with it
+    # (``history`` holds every series up to the last day asked).
+    ordered = {series: sorted(nights, key=lambda x: x.day)
+               for series, nights in history.items()}
+    needed_days = set(wanted)
+    for nights in ordered.values():
+        for i, night in enumerate(nights):
+            if night.day in wanted:
+                needed_days.update(x.day for x in nights[max(0, i - p.history):i])
     judged: dict[str, list[Evidence]] = defaultdict(list)
     index: dict[tuple[Series, str], list[Evidence]] = {}
-    ordered: dict[Series, list[Night]] = {}
-    for series, nights in history.items():
-        nights = sorted(nights, key=lambda x: x.day)
-        ordered[series] = nights
-        asked = [i for i, x in enumerate(nights) if x.day in wanted]
-        needed = {j for i in asked for j in range(max(0, i - p.history), i + 1)}
-        for i in sorted(needed):
-            found = _tests(series, nights, i, p)
-            index[(series, nights[i].day)] = found
-            judged[nights[i].day] += found
+    for series, nights in ordered.items():
+        for i, night in enumerate(nights):
+            if night.day in needed_days:
+                found = _tests(series, nights, i, p)
+                index[(series, night.day)] = found
+                judged[night.day] += found
     for tests in judged.values():
         benjamini_hochberg(tests, p.fdr)
 

@@ -1,0 +1,89 @@
+"""A night's verdict is the same whether it is judged alone the next morning, in a backfill
+of the year, or in any block of days: the baseline windows' nights are tested with every
+series measured on them, so false-discovery control sees the same tests (attack: many series,
+steps, outliers, nights missing from some series)."""
+
+from __future__ import annotations
+
+import random
+
+from chimera_pipeline.lib.facts.regression import Night, Params, Series, judge
+
+
+def _history(seed: int, series: int = 24, nights: int = 45) -> dict[Series, list[Night]]:
+    rng = random.Random(seed)
+    days = [f"2025-{1 + d // 28:02d}-{1 + d % 28:02d}" for d in range(nights)]
+    out: dict[Series, list[Night]] = {}
+    for s in range(series):
+        base, step_at = rng.uniform(20, 300), rng.randrange(10, nights)
+        step = rng.choice((1.0, 1.0, 0.85, 0.9, 1.12))
+        found = []
+        for d, day in enumerate(days):
+            if rng.random() < 0.1:  # a night this series did not run
+                continue
+            mean = base * (step if d >= step_at else 1.0) * (1 + rng.gauss(0, 0.02))
+            if rng.random() < 0.03:
+                mean *= 1.15  # a one-night outlier
+            n = rng.choice((1, 5, 5, 10))
+            found.append(Night(day, n, mean, (mean * 0.03) ** 2 if n > 1 else None))
+        out[Series(("s", s), higher_is_better=s % 3 != 0)] = found
+    return out
+
+
+def _key(verdicts: list) -> list[tuple]:
+    return sorted((v.kind, v.evidence.series.key, v.evidence.p, v.evidence.centre,
+                   v.evidence.baseline) for v in verdicts)
+
+
+def test_every_night_gets_the_same_verdict_alone_in_a_block_and_in_the_year() -> None:
+    params = Params(history=10, min_history=4)
+    alerted = 0
+    for seed in (1, 2):
+        history = _history(seed)
+        days = sorted({x.day for nights in history.values() for x in nights})
+        year = judge(history, days, params)
+        alerted += sum(map(len, year.values()))
+        for i, day in enumerate(days):
+            alone = judge(history, [day], params)
+            assert _key(alone.get(day, [])) == _key(year.get(day, [])), (seed, day)
+            block = days[max(0, i - 6):i + 1]  # a late week's run
+            assert _key(judge(history, block, params).get(day, [])) == _key(
+                year.get(day, [])), (seed, day)
+    assert alerted >= 5  # the attack has steps to find, not only quiet nights
+
+
+def test_a_day_alone_reads_the_alerts_a_backfill_of_the_warehouse_gives() -> None:
+    """Through the warehouse: each night's alerts computed the next morning (that day alone)
+    equal those of one backfill of every day; the baseline windows' nights are judged on
+    their whole history, never on a history cut at a depth before the day asked."""
+    import duckdb
+
+    from chimera_pipeline.lib.facts.alerts import day_alerts
+    from chimera_pipeline.lib.store.warehouse import ensure_schema
+
+    rng = random.Random(5)
+    con = duckdb.connect()
+    ensure_schema(con)
+    rows = []
+    for s, (base, step_at, step) in enumerate([(rng.uniform(20, 200), rng.randrange(8, 40),
+                                                rng.choice((0.8, 0.88, 1.0, 1.15)))
+                                               for _ in range(8)]):
+        for d in range(45):
+            if rng.random() < 0.1:
+                continue
+            day = f"2025-{1 + d // 28:02d}-{1 + d % 28:02d}"
+            night = base * (step if d >= step_at else 1.0) * (1 + rng.gauss(0, 0.02))
+            for r in range(5):
+                tps = night * (1 + rng.gauss(0, 0.03))
+                rows.append((day, f"m{s}:7b", "quant_bench", f"f{s}_{day}.csv", r + 1, tps,
+                             0.2 * (1 + rng.gauss(0, 0.03)), f"k{s}{day}{r}"))
+    con.executemany("INSERT INTO llm_runs (partition, model, suite, source_file, source_row, "
+                    "decode_tps, ttft_s, measurement_key, ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                    "true)", rows)
+    days = sorted({r[0] for r in rows})
+    params = Params(history=10, min_history=4)
+    year = day_alerts(con, days, params)
+    assert sum(map(len, year.values())) >= 3
+    for day in days:
+        alone = day_alerts(con, [day], params).get(day, [])
+        assert [a.row(day, 0) for a in alone] == [a.row(day, 0) for a in year.get(day, [])], day
