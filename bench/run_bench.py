@@ -136,21 +136,46 @@ def _add_new_day(root: Path, share: float = 0.01) -> int:
 
 
 def _add_rerun_folder(root: Path, share: float = 0.01) -> int:
-    """The +1 % a user meets: a re-run's folder of ~1 % of the files under their own names,
+    """The +1 % a user meets: re-runs' folders of ~1 % of the files under their own names,
     one number changed in each (``replicate.unique_copy``). A name that states a date puts
     the copy on that old day, so several old days gain a file each, as when a user re-runs
-    part of a sweep and drops the results beside the old ones."""
+    part of a sweep and drops the results beside the old ones. In a replicated tree
+    (``replicate.py``: ``<top>/run_<day>_<copy>/...``) the re-runs are whole copies of the
+    corpus, each in a folder ``rerun_20260115_<k>``; in a generated tree, every
+    ``1 / share``-th file under ``<top>/rerun_20260115/``."""
     sys.path.insert(0, str(REPLICATE.parent))
     from replicate import unique_copy
 
     files = sorted(p for p in root.rglob("*") if p.is_file() and "rerun_" not in str(p))
+    runs = sorted({p.relative_to(root).parts[1] for p in files
+                   if len(p.relative_to(root).parts) > 2
+                   and p.relative_to(root).parts[1].startswith("run_")})
+    wanted = max(1, round(share * len(files)))
+    written = 0
+    if runs:
+        copies = {}
+        for path in files:
+            parts = path.relative_to(root).parts
+            if len(parts) > 2:
+                copies.setdefault(parts[1], []).append(path)
+        for k, run in enumerate(runs):
+            if written >= wanted:
+                break
+            for path in copies[run]:
+                parts = path.relative_to(root).parts
+                target = root.joinpath(parts[0], f"rerun_20260115_{k}", *parts[2:])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(unique_copy(path.read_bytes(), 90_000 + k))
+                written += 1
+        return written
     step = max(1, round(1 / share))
     for i, path in enumerate(files[::step]):
         parts = path.relative_to(root).parts
         target = root.joinpath(parts[0], "rerun_20260115", *parts[1:])
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(unique_copy(path.read_bytes(), 90_000 + i))
-    return len(files[::step])
+        written += 1
+    return written
 
 
 def _events(data: Path, runs: int) -> list[dict]:
