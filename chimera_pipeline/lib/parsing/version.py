@@ -4,7 +4,8 @@ A file whose path, content (sha256), day and parser version are what they were w
 were written gives the same rows again, so ``benchmark_metrics`` keeps them instead of
 parsing it (:func:`reusable`). The version is a digest of the code that turns bytes into
 rows (the readers, the parsing and cleaning, the warehouse contract) and of the settings
-that change what a parse gives (how big a file is parsed, which files DuckDB reads), not a
+that change what a parse gives (how big a file is parsed, which files DuckDB reads and with
+how much memory), not a
 number someone must remember to bump: any edit to a reader makes every file be read again.
 """
 
@@ -37,7 +38,9 @@ def parser_version() -> str:
         for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
             digest.update(str(file.relative_to(_LIB)).encode() + b"\0" + file.read_bytes())
     settings = load_settings()
-    digest.update(repr((settings.max_parse_mb, settings.stream_csv_mb, COLUMNAR_BYTES)).encode())
+    # DuckDB's memory limit decides whether a big file reads or fails for want of memory
+    digest.update(repr((settings.max_parse_mb, settings.stream_csv_mb, settings.duckdb_memory,
+                        COLUMNAR_BYTES)).encode())
     return digest.hexdigest()[:16]
 
 
