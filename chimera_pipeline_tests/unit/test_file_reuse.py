@@ -92,3 +92,19 @@ def test_an_empty_inventory_reuses_nothing() -> None:
     inventory = read_inventory(con, [DAY])
     assert version.reusable(inventory, "v1").to_pylist() == []
     assert isinstance(inventory, pa.Table)
+
+
+def test_a_failure_of_the_machine_is_tried_again_not_kept() -> None:
+    """A file that failed for want of memory, a permission or a vanished path is parsed
+    again next run; a failure of its content stays."""
+    con = duckdb.connect()
+    errors = ["PermissionError: [Errno 13] Permission denied: 'x.csv'",
+              "MemoryError: MemoryError", "DuckDB could not read it: Out of Memory Error: x",
+              "FileNotFoundError: [Errno 2] No such file", "invalid JSON: Expecting value"]
+    write_inventory(con, [DAY], [_row(f"f{i}.csv") for i in range(len(errors))])
+    for i, error in enumerate(errors):
+        con.execute("UPDATE artifact_files SET parse_status = 'error', parse_error = ?, "
+                    "parsed_with = 'v1' WHERE path = ?", [error, f"f{i}.csv"])
+    write_inventory(con, [DAY], [_row(f"f{i}.csv") for i in range(len(errors))])
+    assert version.reusable(read_inventory(con, [DAY]), "v1").to_pylist() == [
+        False, False, False, False, True]

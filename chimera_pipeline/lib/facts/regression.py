@@ -135,6 +135,8 @@ class Verdict:
 def _median(values: Sequence[float]) -> float:
     """``np.median`` of a short list, bit for bit (the middle value, or the two middle values'
     sum halved), without numpy's per-call cost: a year's build judges a million baselines."""
+    if any(v != v for v in values):  # NaN: np.median's answer, not a sort's accident
+        return math.nan
     ordered = sorted(values)
     middle = len(ordered) // 2
     if len(ordered) % 2:
@@ -224,8 +226,7 @@ def _history_test(series: Series, nights: Sequence[Night], first: int, last: int
     centre, spread, kept = _robust([x.mean for x in baseline], p.outlier)
     used = [x for x, k in zip(baseline, kept, strict=True) if k]
     spread = max(spread, _floor(used, centre))
-    value = float(judged[0].mean if len(judged) == 1 else
-                  sum(x.mean for x in judged) / len(judged))
+    value = float(sum(x.mean for x in judged) / len(judged))  # np.mean's sum from 0.0
     k, n = len(judged), len(used)
     scale = spread * math.sqrt(1 / k + math.pi / (2 * n))
     t = (value - centre) / scale

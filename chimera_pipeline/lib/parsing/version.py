@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,18 +22,28 @@ import pyarrow.compute as pc
 _LIB = Path(__file__).resolve().parents[1]
 # what a file's rows depend on, besides the file itself
 _SOURCES = ("formats", "parsing", "common", "store/schema.py", "store/checks.py",
-            "inventory/kinds.py")
+            "store/warehouse.py", "inventory/kinds.py")
 # a transient failure is tried again, never kept: the file may read fine next time
 _RETRIED = ("unreadable", "busy", "pending")
+# errors that say the machine, not the file, failed (``parse_file`` prefixes an exception's
+# class; DuckDB names its I/O and memory errors)
+_TRANSIENT = (r"^(OSError|PermissionError|FileNotFoundError|IsADirectoryError|TimeoutError|"
+              r"InterruptedError|BlockingIOError|MemoryError)\b|Out of Memory|IO Error|"
+              r"cannot read")
 
 
 @functools.cache
 def parser_version() -> str:
     """Digest of the parsing code and the parse settings of this process."""
+    import duckdb
+
     from chimera_pipeline.lib.config import load_settings
     from chimera_pipeline.lib.parsing.columnar import COLUMNAR_BYTES
 
     digest = hashlib.sha256()
+    # the readers' libraries and the interpreter shape rows too (DuckDB's CSV sniffing, its
+    # text of a double in a measurement key)
+    digest.update(repr((sys.version, duckdb.__version__, pa.__version__)).encode())
     for source in _SOURCES:
         path = _LIB / source
         for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
@@ -55,4 +66,7 @@ def reusable(inventory: pa.Table, version: str) -> pa.ChunkedArray:
     settled = pc.invert(pc.fill_null(pc.is_in(inventory["parse_status"],
                                               pa.array(_RETRIED, pa.string())), True))
     current = pc.invert(pc.fill_null(pc.equal(inventory["parse_error"], CHANGED), False))
-    return pc.and_(pc.and_(parsed, settled), current)
+    lasting = pc.invert(pc.fill_null(pc.and_(
+        pc.equal(inventory["parse_status"], "error"),
+        pc.match_substring_regex(inventory["parse_error"], _TRANSIENT)), False))
+    return pc.and_(pc.and_(parsed, settled), pc.and_(current, lasting))
