@@ -76,15 +76,20 @@ def _deleted(settings: Settings, tree_days: set[dt.date]) -> set[dt.date]:
 def _with_dependents(settings: Settings, stale: set[str], candidates: list[dt.date],
                      until: str) -> set[str]:
     """``stale`` and the later days whose alerts read a stale day (when the run goes as far
-    as the facts): a night arriving late or changed is judged again with the nights after."""
+    as the facts): a night arriving late or changed is judged again with the nights after.
+    Two hops: a changed night changes its series' tests on the nights after it, and a
+    night's false-discovery control runs over every series' tests of that night, so another
+    series' verdicts on the nights after those can change too."""
     from chimera_pipeline.lib.incremental.staleness import dependents
     from chimera_pipeline.lib.store import stages
 
     if not stale or stages.by_asset(until).rank < stages.FACTS.rank:
         return stale
-    return stale | dependents(settings.warehouse_path, sorted(stale),
-                              [d.isoformat() for d in candidates],
-                              settings.regression_history + 3)
+    days, depth = [d.isoformat() for d in candidates], settings.regression_history + 3
+    first = dependents(settings.warehouse_path, sorted(stale), days, depth)
+    second = dependents(settings.warehouse_path, sorted(stale | first), days,
+                        depth) if first else set()
+    return stale | first | second
 
 
 def _whole_tree(settings: Settings, dates, date_from, date_to, until: str, force: bool,

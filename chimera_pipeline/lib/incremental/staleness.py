@@ -86,8 +86,8 @@ WITH nights AS (
            coalesce(test, '') || '|' || coalesce(config, ''), partition FROM benchmark_results),
 ranked AS (SELECT *, row_number() OVER (PARTITION BY source, a, b, c ORDER BY partition) AS k
            FROM nights),
-touched AS (SELECT source, a, b, c, min(k) AS k0 FROM ranked
-            WHERE partition IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL)
+touched AS (SELECT source, a, b, c, k AS k0 FROM ranked
+            WHERE partition IN (SELECT unnest(?::VARCHAR[])))
 SELECT DISTINCT r.partition FROM ranked r JOIN touched t USING (source, a, b, c)
 WHERE r.k > t.k0 AND r.k <= t.k0 + ? ORDER BY 1
 """
@@ -115,7 +115,7 @@ def _read(warehouse: Path, read):
 def dependents(warehouse: Path, stale: list[str], candidates: list[str], depth: int
                ) -> set[str]:
     """The days among ``candidates`` whose comparisons read a ``stale`` day: the next
-    ``depth`` nights of every series measured on a stale day the warehouse holds, and, for
+    ``depth`` nights after each stale night of every series measured on it, and, for
     a stale day it does not hold yet (a night arriving late), the next ``depth`` days with
     facts after it (its series are not known before it is parsed)."""
     if not stale:
