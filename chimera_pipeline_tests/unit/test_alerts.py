@@ -278,4 +278,4 @@ def test_a_check_run_on_its_own_judges_the_newest_night(con) -> None:
     assert latest_night(con) is None
     replace_partitions(con, [D1, D3], {"facts": to_arrow("facts", [
         {"partition": D1, "fact_id": "F1"}, {"partition": D3, "fact_id": "F1"}])})
-    assert latest_night(con) == (D3, D3)
+    assert latest_night(con) == (D3, D3, None)

@@ -10,7 +10,13 @@ from chimera_pipeline.defs.check_window import EVERYTHING, run_window
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.config.docs import describe
 from chimera_pipeline.lib.store import stages
-from chimera_pipeline.lib.store.checks import alerts_in_window, days_since_latest, latest_night
+from chimera_pipeline.lib.store.checks import (
+    IN_WINDOW,
+    alerts_in_window,
+    days_since_latest,
+    latest_night,
+    window_params,
+)
 
 SEVERITY = load_settings().regression_check  # read when the code location loads: blocking is
 # part of the check's definition
@@ -21,11 +27,12 @@ def facts_cover_every_day(context: dg.AssetCheckExecutionContext,
                           warehouse: DuckDBResource) -> dg.AssetCheckResult:
     window = run_window(context.run.tags)
     with warehouse.get_connection() as con:
-        missing = [r[0] for r in con.execute("""
-            SELECT DISTINCT partition FROM artifact_files WHERE partition BETWEEN ? AND ?
-            EXCEPT SELECT DISTINCT partition FROM facts ORDER BY 1""", list(window)).fetchall()]
-        facts = con.execute("SELECT count(*) FROM facts WHERE partition BETWEEN ? AND ?",
-                            list(window)).fetchone()[0]
+        missing = [r[0] for r in con.execute(f"""
+            SELECT DISTINCT partition FROM artifact_files WHERE {IN_WINDOW}
+            EXCEPT SELECT DISTINCT partition FROM facts ORDER BY 1""",
+            window_params(window)).fetchall()]
+        facts = con.execute(f"SELECT count(*) FROM facts WHERE {IN_WINDOW}",
+                            window_params(window)).fetchone()[0]
     return dg.AssetCheckResult(passed=not missing, metadata={
         "facts": facts, "days_without_facts": ", ".join(missing) or "none"})
 

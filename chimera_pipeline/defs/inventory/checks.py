@@ -5,7 +5,12 @@ from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.check_window import run_window
 from chimera_pipeline.lib.store import stages
-from chimera_pipeline.lib.store.checks import duplicate_rows, schema_problems
+from chimera_pipeline.lib.store.checks import (
+    IN_WINDOW,
+    duplicate_rows,
+    schema_problems,
+    window_params,
+)
 
 
 @dg.asset_check(asset=stages.INVENTORY.asset, description="artifact_files has the contract's "
@@ -15,8 +20,8 @@ def artifact_files_schema_and_rows(context: dg.AssetCheckExecutionContext,
     window = run_window(context.run.tags)
     with warehouse.get_connection() as con:
         problems = schema_problems(con, ("artifact_files",))
-        rows = con.execute("SELECT count(*) FROM artifact_files WHERE partition BETWEEN ? AND ?",
-                           list(window)).fetchone()[0]
+        rows = con.execute(f"SELECT count(*) FROM artifact_files WHERE {IN_WINDOW}",
+                           window_params(window)).fetchone()[0]
         twice, copies = duplicate_rows(con, window)
     return dg.AssetCheckResult(
         passed=not problems and twice == 0,

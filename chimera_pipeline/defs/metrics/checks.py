@@ -8,7 +8,13 @@ from chimera_pipeline.defs.check_window import run_window
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.config.docs import describe
 from chimera_pipeline.lib.store import stages
-from chimera_pipeline.lib.store.checks import error_rate, negative_values, schema_problems
+from chimera_pipeline.lib.store.checks import (
+    IN_WINDOW,
+    error_rate,
+    negative_values,
+    schema_problems,
+    window_params,
+)
 from chimera_pipeline.lib.store.schema import METRIC_TABLES
 
 
@@ -20,8 +26,8 @@ def metrics_schema_and_values(context: dg.AssetCheckExecutionContext,
     with warehouse.get_connection() as con:
         problems = schema_problems(con, METRIC_TABLES)
         negatives = negative_values(con, window)
-        rows = {t: con.execute(f"SELECT count(*) FROM {t} WHERE partition BETWEEN ? AND ?",
-                               list(window)).fetchone()[0] for t in METRIC_TABLES}
+        rows = {t: con.execute(f"SELECT count(*) FROM {t} WHERE {IN_WINDOW}",
+                               window_params(window)).fetchone()[0] for t in METRIC_TABLES}
     return dg.AssetCheckResult(
         passed=not problems and not any(negatives.values()),
         metadata={"schema_problems": "; ".join(problems) or "none",
