@@ -150,20 +150,34 @@ def test_duckdb_writes_a_double_as_python_repr_does() -> None:
     assert text == [repr(v) for v in values]
 
 
-def test_a_broken_file_is_an_error_of_its_own(tmp_path: Path) -> None:
+def test_a_file_duckdb_cannot_read_gives_the_python_rows(tmp_path: Path) -> None:
+    """An invalid UTF-8 byte, a UTF-16 file with its byte-order mark, an integer beyond
+    int64: the file is read the Python way, as a smaller copy of it would be, never lost
+    (review: DuckDB refused the first, read the second as junk rows)."""
     root = tmp_path / "root"
     _write(root, "prompt_suite_runs.csv", HOSTILE)
-    (root / "runs" / "broken_prompt_suite_runs.csv").write_bytes(  # not UTF-8
+    (root / "runs" / "latin1_prompt_suite_runs.csv").write_bytes(
         b"timestamp,prompt_index,options,tokens_s\n2025-10-02,1,{},50\n\xff\xfe,2,{},\x9c\n")
+    (root / "runs" / "wide_prompt_suite_runs.csv").write_bytes(
+        "timestamp,prompt_index,options,tokens_s\n2025-10-02,1,{},50\n".encode("utf-16"))
+    (root / "runs" / "huge_prompt_suite_runs.csv").write_text(
+        "timestamp,prompt_index,options,tokens_s,eval_count\n2025-10-02,1,{},50,12\n"
+        "2025-10-02,2,{},51,99999999999999999999\n")
     items = [i for i in _items(root) if i.kind in llm_runs_sql.KINDS]
-    assert len(items) == 2
+    assert len(items) == 4
     statuses, got = _sql(root, items, tmp_path / "stage")
     status = {r["path"]: r for r in statuses.to_pylist()}
-    broken = status["runs/broken_prompt_suite_runs.csv"]
-    assert broken["parse_status"] == "error" and broken["rows_loaded"] == 0
-    assert "could not type it in SQL" in broken["parse_error"]
-    assert status["runs/prompt_suite_runs.csv"]["parse_status"] == "ok"
-    assert {r["source_file"] for r in got} == {"runs/prompt_suite_runs.csv"}
+    assert len(status) == 4 and status["runs/prompt_suite_runs.csv"]["parser"] == \
+        llm_runs_sql.NAME
+    for name in ("latin1", "wide"):
+        assert status[f"runs/{name}_prompt_suite_runs.csv"]["parser"] != llm_runs_sql.NAME
+    python = {r["source_file"]: r for r in _python_rows(root, items)}
+    mine = {r["source_file"]: r for r in got}
+    for name in ("latin1", "wide", "huge"):
+        path = f"runs/{name}_prompt_suite_runs.csv"
+        assert mine[path] == python[path] and status[path]["parse_status"] == "ok", name
+    huge = [r for r in got if r["source_file"] == "runs/huge_prompt_suite_runs.csv"]
+    assert [r["output_tokens"] for r in huge] == [12, None]  # beyond BIGINT: no count
 
 
 def test_a_big_request_csv_is_routed_to_sql_only(real_corpus: Path, tmp_path: Path) -> None:

@@ -23,7 +23,12 @@ from chimera_pipeline.lib import formats
 from chimera_pipeline.lib.common.pools import parse_workers, spawn_pool
 from chimera_pipeline.lib.parsing import columnar, llm_runs_sql, parsers
 from chimera_pipeline.lib.parsing.item import FileStatus, ParseItem
-from chimera_pipeline.lib.parsing.parse_file import max_parse_bytes, parse_file, parse_files
+from chimera_pipeline.lib.parsing.parse_file import (
+    CHANGED,
+    max_parse_bytes,
+    parse_file,
+    parse_files,
+)
 from chimera_pipeline.lib.parsing.reader import RootReader
 from chimera_pipeline.lib.parsing.stream_csv import stream_threshold
 from chimera_pipeline.lib.store.schema import METRIC_TABLES
@@ -133,7 +138,18 @@ def _typed_in_sql(root: Path, inventory: list[ParseItem] | pa.Table, threshold: 
                   ) -> list[ParseItem]:
     """The project's Ollama request CSVs big enough to be typed by DuckDB (:mod:`.llm_runs_sql`)."""
     return _sized(root, inventory, sorted(llm_runs_sql.KINDS), lambda item, size:
-                  llm_runs_sql.wanted(item, size, threshold))
+                  llm_runs_sql.wanted(item, size, threshold) and not _marked(root, item))
+
+
+def _marked(root: Path, item: ParseItem) -> bool:
+    """A byte-order mark: a UTF-16 or UTF-32 file (DuckDB reads UTF-8 only) or a UTF-8 one
+    whose first header cell DuckDB and Python would name apart; Python decodes those."""
+    try:
+        with (root / item.path).open("rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return False
+    return head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
 
 
 def _sized(root: Path, inventory: list[ParseItem] | pa.Table, kinds: list[str],
@@ -198,8 +214,15 @@ def parse_in_chunks(root: Path, inventory: list[ParseItem] | pa.Table, staging: 
                                          staged))
     in_sql = _typed_in_sql(root, inventory, columnar_bytes)
     if in_sql:
-        statuses.append(_stage_by_duckdb(root, in_sql, staging, "llm_runs", "llm_runs",
-                                         llm_runs_sql.stage_file, check, staged))
+        typed = _stage_by_duckdb(root, in_sql, staging, "llm_runs", "llm_runs",
+                                 llm_runs_sql.stage_file, check, staged)
+        # what DuckDB could not read (an invalid byte, a cell too big for int64...) goes the
+        # Python way, which reads it as a smaller copy of the file would be read
+        refused = pc.and_(pc.equal(typed["parse_status"], "error"),
+                          pc.not_equal(typed["parse_error"], CHANGED))
+        retried = set(typed.filter(refused)["path"].to_pylist())
+        statuses.append(typed.filter(pc.invert(refused)))
+        in_sql = [item for item in in_sql if item.path not in retried]
     by_duckdb += in_sql
     csvs = [ParseItem.from_row(row) for row in inventory.filter(
         pc.equal(inventory["type"], "csv")).to_pylist()] if isinstance(

@@ -50,9 +50,16 @@ def num(row: dict, key: str) -> float | None:
     return parse_number(row.get(key))
 
 
+INT64 = 2**63
+
+
 def integer(row: dict, key: str) -> int | None:
+    """A whole number, or None: also for one beyond the warehouse's BIGINT, which no count or
+    option can honestly be (as a row it would fail the whole chunk's conversion to Arrow)."""
     value = parse_number(row.get(key))
-    return int(value) if value is not None else None
+    if value is None or not -INT64 <= value < INT64:
+        return None
+    return int(value)
 
 
 def is_units_row(row: list[str]) -> bool:
