@@ -93,6 +93,28 @@ def to_arrow(table: str, rows: Sequence[Mapping[str, object]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=arrow_schema(table))
 
 
+STAGED_BATCH_ROWS = 8192
+
+
+def _staged_reader(files: list[str]) -> pa.RecordBatchReader:
+    """One pass over exactly these Parquet files, a small batch at a time.
+
+    A dataset of the files, not ``read_parquet``: DuckDB's reader expands glob characters
+    (``[``, ``*``, ``?``) in the data dir's path and would read other files, or none. Handed
+    to DuckDB as a dataset, pyarrow's scan reads ahead many batches and files, and pre-buffers
+    every row group of a file: a file of millions of rows then sits in memory outside DuckDB's
+    ``memory_limit``. A single reader with no read-ahead and no pre-buffering holds one small
+    batch at a time, whatever the files' size; DuckDB writes the rows it has taken to its own
+    (spillable) storage as they come."""
+    import pyarrow.dataset as ds
+
+    parquet = ds.ParquetFileFormat(
+        default_fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
+    return ds.dataset(files, format=parquet).scanner(
+        batch_size=STAGED_BATCH_ROWS, batch_readahead=0, fragment_readahead=0,
+        use_threads=False).to_reader()
+
+
 def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
              data: pa.Table | list[str], keep: str = "") -> None:
     """Delete the partitions' rows (all but those ``keep`` names, a SQL condition), insert
@@ -101,11 +123,7 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
                 + (f" AND NOT ({keep})" if keep else ""), [partitions])
     if isinstance(data, list):
         if data:
-            # a dataset of exactly these files, scanned in batches: read_parquet would expand
-            # glob characters in the data dir's path ([, *, ?) and read other files
-            import pyarrow.dataset as ds
-
-            con.register("staged_rows", ds.dataset(data, format="parquet"))
+            con.register("staged_rows", _staged_reader(data))
             try:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_rows")
             finally:
