@@ -28,7 +28,8 @@ class _SweepSources:
     def __init__(self, partition: str, model: str | None, best: str, base: str) -> None:
         self.best, self.base = best, base
         self.per_config = provenance.select(
-            "config_name, avg(decode_tps) AS tps, stddev_samp(decode_tps) AS sd, "
+            "config_name, avg(decode_tps ORDER BY decode_tps) AS tps, "
+            "stddev_samp(decode_tps ORDER BY decode_tps) AS sd, "
             "count(decode_tps) AS n, "
             "min(source_file || lpad(source_row::VARCHAR, 12, '0')) AS first_seen, "
             "bool_or(lower(config_name) SIMILAR TO '.*(baseline|default).*') AS named",
@@ -67,8 +68,8 @@ def sweep_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts
     rows = con.execute(f"""
         WITH runs AS ({RUNS_SQL}),
         per_config AS (
-            SELECT partition, model, config_name, avg(decode_tps) AS tps,
-                   stddev_samp(decode_tps) AS sd,
+            SELECT partition, model, config_name, avg(decode_tps ORDER BY decode_tps) AS tps,
+                   stddev_samp(decode_tps ORDER BY decode_tps) AS sd,
                    count(decode_tps) AS n,
                    min(source_file || lpad(source_row::VARCHAR, 12, '0')) AS first_seen,
                    bool_or(lower(config_name) SIMILAR TO '.*(baseline|default).*') AS named
@@ -165,18 +166,21 @@ def timing_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFact
     """Per timing baseline (test name): mean latency and its coefficient of variation over
     the day's files of that baseline (scope ``overall`` rows)."""
     rows = con.execute(f"""
-        SELECT partition, test_name, avg(mean_ms), avg(cv_percent), count(*)
+        SELECT partition, test_name, avg(mean_ms ORDER BY mean_ms),
+               avg(cv_percent ORDER BY cv_percent), count(*)
         FROM timing_baselines WHERE {IN_DAYS} AND scope = 'overall' AND mean_ms IS NOT NULL
         GROUP BY partition, test_name ORDER BY partition, test_name""",
                        {"days": list(days)}).fetchall()
     for partition, test, mean_ms, cv, files in rows:
         yield partition, Fact(f"timing.{test}.mean_ms", f"{test}: mean latency", mean_ms, "ms",
-                              "timing", PRIORITY_COMPILE, _timed(partition, test, "avg(mean_ms)"),
+                              "timing", PRIORITY_COMPILE,
+                              _timed(partition, test, "avg(mean_ms ORDER BY mean_ms)"),
                               test, "mean_ms", context="timing baselines")
         if cv is not None:
             yield partition, Fact(f"timing.{test}.cv_percent",
                                   f"{test}: coefficient of variation", cv, "%", "timing",
-                                  PRIORITY_COMPILE, _timed(partition, test, "avg(cv_percent)"),
+                                  PRIORITY_COMPILE,
+                                  _timed(partition, test, "avg(cv_percent ORDER BY cv_percent)"),
                                   test, "cv_percent", context="timing baselines")
         yield partition, Fact(f"timing.{test}.files", f"{test}: baseline files", files, "files",
                               "timing", PRIORITY_COMPILE + 5, _timed(partition, test, "count(*)"),

@@ -38,7 +38,8 @@ WITH runs AS (
 agg AS (
     SELECT partition, coalesce(model, 'unknown model') AS model, suite,
            CASE WHEN GROUPING(config_name) = 1 THEN 'all' ELSE coalesce(config_name, 'default')
-           END AS config, avg({c}) AS mean, stddev_samp({c}) AS sd, count({c}) AS n
+           END AS config, avg({c} ORDER BY {c}) AS mean,
+           stddev_samp({c} ORDER BY {c}) AS sd, count({c}) AS n
     FROM runs WHERE {c} IS NOT NULL
     GROUP BY GROUPING SETS ((partition, model, suite), (partition, model, suite, config_name))),
 paired AS (
@@ -125,12 +126,12 @@ def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
 _CHANGES = """
 WITH r AS ({results}),
 level AS (
-    SELECT partition, {series}, metric, avg(value) AS mean
+    SELECT partition, {series}, metric, avg(value ORDER BY value) AS mean
     FROM r WHERE status = 'ok' AND stat IN ('mean', 'value')
       AND metric IN (SELECT unnest($metrics::VARCHAR[]))
     GROUP BY ALL),
 spread AS (
-    SELECT partition, {series}, metric, avg(value) FILTER (WHERE stat = 'std') AS sd,
+    SELECT partition, {series}, metric, avg(value ORDER BY value) FILTER (WHERE stat = 'std') AS sd,
            sum(value) FILTER (WHERE stat = 'count') AS n
     FROM r WHERE status = 'ok' GROUP BY ALL),
 agg AS (SELECT l.*, s.sd, coalesce(s.n, 1) AS n FROM level l LEFT JOIN spread s

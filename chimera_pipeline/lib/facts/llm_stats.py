@@ -23,8 +23,10 @@ from chimera_pipeline.lib.facts.model import (
 )
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
-_STATS = (("mean", "avg({c})"), ("std", "stddev_samp({c})"), ("p50", "quantile_cont({c}, 0.5)"),
-          ("p90", "quantile_cont({c}, 0.9)"), ("p95", "quantile_cont({c}, 0.95)"),
+# sums in value order: the same requests give the same bits whatever order they were stored in
+_STATS = (("mean", "avg({c} ORDER BY {c})"), ("std", "stddev_samp({c} ORDER BY {c})"),
+          ("p50", "quantile_cont({c}, 0.5)"), ("p90", "quantile_cont({c}, 0.9)"),
+          ("p95", "quantile_cont({c}, 0.95)"),
           ("p99", "quantile_cont({c}, 0.99)"), ("min", "min({c})"), ("max", "max({c})"))
 _METRICS = (("decode_tps", "decode tokens/s", "tok/s"), ("ttft_s", "TTFT", "s"))
 

@@ -92,8 +92,10 @@ def change(source: str, previous_day: str, day: str, expr: str, *conditions: str
     """The queries of a change's facts, by key suffix: ``pct`` (the change in % between the
     means of ``expr`` on ``previous_day`` and ``day``, with both means and the alerts'
     ``verdict``, an expression, as its inputs), ``previous`` and ``current`` (each mean)."""
-    means = select(f"avg({expr}) FILTER (WHERE {equals('partition', previous_day)}) AS previous, "
-                   f"avg({expr}) FILTER (WHERE {equals('partition', day)}) AS current",
+    means = select(f"avg({expr} ORDER BY {expr}) FILTER "
+                   f"(WHERE {equals('partition', previous_day)}) AS previous, "
+                   f"avg({expr} ORDER BY {expr}) FILTER "
+                   f"(WHERE {equals('partition', day)}) AS current",
                    source, *conditions)
     pct = "100 * (current - previous) / abs(previous) AS change_pct"
     return {"pct": f"SELECT {pct}, previous, current, {verdict} AS verdict FROM ({means}) AS m",
