@@ -42,12 +42,11 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     become Arrow as soon as its findings are derived: a busy day has thousands of facts,
     and as dicts a block of such days would weigh several times its Arrow form."""
     days, staged = sorted(set(days)), Staged()
-    # every day judged at once: a night's verdict needs its baseline window's own tests,
-    # which judging block by block would compute again for each block's first nights
-    every_alert = day_alerts(con, days, params)
     for start in range(0, len(days), block_days):
         block = days[start:start + block_days]
-        judged = {day: every_alert[day] for day in block if day in every_alert}
+        # judged a block at a time: a night's verdict does not depend on the days judged
+        # with it (``regression.judge``), and a year's tests at once would be held at once
+        judged = day_alerts(con, block, params)
         computed = compute_days(con, block, judged)
         tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
         for day, alerts in judged.items():
