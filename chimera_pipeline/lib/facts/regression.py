@@ -86,7 +86,7 @@ class Series:
     relative: bool = True  # change in % of the centre; False: in points (a failed share)
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     """One test of one series' night."""
 
