@@ -23,8 +23,9 @@ import dagster as dg
 import pytest
 from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 
-from chimera_pipeline.defs.check_window import PARTITION_TAG, RANGE_END, RANGE_START
+from chimera_pipeline.defs.check_window import DAYS_TAG, PARTITION_TAG, RANGE_END, RANGE_START
 from chimera_pipeline.lib.config import PROJECT_ROOT
+from chimera_pipeline.lib.incremental.days import decode_days
 from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.support import (
     chimera,
@@ -62,6 +63,15 @@ def _window(run) -> tuple[str, str]:
     if PARTITION_TAG in tags:
         return tags[PARTITION_TAG], tags[PARTITION_TAG]
     return tags[RANGE_START], tags[RANGE_END]
+
+
+def _worked(run) -> set[str]:
+    """The days a run worked on: its window, less the days its ``chimera/days`` tag skips."""
+    first, last = _window(run)
+    start = dt.date.fromisoformat(first)
+    days = {(start + dt.timedelta(n)).isoformat()
+            for n in range((dt.date.fromisoformat(last) - start).days + 1)}
+    return days & decode_days(run.tags[DAYS_TAG]) if DAYS_TAG in run.tags else days
 
 
 def _wait(what: str, predicate, timeout: float, process: subprocess.Popen):
@@ -134,25 +144,33 @@ def test_the_sensor_runs_exactly_what_the_cli_left_undone(ui, monkeypatch) -> No
 
     _write(root, dt.date(2025, 10, 2), name="late", tps=48.0)  # an old day's late file
     _write(root, dt.date(2025, 10, 6))  # a new day
-    runs = _wait("runs for the two days", lambda: _finished(instance, 2), 600, process)
-    assert sorted(_window(r) for r in runs) == [("2025-10-02", "2025-10-02"),
-                                                ("2025-10-06", "2025-10-06")]
+    # four days apart: one run over the range, its tag naming the days it works on (two
+    # runs when a tick fell between the two writes)
+    both = {"2025-10-02", "2025-10-06"}
+    runs = _wait("runs for the two days", lambda: (lambda done: done if done and both <= {
+        d for r in done for d in _worked(r)} else None)(_finished(instance, 1)), 600, process)
+    assert len(runs) <= 2 and both <= {d for r in runs for d in _worked(r)}
+    if len(runs) == 1:
+        assert _window(runs[0]) == ("2025-10-02", "2025-10-06")
+        assert DAYS_TAG in runs[0].tags and "2025-10-04" not in _worked(runs[0])
     assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs), [r.status for r in runs]
+    first = len(runs)
 
     for day in (8, 9, 10):
         _write(root, dt.date(2025, 10, day))
-    runs = _wait("one run for three days", lambda: _finished(instance, 3), 600, process)
+    runs = _wait("one run for three days", lambda: _finished(instance, first + 1), 600,
+                 process)
     newest = max(runs, key=lambda r: instance.get_run_record_by_id(r.run_id).create_timestamp)
     assert _window(newest) == ("2025-10-08", "2025-10-10")
     assert newest.status == dg.DagsterRunStatus.SUCCESS
-    assert len(_sensor_runs(instance)) == 3
+    assert len(_sensor_runs(instance)) == first + 1
 
     since = time.time()
     settled = _wait("a tick after the runs", lambda: _ticks_after(instance, since, 2), 300,
                     process)
     assert all(t.status == TickStatus.SKIPPED for t in settled)
     assert any(t.skip_reason.startswith("every day up to date") for t in settled)
-    assert len(_sensor_runs(instance)) == 3
+    assert len(_sensor_runs(instance)) == first + 1
     calls = len(ui["ollama"].requests)
     assert time.time() - started < 1200
 
