@@ -135,14 +135,15 @@ def _comparable(data_dir: Path) -> dict:
 
 def test_two_partitions_run_on_the_workers_and_match_a_local_run(cluster, tmp_path) -> None:
     dates = [arg for day in DAYS for arg in ("--date", day)]
+    separate = {"CHIMERA_RUN_MERGE_GAP_DAYS": "0"}  # two runs, not one over both days
     local_env = {"CHIMERA_ARTIFACT_ROOT": cluster["env"]["CHIMERA_ARTIFACT_ROOT"],
                  "CHIMERA_DATA_DIR": str(tmp_path / "local"),
-                 "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": cluster["fake"].url}
+                 "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": cluster["fake"].url, **separate}
     local = chimera(["run", *dates], local_env, timeout=600)
     assert local.returncode == 0, local.stdout + local.stderr
     since = time.time()
     began = time.monotonic()
-    result = chimera(["run", *dates], cluster["env"], timeout=600)
+    result = chimera(["run", *dates], {**cluster["env"], **separate}, timeout=600)
     elapsed = time.monotonic() - began
     assert result.returncode == 0, result.stdout + result.stderr
     data_dir = Path(cluster["env"]["CHIMERA_DATA_DIR"])
