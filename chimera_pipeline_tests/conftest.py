@@ -20,6 +20,7 @@ from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline_tests.support import REAL_CORPUS_ROOTS, chimera
 
 E2E = Path(__file__).parent / "e2e"
+TOOLS_ROOTS = "llama-bench,llmperf,vllm,guidellm,genai-perf,ollama"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,6 +50,25 @@ def tools_corpus() -> Path:
     """Real outputs of other benchmark tools (``$CHIMERA_TOOLS_CORPUS``)."""
     return _shared_corpus(load_settings().tools_corpus, "MANIFEST.md",
                           "benchmark tools corpus", "CHIMERA_TOOLS_CORPUS")
+
+
+@pytest.fixture(scope="session")
+def tools_run(tools_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """``chimera run`` over the benchmark tools corpus, once per session (the tools corpus
+    tests and the sweep tests read it)."""
+    from chimera_pipeline_tests.fake_ollama import FakeOllama
+
+    data_dir = tmp_path_factory.mktemp("tools_run")
+    # the LLM step is not what these tests are about: a local server that speaks Ollama's
+    # protocol answers at once, so 22 days do not cost 22 CPU generations
+    with FakeOllama() as server:
+        env = {"CHIMERA_ARTIFACT_ROOT": str(tools_corpus), "CHIMERA_DATA_DIR": str(data_dir),
+               "CHIMERA_SCAN_ROOTS": TOOLS_ROOTS, "CHIMERA_LLM_BACKEND": "ollama",
+               "OLLAMA_HOST": server.url}
+        result = chimera(["run", "--in-process"], env, timeout=1800)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"data_dir": data_dir, "con": duckdb.connect(str(data_dir / "warehouse.duckdb"),
+                                                        read_only=True)}
 
 
 @pytest.fixture

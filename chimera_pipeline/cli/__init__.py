@@ -13,6 +13,7 @@ import os
 import sys
 
 from chimera_pipeline.cli import commands, run
+from chimera_pipeline.cli import compare as compare_command
 from chimera_pipeline.deployment.worker import add_parser as add_worker_parser
 from chimera_pipeline.lib.config import SettingsError, load_settings
 from chimera_pipeline.lib.store import stages
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
     commands.add_parsers(sub)
+    compare_command.add_parser(sub)
     add_worker_parser(sub)
     return parser
 

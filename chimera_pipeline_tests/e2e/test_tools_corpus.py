@@ -7,14 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from chimera_pipeline_tests.fake_ollama import FakeOllama
 from chimera_pipeline_tests.provenance_checks import check_stored
-from chimera_pipeline_tests.support import chimera
-
-ROOTS = "llama-bench,llmperf,vllm,guidellm,genai-perf,ollama"
 
 # (file path ends with, metric, stat, value in the canonical unit, unit), from MANIFEST.md
 GROUND_TRUTH = [
@@ -88,21 +83,6 @@ DAYS = {  # file path ends with -> partition, from the run time the tool wrote
     "lama-bench-rocm72-step35-flash-r128Q4KM.json": "2026-03-02",
     "throughput-resource-20260317-151741.json": "2026-03-17",
 }
-
-
-@pytest.fixture(scope="module")
-def tools_run(tools_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    data_dir = tmp_path_factory.mktemp("tools_run")
-    # the LLM step is not what these tests are about: a local server that speaks Ollama's
-    # protocol answers at once, so 22 days do not cost 22 CPU generations
-    with FakeOllama() as server:
-        env = {"CHIMERA_ARTIFACT_ROOT": str(tools_corpus), "CHIMERA_DATA_DIR": str(data_dir),
-               "CHIMERA_SCAN_ROOTS": ROOTS, "CHIMERA_LLM_BACKEND": "ollama",
-               "OLLAMA_HOST": server.url}
-        result = chimera(["run", "--in-process"], env, timeout=1800)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return {"data_dir": data_dir, "con": duckdb.connect(str(data_dir / "warehouse.duckdb"),
-                                                        read_only=True)}
 
 
 def test_every_file_is_catalogued_with_its_tools_kind(tools_run: dict) -> None:
