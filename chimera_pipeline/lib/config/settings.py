@@ -97,6 +97,17 @@ def _is_memory(value: object) -> str | None:
     return None if _MEMORY.match(str(value)) else "is not a memory size; give e.g. 512MB or 2GB"
 
 
+def _are_percentiles(names: object) -> str | None:
+    """``p50,p90,p95,p99``: each a percentile strictly between 0 and 100, named as the tools
+    name theirs (``p99.9`` too), so a computed statistic sits beside the tool's own."""
+    for name in names:
+        match = re.fullmatch(r"p(\d{1,2}(?:\.\d+)?)", str(name).lower())
+        if not match or not 0 < float(match.group(1)) < 100:
+            return (f"has {name!r}, which is not a percentile; give names such as "
+                    "p50,p90,p95,p99 (p followed by a number between 0 and 100)")
+    return None
+
+
 def _inside_root(roots: object) -> str | None:
     for item in roots:  # scan roots must stay inside the artifact root
         if Path(item).is_absolute() or ".." in Path(item).parts:
@@ -147,6 +158,12 @@ class Settings:
         None, "int", "processes that hash a first scan (2,000+ new files) and parse "
         "`benchmark_metrics`' chunks of 500 files (2,500+ files); 1 keeps everything in the "
         "calling process", "parsing", minimum=1, shown="CPUs available")
+    percentiles: tuple[str, ...] = setting(
+        ("p50", "p90", "p95", "p99"), "list", "the percentiles computed from per-request "
+        "results (`benchmark_results` rows with `derived`, beside `median`) and shown in the "
+        "report's tool table where a tool wrote them (comma-separated; takes effect for a "
+        "day when it is computed again, e.g. `chimera run --force`)", "parsing",
+        check=_are_percentiles)
     duckdb_memory: str = setting(
         "512MB", "str", "DuckDB `memory_limit` of the pipeline's connections (it spills to "
         "disk beyond)", "parsing", check=_is_memory)
@@ -417,6 +434,10 @@ def _finish(field: str, value: object) -> object:
         return PROJECT_ROOT / value
     if field == "extensions":
         return tuple(e.lstrip(".").lower() for e in value)
+    if field == "percentiles":  # p50 and P50 and p50.0 are one statistic, p50
+        return tuple(dict.fromkeys(re.sub(r"^p0+(?=\d)", "p", re.sub(
+            r"(\.\d*?)0+$", r"\1", str(n).strip().lower())).removesuffix(".")
+            for n in value))
     if field == "llm_language":
         return str(value).lower()
     return value

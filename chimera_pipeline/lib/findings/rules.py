@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from chimera_pipeline.lib.facts.comparisons import ratio_key
+from chimera_pipeline.lib.findings import frontier
 from chimera_pipeline.lib.findings.model import Finding
 
 Fact = dict
@@ -231,7 +232,8 @@ def tool_results(facts: FactIndex) -> Iterator[Finding]:
                                            key=lambda item: THROUGHPUTS.index(item[0][1])):
         chosen.setdefault(context, (metric, group))
     for context, (metric, group) in sorted(chosen.items()):
-        best = max(group, key=lambda f: (f["value"], f["subject"]))
+        # a tie in throughput goes to the lower latency: the best is a frontier point
+        best = max(group, key=lambda f: (f["value"], -_latency(facts, f), f["subject"]))
         stem = best["fact_key"].rsplit(".", 2)[0]
         ttft = facts.key(f"{stem}.ttft.mean") or facts.key(f"{stem}.ttft.value")
         others = f" (best of {len(group)})" if len(group) > 1 else ""
@@ -244,6 +246,70 @@ def tool_results(facts: FactIndex) -> Iterator[Finding]:
                       "failed: no request completed, so it has no measurements.",
                       (fact["subject"],), f"Rerun {fact['context']} for {fact['subject']}: "
                       "none of its requests completed.")
+
+
+def _latency(facts: FactIndex, throughput: Fact) -> float:
+    """The latency of a tool series (its throughput fact's), by the frontier's measure order;
+    infinite when it measured none."""
+    stem = throughput["fact_key"].rsplit(".", 2)[0]
+    for metric, stat in frontier.LATENCIES:
+        fact = facts.key(f"{stem}.{metric}.{stat}")
+        if fact is not None and fact.get("value") is not None:
+            return fact["value"]
+    return float("inf")
+
+
+def tool_sweeps(facts: FactIndex) -> Iterator[Finding]:
+    """Each tool sweep of the day (configs of one model and test that differ in their
+    settings, :mod:`.frontier`): the config with the highest throughput, which is a point of
+    the throughput-latency frontier the report draws (a tie goes to the lower latency), with
+    its latency, and the frontier's other configs."""
+    series: dict[str, dict] = {}
+    for fact in facts.facts:
+        key = fact["fact_key"]
+        if not key.startswith("tool.") or not fact.get("context"):
+            continue
+        metric, _, stat = (fact.get("metric") or "").partition(".")
+        if metric == "status":
+            stem = key.removesuffix(".status")
+        elif stat and fact.get("value") is not None and key.endswith(f".{metric}.{stat}"):
+            stem = key.removesuffix(f".{metric}.{stat}")
+        else:
+            continue
+        entry = series.setdefault(stem, {"fact": fact, "measures": {}, "facts": {},
+                                         "failed": False})
+        if metric == "status":
+            entry["failed"] = True
+        else:
+            entry["measures"][(metric, stat)] = fact["value"]
+            entry["facts"][(metric, stat)] = fact
+    items = []
+    for entry in series.values():
+        test, settings = frontier.parameters(entry["fact"]["context"])
+        subject, more = frontier.parameters(entry["fact"]["subject"])
+        items.append(((test, subject), frontier.Point(
+            settings | {k: v for k, v in more.items() if k not in settings},
+            entry["measures"], entry["failed"] and not entry["measures"], entry)))
+    for sweep in frontier.group(items):
+        best = sweep.best
+        test, subject = sweep.key
+        what = LABELS.get(sweep.throughput[0], sweep.throughput[0])
+        tps = best.ref["facts"][sweep.throughput]
+        lat = best.ref["facts"].get(sweep.latency) if sweep.latency else None
+        if lat is None:
+            yield Finding("sweep_best", 58, f"Of the configs of {subject} swept over "
+                          f"{_joined(sweep.swept)} in {test}, {sweep.name(best)} reached the "
+                          f"highest {what}, {c(tps)}; no latency was measured to weigh it "
+                          "against.", (subject,))
+            continue
+        others = [sweep.name(p) for p in sweep.frontier if p is not best]
+        rest = (f"; the frontier's other configs are {_joined(others)}" if others
+                else "; it is the frontier's only config")
+        yield Finding("sweep_best", 58, f"Of the configs of {subject} swept over "
+                      f"{_joined(sweep.swept)} in {test}, {sweep.name(best)} reached the highest "
+                      f"{what}, {c(tps)}, at {LABELS.get(sweep.latency[0], sweep.latency[0])} "
+                      f"{c(lat)}, a point of the throughput-latency frontier{rest}.",
+                      (subject,))
 
 
 def quality(facts: FactIndex) -> Iterator[Finding]:
@@ -322,4 +388,5 @@ def documents(facts: FactIndex) -> Iterator[Finding]:
                       "measurement to check their numbers against.")
 
 
-RULES = (changes, failures, sweeps, rankings, tool_results, quality, documents, inventory)
+RULES = (changes, failures, sweeps, rankings, tool_results, tool_sweeps, quality, documents,
+         inventory)

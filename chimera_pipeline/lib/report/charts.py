@@ -1,11 +1,16 @@
-"""PNG charts for a daily report: throughput by model, sweep heat map, trend over days."""
+"""PNG charts for a daily report: throughput by model, sweep heat map, each sweep's
+throughput-latency frontier, trend over days."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import duckdb
 import matplotlib
+
+from chimera_pipeline.lib.findings.frontier import Sweep
+from chimera_pipeline.lib.report.sweeps import measure_label
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -63,6 +68,32 @@ def sweep_heatmap(con: duckdb.DuckDBPyConnection, day: str, out: Path) -> Path |
         fig.colorbar(image, ax=ax, label="tok/s")
     fig.suptitle("Parameter sweep: mean decode tokens/s")
     return _save(fig, out / "sweep_heatmap.png")
+
+
+def sweep_frontier(sweep: Sweep, title: str, out: Path, name: str) -> Path | None:
+    """One sweep's configs as throughput against latency, the frontier's points joined and
+    marked (lowest latency first), every point labelled with its settings; None when fewer
+    than two configs have both measures (nothing to trade off)."""
+    points = sweep.measured
+    if len(points) < 2:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    inside = [p for p in points if not p.frontier]
+    ax.scatter([p.latency for p in inside], [p.throughput for p in inside], color="#999999",
+               label="dominated", zorder=2)
+    edge = sweep.frontier
+    ax.plot([p.latency for p in edge], [p.throughput for p in edge], color="#c44e52",
+            marker="o", linestyle="-", label="Pareto frontier", zorder=3)
+    for point in points:
+        ax.annotate(sweep.name(point) + (" (best)" if point.best else ""),
+                    (point.latency, point.throughput), textcoords="offset points",
+                    xytext=(4, 4), fontsize=6)
+    ax.set_xlabel(measure_label(sweep.latency))
+    ax.set_ylabel(measure_label(sweep.throughput))
+    ax.set_title(textwrap.shorten(title, 90), fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _save(fig, out / name)
 
 
 def trend(con: duckdb.DuckDBPyConnection, day: str, out: Path) -> Path | None:

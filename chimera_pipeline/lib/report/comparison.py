@@ -3,6 +3,8 @@ over all days (the cross-tool leaderboard), read from ``benchmark_results``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
 from chimera_pipeline.lib.facts.tools import RESULTS_SQL, SERIES
@@ -11,13 +13,39 @@ from chimera_pipeline.lib.store.warehouse import fetch_dicts
 # the throughput a series is headlined by, in order of preference
 THROUGHPUTS = ("output_tps", "decode_tps", "prefill_tps", "total_tps")
 _SERIES = "tool, model, engine, hardware, test, config"
-_COLUMNS = {  # report column -> (metric, stats accepted, first one present wins)
-    "ttft_mean": ("ttft", ("mean", "value")), "ttft_p50": ("ttft", ("p50", "median")),
-    "ttft_p99": ("ttft", ("p99",)), "itl_mean": ("itl", ("mean", "value")),
-    "latency_mean": ("e2e_latency", ("mean", "value")), "latency_p99": ("e2e_latency", ("p99",)),
-    "completed": ("completed", ("value",)), "failed": ("failed", ("value",)),
-    "error_rate": ("error_rate", ("value",)),
-}
+# the latencies shown, each with its mean and the configured percentiles (report label, digits)
+LATENCIES = {"ttft": ("TTFT", 3), "itl": ("ITL", 4), "e2e_latency": ("latency", 3)}
+_COUNTS = {"completed": ("completed", ("value",)), "failed": ("failed", ("value",)),
+           "error_rate": ("error_rate", ("value",))}
+
+
+def _stats_of(percentile: str) -> tuple[str, ...]:
+    """The stats a percentile column accepts: p50 is also the tools' ``median``."""
+    return (percentile, "median") if percentile == "p50" else (percentile,)
+
+
+def columns(percentiles: Sequence[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Report column -> (metric, stats accepted, the first one present wins): each latency's
+    mean, then each of ``percentiles`` (``CHIMERA_PERCENTILES``), then the request counts."""
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for metric in LATENCIES:
+        found[f"{metric}.mean"] = (metric, ("mean", "value"))
+        for percentile in percentiles:
+            found[f"{metric}.{percentile}"] = (metric, _stats_of(percentile))
+    return found | _COUNTS
+
+
+def shown_columns(rows: list[dict], percentiles: Sequence[str]) -> list[dict]:
+    """The latency columns of the day's table: every mean, and a percentile only where some
+    tool of the day wrote it (or it was computed from the requests), so the table shows the
+    percentiles the tools wrote and no column that is empty on every row."""
+    shown = []
+    for metric, (label, digits) in LATENCIES.items():
+        for stat in ("mean", *percentiles):
+            key = f"{metric}.{stat}"
+            if stat == "mean" or any(r["values"].get(key) is not None for r in rows):
+                shown.append({"key": key, "label": f"{label} {stat}", "digits": digits})
+    return shown
 
 
 def _results(where: str) -> str:
@@ -25,8 +53,10 @@ def _results(where: str) -> str:
     return RESULTS_SQL.replace("AND tool <> 'chimeraforge'", "").format(where=where)
 
 
-def comparison_rows(con: duckdb.DuckDBPyConnection, day: str) -> list[dict]:
-    """One row per series (tool, model, engine, hardware, test, config) measured on ``day``."""
+def comparison_rows(con: duckdb.DuckDBPyConnection, day: str,
+                    percentiles: Sequence[str] = ("p50", "p90", "p95", "p99")) -> list[dict]:
+    """One row per series (tool, model, engine, hardware, test, config) measured on ``day``;
+    ``values`` holds each latency's mean and ``percentiles`` where present (`shown_columns`)."""
     cells = fetch_dicts(con, f"""
         WITH r AS ({_results("partition = $day")})
         SELECT {_SERIES}, metric, stat, avg(value) AS value,
@@ -50,8 +80,11 @@ def comparison_rows(con: duckdb.DuckDBPyConnection, day: str) -> list[dict]:
                 break
         else:
             row["throughput"] = row["throughput_metric"] = None
-        for column, (metric, stats) in _COLUMNS.items():
-            row[column] = next((values[(metric, s)] for s in stats if (metric, s) in values), None)
+        found = {column: next((values[(metric, s)] for s in stats if (metric, s) in values),
+                              None)
+                 for column, (metric, stats) in columns(percentiles).items()}
+        row["values"] = found
+        row.update((column, found[column]) for column in _COUNTS)
         out.append(row)
     return out
 

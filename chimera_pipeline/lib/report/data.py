@@ -6,14 +6,22 @@ import json
 
 import duckdb
 
+from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.facts.model import PRIORITY_MODEL
-from chimera_pipeline.lib.report.comparison import comparison_rows
+from chimera_pipeline.lib.report.comparison import comparison_rows, shown_columns
+from chimera_pipeline.lib.report.sweeps import day_sweeps, sweep_tables
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.warehouse import fetch_dicts, read_rows
 
 
-def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
-    """The facts, tables, LLM output and metrics for one day's report."""
+def report_data(con: duckdb.DuckDBPyConnection, day: str,
+                percentiles: tuple[str, ...] | None = None) -> dict:
+    """The facts, tables, LLM output and metrics for one day's report; the tool table's
+    percentiles are ``CHIMERA_PERCENTILES`` unless ``percentiles`` is given."""
+    if percentiles is None:
+        percentiles = load_settings().percentiles
+    comparison = comparison_rows(con, day, percentiles)
+    sweeps = day_sweeps(con, day)
     facts = read_rows(con, "facts", [day], order="priority, fact_key")
     by_key = {f["fact_key"]: f for f in facts}
     calls = read_rows(con, "llm_calls", [day], order="started_at")
@@ -55,7 +63,10 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str) -> dict:
             SELECT parse_status, count(*) AS files FROM artifact_files WHERE partition = ?
             GROUP BY 1 ORDER BY 1""", [day]),
         "models": _model_table(by_key, facts),
-        "comparison": comparison_rows(con, day),
+        "comparison": comparison,
+        "comparison_columns": shown_columns(comparison, percentiles),
+        "sweep_objects": sweeps,
+        "frontiers": sweep_tables(sweeps),
         "sweeps": [f for f in facts if f["category"] == "sweep"],
         "compile": [f for f in facts if f["category"] == "compile"],
         "changes": [f for f in facts if f["category"] == "change"],

@@ -43,7 +43,12 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
     made = [charts.throughput_by_model(data["models"], out_dir),
             charts.tool_throughput(data["comparison"], out_dir),
             charts.sweep_heatmap(con, day, out_dir), charts.trend(con, day, out_dir)]
+    for table, sweep in zip(data["frontiers"], data["sweep_objects"], strict=True):
+        drawn = charts.sweep_frontier(sweep, table["title"], out_dir,
+                                      f"sweep_frontier_{table['index']}.png")
+        table["chart"] = drawn.name if drawn else None
     chart_names = [p.name for p in made if p is not None]
+    frontier_charts = [t["chart"] for t in data["frontiers"] if t["chart"]]
     call = data["calls"][0] if data["calls"] else None
     trimmed = (data["analysis_row"] or {}).get("trimmed_fact_ids") or ""
     facts = {f["fact_id"]: f for f in data["facts"]}
@@ -72,7 +77,8 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
         "regressions": len(data["regressions"]), "improvements": len(data["improvements"]),
         "best_decode_tps": max((r["decode_tps.mean"]["value"] for r in data["models"]
                                 if r["decode_tps.mean"]), default=None),
-        "charts": chart_names,
+        "charts": chart_names + frontier_charts,
+        "sweeps": len(data["frontiers"]),
     }
     document = {**summary, "summary_sentences": [f["text"] for f in data["summary"]],
                 "key_findings": [f["text"] for f in data["findings"]],
@@ -82,7 +88,9 @@ def render_day(con: duckdb.DuckDBPyConnection, day: str, out_dir: Path) -> dict:
                 "narrative_text": data["narrative"], "dropped": data["dropped"],
                 "facts": data["facts"],
                 "llm_calls": data["calls"], "claims": data["claims"],
-                "ingestion": data["ingestion"], "timings": data["timings"]}
+                "ingestion": data["ingestion"], "timings": data["timings"],
+                "sweep_frontiers": [{k: v for k, v in t.items() if k != "index"}
+                                    for t in data["frontiers"]]}
     (out_dir / "report.md").write_text(markdown)
     (out_dir / "report.json").write_text(json.dumps(document, indent=2, default=str))
     return {**summary, "markdown": markdown}

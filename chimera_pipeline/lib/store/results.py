@@ -14,6 +14,11 @@ year's backfill sorts and spills less at a time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
+
+from chimera_pipeline.lib.config import load_settings
+
 # per-request column -> (metric, canonical unit)
 REQUEST_METRICS = {
     "ttft_s": ("ttft", "s"), "itl_s": ("itl", "s"), "tpot_s": ("tpot", "s"),
@@ -26,7 +31,8 @@ LLM_RUN_METRICS = {
     "ttft_s": ("ttft", "s"), "total_s": ("e2e_latency", "s"), "load_s": ("load_time", "s"),
 }
 _PARTITIONS = "partition IN (SELECT unnest($partitions::VARCHAR[]))"
-QUANTILES = {"median": 0.5, "p90": 0.9, "p99": 0.99}
+# the quantiles always computed: facts and the findings read ``median`` by that name
+QUANTILES = {"median": 0.5}
 # the narrow tables a statistic is computed from; temporary, so the connection's own
 _GROUPS, _VALUES = "derived_groups", "derived_values"
 
@@ -66,13 +72,24 @@ def _exact_sum(source: str, value: str, extra: bool = False) -> str:
     GROUP BY ALL"""
 
 
-def _quantiles() -> str:
-    """SELECT of ``gid``, ``col`` and each of :data:`QUANTILES` of the values of each group,
-    as ``quantile_cont`` has them (linear between the two nearest ranks), from the ranks of
-    a sort. ``quantile_cont`` holds every value of a group in memory that cannot spill, so
-    a big enough file would exceed any memory limit; a sort spills to disk. Only the ranks
-    the quantiles need leave the sort."""
-    position = {name: f"(n - 1) * {q!r}" for name, q in QUANTILES.items()}
+def quantiles(percentiles: Sequence[str]) -> dict[str, float]:
+    """Stat name -> quantile: :data:`QUANTILES` and each of ``percentiles`` (``p95`` ->
+    0.95, ``p99.9`` -> 0.999, read in decimal so that p95 is the same 0.95 a literal gives);
+    ``p50`` is ``median`` under the name the tools that write p50 use."""
+    found = dict(QUANTILES)
+    for name in percentiles:
+        found.setdefault(name, float(Decimal(name.removeprefix("p")) / 100))
+    return found
+
+
+def _quantiles(wanted_quantiles: dict[str, float]) -> str:
+    """SELECT of ``gid``, ``col`` and each of ``wanted_quantiles`` (:func:`quantiles`) of the
+    values of each group, as ``quantile_cont`` has them (linear between the two nearest
+    ranks), from the ranks of a sort. ``quantile_cont`` holds every value of a group in
+    memory that cannot spill, so a big enough file would exceed any memory limit; a sort
+    spills to disk. Only the ranks the quantiles need leave the sort, however many are
+    asked for; each quantile is a column named as its stat (``"p99.9"`` quoted)."""
+    position = {f"q{i}": f"(n - 1) * {q!r}" for i, q in enumerate(wanted_quantiles.values())}
     picks = ", ".join(
         f"any_value(v) FILTER (WHERE r = floor({at})) AS {name}_lo, "
         f"any_value(v) FILTER (WHERE r = ceil({at})) AS {name}_hi, "
@@ -80,8 +97,8 @@ def _quantiles() -> str:
         for name, at in position.items())
     wanted = ", ".join(f"{side}({at})" for at in position.values() for side in ("floor", "ceil"))
     values = ", ".join(f"CASE WHEN {name}_d = 0 THEN {name}_lo "
-                       f"ELSE {name}_lo + ({name}_hi - {name}_lo) * {name}_d END AS {name}"
-                       for name in QUANTILES)
+                       f"ELSE {name}_lo + ({name}_hi - {name}_lo) * {name}_d END AS \"{stat}\""
+                       for name, stat in zip(position, wanted_quantiles, strict=True))
     return f"""
     SELECT gid, col, {values}
     FROM (SELECT r.gid, r.col, {picks}
@@ -94,7 +111,7 @@ def _quantiles() -> str:
 
 
 def _statistics(source: str, keys: list[str], mapping: dict[str, tuple[str, str]],
-                shared: str) -> list[str]:
+                shared: str, wanted_quantiles: dict[str, float]) -> list[str]:
     """Statements adding every statistic of the ``mapping`` columns per ``keys`` group of
     ``source`` (over its ok rows) and the group's request counts, with the ``shared``
     columns; a group none of whose requests succeeded is ``failed`` and has only counts.
@@ -113,6 +130,7 @@ def _statistics(source: str, keys: list[str], mapping: dict[str, tuple[str, str]
     same = " AND ".join(f"s.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
     numbered = ", ".join(f"s.{column} AS \"{number}\"" for number, column in enumerate(mapping))
     names = ", ".join(f'"{number}"' for number in range(len(mapping)))
+    stats = ", ".join(f'"{name}"' for name in wanted_quantiles)
     groups = f"""
     CREATE OR REPLACE TEMP TABLE {_GROUPS} AS
     SELECT row_number() OVER (ORDER BY {key_list})::INTEGER AS gid, *
@@ -133,13 +151,13 @@ def _statistics(source: str, keys: list[str], mapping: dict[str, tuple[str, str]
     deviations AS (SELECT l.gid, l.col, (l.v - m.mean) * (l.v - m.mean) AS d
                    FROM {_VALUES} AS l JOIN sums AS m USING (gid, col)),
     spread AS ({_exact_sum("deviations", "d")}),
-    ranked AS ({_quantiles()}),
-    agg AS (SELECT gid, col, a.mean, b.median, b.p90, b.p99,
+    ranked AS ({_quantiles(wanted_quantiles)}),
+    agg AS (SELECT gid, col, a.mean, {", ".join(f"b.{q}" for q in stats.split(", "))},
                    CASE WHEN a.n < 2 THEN NULL WHEN a.min = a.max THEN 0
                         ELSE sqrt(c.total / (a.n - 1)) END AS std,
                    a.min, a.max, a.n::DOUBLE AS count
             FROM sums AS a JOIN ranked AS b USING (gid, col) JOIN spread AS c USING (gid, col)),
-    stats AS (UNPIVOT agg ON mean, median, p90, p99, std, min, max, count
+    stats AS (UNPIVOT agg ON mean, {stats}, std, min, max, count
               INTO NAME stat VALUE value),
     measured AS (SELECT gid, {_case(mapping, 0)} AS metric, stat, value,
                         CASE WHEN stat = 'count' THEN 'count' ELSE {_case(mapping, 1)} END
@@ -170,8 +188,13 @@ def _emptied() -> list[str]:
 BLOCK_DAYS = 31
 
 
-def derive_statements() -> list[str]:
-    """The SQL statements (parameter ``$partitions``) that add the computed rows."""
+def derive_statements(percentiles: Sequence[str] | None = None) -> list[str]:
+    """The SQL statements (parameter ``$partitions``) that add the computed rows: every
+    statistic, ``median`` and the ``percentiles`` (default: the ``CHIMERA_PERCENTILES``
+    setting, so the requests' statistics are the set the tools write)."""
+    if percentiles is None:
+        percentiles = load_settings().percentiles
+    wanted = quantiles(percentiles)
     keys = ["partition", "source_file", "run_key", "tool", "model", "test"]
     from_requests = _statistics(
         # one run of a file per model and test (a CSV of several models is several runs)
@@ -180,7 +203,7 @@ def derive_statements() -> list[str]:
             FROM benchmark_requests WHERE {_PARTITIONS} AND NOT has_summary""",
         keys, REQUEST_METRICS,
         "'statistics of benchmark_requests' AS locator, CASE WHEN r.tool = 'ollama' THEN "
-        "'ollama' END AS engine, 'computed' AS raw_unit")
+        "'ollama' END AS engine, 'computed' AS raw_unit", wanted)
     from_runs = _statistics(
         f"""SELECT partition, NULL::VARCHAR AS source_file,
                    'chimeraforge:' || coalesce(model, 'unknown model') || ':' || suite
@@ -192,5 +215,5 @@ def derive_statements() -> list[str]:
             QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
                                        ORDER BY source_file, source_row) = 1""",
         keys, LLM_RUN_METRICS,
-        "'llm_runs of the day' AS locator, 'ollama' AS engine, 'computed' AS raw_unit")
+        "'llm_runs of the day' AS locator, 'ollama' AS engine, 'computed' AS raw_unit", wanted)
     return [*from_requests, *from_runs, *_emptied()]
