@@ -191,16 +191,7 @@ def _pool(nights: Sequence[Night]) -> tuple[int, float, float | None]:
 def welch(a: Sequence[Night], b: Sequence[Night]) -> float | None:
     """Two-sided Welch p-value of the requests of ``b`` against those of ``a``; None when
     either side has no within-night spread to judge by."""
-    na, ma, va = _pool(a)
-    nb, mb, vb = _pool(b)
-    if va is None or vb is None or na < 2 or nb < 2:
-        return None
-    se2 = va / na + vb / nb
-    if se2 <= 0:
-        return 0.0 if ma != mb else 1.0
-    t = (mb - ma) / math.sqrt(se2)
-    df = se2 ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
-    return 2 * _t_sf(abs(t), df)
+    return _welch_pooled(_pool(a), b)
 
 
 def _change(value: float, centre: float, relative: bool) -> float | None:
@@ -216,16 +207,56 @@ def _floor(baseline: Sequence[Night], centre: float) -> float:
     return max(_median(errors) if errors else 0.0, 1e-3 * abs(centre), 1e-12)
 
 
+@dataclass(slots=True)
+class _Baseline:
+    """The robust baseline of the nights before one index: its centre, spread (never below
+    the floor), the nights kept and their pooled requests (Welch's side ``a``)."""
+
+    centre: float
+    spread: float
+    used: list[Night]
+    pooled: tuple[int, float, float | None]
+
+
+def _baseline(nights: Sequence[Night], first: int, p: Params,
+              cache: dict[int, _Baseline | None]) -> _Baseline | None:
+    """The baseline of the nights before ``first``, computed once per series and index:
+    a night's ``night`` test and the next night's ``pair`` test share it."""
+    if first in cache:
+        return cache[first]
+    baseline = nights[max(0, first - p.history):first]
+    found = None
+    if len(baseline) >= p.min_history:
+        centre, spread, kept = _robust([x.mean for x in baseline], p.outlier)
+        used = [x for x, k in zip(baseline, kept, strict=True) if k]
+        found = _Baseline(centre, max(spread, _floor(used, centre)), used, _pool(used))
+    cache[first] = found
+    return found
+
+
+def _welch_pooled(a: tuple[int, float, float | None], b: Sequence[Night]) -> float | None:
+    """:func:`welch` with side ``a`` already pooled (a baseline's, shared by its tests)."""
+    na, ma, va = a
+    nb, mb, vb = _pool(b)
+    if va is None or vb is None or na < 2 or nb < 2:
+        return None
+    se2 = va / na + vb / nb
+    if se2 <= 0:
+        return 0.0 if ma != mb else 1.0
+    t = (mb - ma) / math.sqrt(se2)
+    df = se2 ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
+    return 2 * _t_sf(abs(t), df)
+
+
 def _history_test(series: Series, nights: Sequence[Night], first: int, last: int,
-                  test: str, p: Params) -> Evidence | None:
+                  test: str, p: Params, cache: dict[int, _Baseline | None]
+                  ) -> Evidence | None:
     """The mean of nights ``first..last`` against the robust baseline of the nights before."""
     judged = nights[first:last + 1]
-    baseline = nights[max(0, first - p.history):first]
-    if len(baseline) < p.min_history:
+    base = _baseline(nights, first, p, cache)
+    if base is None:
         return None
-    centre, spread, kept = _robust([x.mean for x in baseline], p.outlier)
-    used = [x for x, k in zip(baseline, kept, strict=True) if k]
-    spread = max(spread, _floor(used, centre))
+    centre, spread, used = base.centre, base.spread, base.used
     value = float(sum(x.mean for x in judged) / len(judged))  # np.mean's sum from 0.0
     k, n = len(judged), len(used)
     scale = spread * math.sqrt(1 / k + math.pi / (2 * n))
@@ -237,7 +268,7 @@ def _history_test(series: Series, nights: Sequence[Night], first: int, last: int
     band = (100.0 * critical / abs(centre) if series.relative and centre else critical)
     beyond = all(direction * (x.mean - centre) >= p.confirm_z * spread for x in judged)
     big = change is None or abs(change) >= p.min_change
-    welch_p = welch(used, judged)
+    welch_p = _welch_pooled(base.pooled, judged)
     conditions = big and (welch_p is None or welch_p <= p.fdr) and (test != "pair" or beyond)
     if test == "night":
         conditions = conditions and pvalue <= p.one_night_p
@@ -263,13 +294,14 @@ def _early_test(series: Series, nights: Sequence[Night], i: int, p: Params
                     (before.day,), (now.day,), welch_p)
 
 
-def _tests(series: Series, nights: Sequence[Night], i: int, p: Params) -> list[Evidence]:
+def _tests(series: Series, nights: Sequence[Night], i: int, p: Params,
+           cache: dict[int, _Baseline | None]) -> list[Evidence]:
     found = []
-    night = _history_test(series, nights, i, i, "night", p)
+    night = _history_test(series, nights, i, i, "night", p, cache)
     if night is not None:
         found.append(night)
         if i >= 1:
-            pair = _history_test(series, nights, i - 1, i, "pair", p)
+            pair = _history_test(series, nights, i - 1, i, "pair", p, cache)
             if pair is not None:
                 found.append(pair)
     else:
@@ -330,9 +362,10 @@ def judge(history: Mapping[Series, Sequence[Night]], days: Sequence[str],
     judged: dict[str, list[Evidence]] = defaultdict(list)
     index: dict[tuple[Series, str], list[Evidence]] = {}
     for series, nights in ordered.items():
+        baselines: dict[int, _Baseline | None] = {}
         for i, night in enumerate(nights):
             if night.day in needed_days:
-                found = _tests(series, nights, i, p)
+                found = _tests(series, nights, i, p, baselines)
                 index[(series, night.day)] = found
                 judged[night.day] += found
     for tests in judged.values():
