@@ -78,15 +78,32 @@ def _selections(args: argparse.Namespace) -> list:
     return [with_common(s, common) for s in selections]
 
 
+def _out_dir(text: str) -> Path:
+    """``--out DIR``, created now (before the warehouse is read): a SelectionError in one
+    line when it cannot be."""
+    from chimera_pipeline.lib.compare import SelectionError
+
+    out = Path(text)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SelectionError(f"--out {text}: cannot create the folder "
+                             f"({exc.strerror or exc})") from None
+    return out
+
+
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the comparison; exit 2 for a selection that is wrong or matches nothing, 3 when
-    the warehouse is missing or being written."""
+    """Print the comparison; exit 2 for a selection that is wrong or matches nothing (or an
+    ``--out`` that cannot be written), 3 when the warehouse is missing or being written.
+    Verdicts use the registry's regression parameters, as the alerts do."""
     from chimera_pipeline.lib.compare import SelectionError, chart, compare, render
+    from chimera_pipeline.lib.facts.regression import Params
     from chimera_pipeline.lib.store.warehouse import WarehouseBusy, connect_read_only
 
     try:
         selections = _selections(args)
         ignore = [x.strip() for x in args.ignore.split(",") if x.strip()]
+        out = _out_dir(args.out) if args.out else None
     except SelectionError as exc:
         print(f"chimera: {exc}", file=sys.stderr)
         return 2
@@ -96,7 +113,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
         print(f"chimera: {exc}", file=sys.stderr)
         return 3
     try:
-        comparisons = compare(con, selections, ignore)
+        comparisons = compare(con, selections, ignore, Params.from_settings(settings))
     except SelectionError as exc:
         print(f"chimera: {exc}", file=sys.stderr)
         return 2
@@ -104,12 +121,15 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
         con.close()
     text = render(comparisons, args.format)
     print(text)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
         table = out / f"comparison.{args.format}"
-        table.write_text(text + "\n")
-        png = chart(comparisons, out / "comparison.png")
+        try:
+            table.write_text(text + "\n")
+            png = chart(comparisons, out / "comparison.png")
+        except OSError as exc:
+            print(f"chimera: --out {args.out}: cannot write ({exc.strerror or exc})",
+                  file=sys.stderr)
+            return 2
         print(f"chimera: wrote {table}" + (f" and {png}" if png else " (nothing to chart)"),
               file=sys.stderr)
     return 0

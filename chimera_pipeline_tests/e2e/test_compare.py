@@ -148,3 +148,22 @@ def test_the_report_metadata_shows_what_changed_since_the_previous_day(real_run:
     assert "| previous day |" in shown["2025-10-08"] and "2025-10-02" in shown["2025-10-08"]
     first = min(shown)  # the first day has nothing earlier, and says so
     assert shown[first].startswith("No series measured on")
+
+
+def test_the_docs_command_lines_run(real_run: dict, tools_env: dict, tmp_path) -> None:
+    """Every command line of docs/comparing-runs.md's first block runs (exit 0) on the corpus
+    it is about: the real corpus's days and models, the tools corpus's tools and GPUs."""
+    import shlex
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "comparing-runs.md").read_text()
+    block = docs.split("```bash\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    lines = [line.split("#", 1)[0] for line in block.splitlines() if "chimera compare" in line]
+    assert len(lines) >= 6
+    tools = {k: v for k, v in tools_env.items() if isinstance(v, str)}
+    for line in lines:
+        args = shlex.split(line)[2:]
+        args = [str(tmp_path / "out") if a == "/tmp/cmp" else a for a in args]
+        env = real_run["env"] if "2025-10" in line else tools
+        result = chimera(["compare", *args], env, timeout=300)
+        assert result.returncode == 0, (line, result.stderr)

@@ -26,6 +26,7 @@ from chimera_pipeline.lib.compare import (
     with_common,
 )
 from chimera_pipeline.lib.compare.core import NO_SPREAD, NOISE, REAL_BETTER, REAL_WORSE
+from chimera_pipeline.lib.config.settings import load_settings
 from chimera_pipeline.lib.facts.regression import Night, Params, welch
 from chimera_pipeline.lib.store.warehouse import ensure_schema
 
@@ -168,6 +169,33 @@ def test_swapping_a_and_b_flips_the_change_and_inverts_the_ratio(db) -> None:
         assert y.verdict == flipped.get(x.verdict, x.verdict)
 
 
+def _steady(tmp_path: Path, rows: list[tuple[str, str, float]]) -> duckdb.DuckDBPyConnection:
+    """A warehouse of (day, model, level) series, eight tight requests each."""
+    con = duckdb.connect(str(tmp_path / "steady.duckdb"))
+    ensure_schema(con)
+    base = [1.0, 1.002, 0.998, 1.001, 0.999, 1.0, 1.003, 0.997]
+    for day, model, level in rows:
+        _runs(con, day, model, [level * x for x in base], [0.5] * len(base))
+    return con
+
+
+def test_a_verdict_does_not_depend_on_which_side_is_a(tmp_path: Path) -> None:
+    """+10.5 % from D1 to D2 is -9.5 % from D2 to D1: one test (the early rule's floor in %
+    of the earlier day), so swapping the sides flips the verdict's direction only; on one
+    day, +2.03 % / -1.99 % is within noise both ways (the floor taken from either side)."""
+    con = _steady(tmp_path, [(D1, "m", 100.0), (D2, "m", 110.5), (D1, "x", 100.0),
+                             (D1, "y", 102.03)])
+    [ab] = compare(con, shortcut("day", [D1, D2]), params=Params())
+    [ba] = compare(con, shortcut("day", [D2, D1]), params=Params())
+    assert (_row(ab, "decode_tps").verdict, _row(ba, "decode_tps").verdict) == (
+        REAL_BETTER, REAL_WORSE)
+    assert _row(ba, "decode_tps").change == pytest.approx(-9.5, abs=0.01)  # shown: % of A
+    pair = [parse_selection(f"day={D1},model=x"), parse_selection(f"day={D1},model=y")]
+    [xy], [yx] = compare(con, pair), compare(con, pair[::-1])
+    assert _row(xy, "decode_tps").verdict == _row(yx, "decode_tps").verdict == NOISE
+    con.close()
+
+
 def test_an_unmatched_metric_is_reported_with_its_reason(db) -> None:
     [c] = compare(db, shortcut("day", [D1, D2]))
     why = {(u.side, u.series.split()[0], u.metric): u.reason for u in c.unmatched}
@@ -264,9 +292,13 @@ def test_previous_day_markdown_compares_each_series_with_its_previous_day(db) ->
     assert "more series and metrics" in capped
 
 
-def _cli(args: list[str], wh: Path, capsys) -> tuple[int, str, str]:
+def _cli(args: list[str], wh: Path, capsys, **settings: object) -> tuple[int, str, str]:
     parsed = build_parser().parse_args(["compare", *args])
-    code = parsed.func(parsed, SimpleNamespace(warehouse_path=wh))
+    registry = load_settings({})
+    regression = {f: settings.get(f, getattr(registry, f)) for f in (
+        "regression_history", "regression_min_history", "regression_fdr",
+        "regression_min_change", "regression_confirm_z")}
+    code = parsed.func(parsed, SimpleNamespace(warehouse_path=wh, **regression))
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -298,6 +330,30 @@ def test_cli_formats_and_out_dir(wh: Path, tmp_path: Path, capsys) -> None:
 def test_cli_bad_selections_exit_2_with_one_line(args, message, wh: Path, capsys) -> None:
     code, out, err = _cli(args, wh, capsys)
     assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_cli_judges_by_the_registrys_regression_settings(wh: Path, capsys) -> None:
+    """CHIMERA_REGRESSION_MIN_CHANGE (and _FDR) are the method's, for the alerts and for
+    compare alike: a -30 % drop is real at the default 2 %, not when 50 % is required."""
+    code, out, _ = _cli(["--models", "m:q4", "m:q8", "--where", f"day={D1}", "--format",
+                         "json"], wh, capsys)
+    [row] = [r for r in json.loads(out)["comparisons"][0]["rows"] if r["metric"] == "decode_tps"]
+    assert code == 0 and row["verdict"] == REAL_WORSE
+    code, out, _ = _cli(["--models", "m:q4", "m:q8", "--where", f"day={D1}", "--format",
+                         "json"], wh, capsys, regression_min_change=50.0)
+    [row] = [r for r in json.loads(out)["comparisons"][0]["rows"] if r["metric"] == "decode_tps"]
+    assert code == 0 and row["verdict"] == NOISE and "≥ 50 %" in row["evidence"]
+
+
+@pytest.mark.parametrize("where", ["file", "under-a-file"])
+def test_cli_out_that_cannot_be_written_exits_2_in_one_line(where: str, wh: Path,
+                                                            tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out_dir = blocker if where == "file" else blocker / "sub"
+    code, out, err = _cli(["--days", D1, D2, "--out", str(out_dir)], wh, capsys)
+    assert code == 2 and out == "" and err.startswith("chimera: --out ")
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_cli_missing_warehouse_exits_3(tmp_path: Path, capsys) -> None:

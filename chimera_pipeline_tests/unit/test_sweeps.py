@@ -73,6 +73,18 @@ def test_a_failed_run_is_never_a_point() -> None:
     assert failed.throughput is None and not failed.frontier and not failed.best
 
 
+def test_a_config_that_completed_nothing_is_not_first_on_the_frontier() -> None:
+    """A run that completed no request but wrote its zeros (0 tok/s at 0 s, as vLLM's
+    summary does) or a NaN is a failed config, not the frontier's lowest-latency point."""
+    sweep = build(("k",), [_point(1, 100, 1.0), _point(2, 150, 2.0), _point(4, 0.0, 0.0),
+                           _point(8, float("nan"), 0.5)])
+    assert _names(sweep, sweep.frontier) == ["concurrency=1", "concurrency=2"]
+    assert _names(sweep, [p for p in sweep.points if p.failed]) == ["concurrency=4",
+                                                                    "concurrency=8"]
+    # two configs, one of them at zero: no sweep left to draw
+    assert build(("k",), [_point(1, 100, 1.0), _point(2, 0.0, 0.0)]) is None
+
+
 def test_one_measure_for_the_whole_sweep() -> None:
     """A config that wrote only another latency is left out, never read by another measure."""
     odd = Point({"concurrency": "8"}, {TPS: 500.0, ("ttft", "mean"): 0.1})

@@ -17,10 +17,13 @@ nights' spread included), and
 
 * both sides on the same days (two GPUs, models or tools of one run): the rule for two
   samples of one night (:func:`~..regression.within_night`): Welch p <= ``fdr`` and a change
-  of at least ``min_change`` (% of A, or points of a share);
+  of at least ``min_change`` (% of the larger mean, so of either side, or points of a share);
 * on different days: the method's rule for a night against an earlier one without a
   history to judge by (its ``early`` test), because the spread within a night does not
-  hold the noise between nights: Welch p <= ``early_p`` and at least ``early_change``;
+  hold the noise between nights: Welch p <= ``early_p`` and at least ``early_change`` % of
+  the earlier side (as the early test takes the night before as its baseline);
+* either way the verdict does not depend on which side is A: swapping them flips its
+  direction only (the change shown stays in % of A);
 * then Benjamini-Hochberg at ``fdr`` over every test of the comparison (the method's
   false-discovery control over a night's tests);
 * a side without spread (one value, or a tool that wrote no std) cannot be judged: the
@@ -181,7 +184,7 @@ def judge_pair(a: Side, b: Side, metric: str, params: Params) -> tuple[Row, Evid
     same_days = set(a.days) == set(b.days)
     level, floor = ((params.fdr, params.min_change) if same_days
                     else (params.early_p, params.early_change))
-    change = row.change
+    change = _tested_change(ma, mb, relative, same_days, a.days, b.days)
     conditions = change is not None and abs(change) >= floor - 1e-9 and p <= level
     direction = 1 if mb > ma else -1
     evidence = Evidence(Series((metric, tuple(a.dims.items())), higher, relative),
@@ -192,6 +195,22 @@ def judge_pair(a: Side, b: Side, metric: str, params: Params) -> tuple[Row, Evid
                     + f": real needs p ≤ {level:g} and ≥ {floor:g}"
                     + (" %" if relative else " points"))
     return row, evidence
+
+
+def _tested_change(ma: float, mb: float, relative: bool, same_days: bool,
+                   a_days: Sequence[str], b_days: Sequence[str]) -> float | None:
+    """The change the floor is tested on, the same whichever side is A (so swapping the sides
+    only flips the verdict's direction): points of a share as they are; across days, % of the
+    earlier side (the method's early test: a night in % of the night before it); on the same
+    days, where neither side is the baseline, % of the larger mean (the change reaches the
+    floor taken from either side)."""
+    if not relative:
+        return mb - ma
+    if same_days:
+        scale = max(abs(ma), abs(mb))
+    else:
+        scale = abs(ma) if sorted(a_days) < sorted(b_days) else abs(mb)
+    return None if scale == 0 else 100.0 * (mb - ma) / scale
 
 
 def _decide(pairs: list[tuple[Row, Evidence | None]], params: Params) -> None:

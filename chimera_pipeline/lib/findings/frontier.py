@@ -18,11 +18,14 @@ throughput and one latency for the whole sweep, the first of :data:`THROUGHPUTS`
 output tokens/s before decode, prefill and total tokens/s; the mean request (end-to-end)
 latency before the mean TTFT, inter-token latency, time per output token, llama-bench's time
 per repetition, then medians and p99s. Failed configs (no request completed) have no
-throughput: they are never points.
+throughput: they are never points, and neither is a config whose throughput is 0 or not a
+number (a run that completed nothing but wrote its zeros, 0 tok/s at 0 s, which would
+otherwise sit first on the frontier).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -145,6 +148,9 @@ def build(key: tuple, points: list[Point]) -> Sweep | None:
 
     The best config is the highest throughput; on a tie, the lower latency (so that it is a
     frontier point), then the name."""
+    for point in points:  # no throughput (0: nothing completed) or a NaN: a failed config
+        if not _usable(point.measures, THROUGHPUTS):
+            point.failed = True
     ok = [p for p in points if not p.failed]
     stated = {k for p in points for k in p.settings}
     for point in points:
@@ -162,8 +168,9 @@ def build(key: tuple, points: list[Point]) -> Sweep | None:
         return None
     sweep.latency = _choose(ok, LATENCIES)
     for point in ok:
-        point.throughput = point.measures.get(sweep.throughput)
-        point.latency = point.measures.get(sweep.latency) if sweep.latency else None
+        point.throughput = _finite(point.measures.get(sweep.throughput), positive=True)
+        point.latency = (_finite(point.measures.get(sweep.latency), positive=False)
+                         if sweep.latency else None)
     if sweep.latency:
         mark_frontier(ok)
     candidates = [p for p in ok if p.throughput is not None]
@@ -172,6 +179,23 @@ def build(key: tuple, points: list[Point]) -> Sweep | None:
     best = min(candidates, key=lambda p: (-p.throughput, _or_inf(p.latency), sweep.name(p)))
     best.best = True
     return sweep
+
+
+def _finite(value: float | None, positive: bool) -> float | None:
+    """A measure a point can be placed by: finite, and above zero for a throughput (a
+    config that completed nothing writes 0 tok/s, often with 0 s latencies that would put
+    it first on the frontier), at least zero for a latency; None otherwise."""
+    if value is None or not math.isfinite(value) or value < 0 or (positive and value == 0):
+        return None
+    return value
+
+
+def _usable(measures: dict[tuple[str, str], float], preference: Sequence[tuple[str, str]]
+            ) -> bool:
+    """Whether a point has a throughput it can be placed by (or none was measured at all,
+    which is a point without measures, not a failure)."""
+    found = [measures[m] for m in preference if m in measures]
+    return not found or any(_finite(v, positive=True) is not None for v in found)
 
 
 def _or_inf(value: float | None) -> float:
