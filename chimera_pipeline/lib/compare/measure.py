@@ -9,7 +9,8 @@ same way so that a comparison and an alert judge the same numbers:
   tool ``chimeraforge``, engine ``ollama`` (the engine ``benchmark_results`` gives them);
 * every benchmark tool's series (``benchmark_results``, a run written twice counted once):
   each headline metric's mean with the tool's own spread (``std``) and count where it
-  writes them, and the failed share from the tool's error rate.
+  writes them (a night of several runs: its runs' means, their spread and number, as
+  ``history.tool_nights_sql`` has them), and the failed share from the tool's error rate.
 
 One row per series, metric and night; every value is computed in DuckDB.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import duckdb
 
 from chimera_pipeline.lib.compare.selection import DIMS, Selection
+from chimera_pipeline.lib.facts.history import tool_nights_sql
 from chimera_pipeline.lib.facts.tools import HEADLINE, RESULTS_SQL
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
@@ -47,13 +49,7 @@ req AS (
            count(*) AS requests, 100.0 * count(*) FILTER (WHERE NOT ok) / count(*) AS share
     FROM runs GROUP BY ALL),
 r AS ({RESULTS_SQL.format(where="$first <= partition AND partition <= $last")}),
-tool_nights AS (
-    SELECT {_SERIES}, partition, metric, min(unit) FILTER (WHERE stat IN ('mean', 'value')) AS unit,
-           avg(value ORDER BY value) FILTER (WHERE stat IN ('mean', 'value')) AS mean,
-           avg(value ORDER BY value) FILTER (WHERE stat = 'std') AS sd,
-           sum(value ORDER BY value) FILTER (WHERE stat = 'count') AS n
-    FROM r WHERE status = 'ok' AND metric IN (SELECT unnest($metrics::VARCHAR[]))
-    GROUP BY ALL HAVING mean IS NOT NULL),
+{tool_nights_sql(_SERIES)},
 tool_failed AS (
     SELECT {_SERIES}, partition,
            100.0 * avg(value) FILTER (WHERE metric = 'error_rate') AS share,

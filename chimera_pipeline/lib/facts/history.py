@@ -91,16 +91,39 @@ def request_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]
     return out
 
 
-_TOOLS = """
-WITH r AS ({results}),
-nights AS (
-    SELECT {series}, metric, partition,
+# A tool series' night, from ``r`` (``RESULTS_SQL``): each run's mean with the tool's own
+# spread and count; a night of several runs (a re-run, or the same test on machines the
+# files do not name) is the sample of its runs' means: their mean, spread and number. Pooling
+# the runs' requests instead would take the tool's within-run spread for the spread of the
+# night, and two machines' results for one tight sample.
+TOOL_NIGHTS = """
+tool_runs AS (
+    SELECT {series}, partition, metric, run_key,
+           min(unit) FILTER (WHERE stat IN ('mean', 'value')) AS unit,
            avg(value ORDER BY value) FILTER (WHERE stat IN ('mean', 'value')) AS mean,
            avg(value ORDER BY value) FILTER (WHERE stat = 'std') AS sd,
            sum(value ORDER BY value) FILTER (WHERE stat = 'count') AS n
     FROM r WHERE status = 'ok' AND metric IN (SELECT unnest($metrics::VARCHAR[]))
-    GROUP BY ALL HAVING mean IS NOT NULL)
-SELECT * FROM nights ORDER BY ALL
+    GROUP BY ALL HAVING mean IS NOT NULL),
+tool_nights AS (
+    SELECT {series}, partition, metric, min(unit) AS unit, count(*) AS runs,
+           avg(mean ORDER BY mean) AS mean,
+           CASE WHEN count(*) = 1 THEN any_value(sd) ELSE stddev_samp(mean ORDER BY mean) END
+               AS sd,
+           CASE WHEN count(*) = 1 THEN any_value(n) ELSE count(*) END AS n
+    FROM tool_runs GROUP BY {series}, partition, metric)"""
+
+
+def tool_nights_sql(series: str) -> str:
+    """The ``tool_runs`` and ``tool_nights`` CTEs (after a CTE ``r``), grouped by ``series``
+    columns; ``$metrics`` names the metrics. The alerts and ``chimera compare`` read the
+    same nights."""
+    return TOOL_NIGHTS.format(series=series)
+
+
+_TOOLS = """
+WITH r AS ({results}),{nights}
+SELECT {series}, metric, partition, mean, sd, n FROM tool_nights ORDER BY ALL
 """
 
 
@@ -109,7 +132,7 @@ def tool_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]
     """Every benchmark tool series, each headline metric with its nights up to the last of
     ``days`` (a night's spread and count are the tool's, where it writes them)."""
     sql = _TOOLS.format(results=RESULTS_SQL.format(where="partition <= $last"),
-                        series=", ".join(SERIES))
+                        series=", ".join(SERIES), nights=tool_nights_sql(", ".join(SERIES)))
     params = {"last": max(days), "metrics": list(HEADLINE)}
     out: dict[Series, tuple[SeriesInfo, list[Night]]] = {}
     for values in con.execute(sql, params).fetchall():
