@@ -165,8 +165,10 @@ class Settings:
         "day when it is computed again, e.g. `chimera run --force`)", "parsing",
         check=_are_percentiles)
     duckdb_memory: str = setting(
-        "512MB", "str", "DuckDB `memory_limit` of the pipeline's connections (it spills to "
-        "disk beyond)", "parsing", check=_is_memory)
+        "384MB", "str", "DuckDB `memory_limit` of the pipeline's connections (it spills to "
+        "disk beyond). A step's peak is about 0.6 GB (Python, Dagster, a block of facts) "
+        "plus this: the default keeps a year's build within 1 GB", "parsing",
+        check=_is_memory)
 
     # -- checks, schedule, sensor and pools
     gpu_slots: int = setting(
