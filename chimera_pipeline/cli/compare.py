@@ -16,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "compare", help="compare days, models, tools, engines or hardware (read-only)",
         description="Compare selections of the warehouse: per metric A, B, change, ratio and "
-        "the regression method's verdict. A selection is key=value pairs joined by commas "
+        "the regression method's verdict, and the percentiles of CHIMERA_PERCENTILES beside "
+        "the means (shown, not tested). A selection is key=value pairs joined by commas "
         f"(keys: {_KEYS}; key~part matches a part of the value, any case; "
         "day=D1..D2 is a range).")
     parser.add_argument("--a", dest="a", metavar="SELECTION",
@@ -95,7 +96,8 @@ def _out_dir(text: str) -> Path:
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     """Print the comparison; exit 2 for a selection that is wrong or matches nothing (or an
     ``--out`` that cannot be written), 3 when the warehouse is missing or being written.
-    Verdicts use the registry's regression parameters, as the alerts do."""
+    Verdicts use the registry's regression parameters, as the alerts do; the percentiles
+    shown beside the means are the registry's ``CHIMERA_PERCENTILES``."""
     from chimera_pipeline.lib.compare import SelectionError, chart, compare, render
     from chimera_pipeline.lib.facts.regression import Params
     from chimera_pipeline.lib.store.warehouse import WarehouseBusy, connect_read_only
@@ -113,7 +115,8 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
         print(f"chimera: {exc}", file=sys.stderr)
         return 3
     try:
-        comparisons = compare(con, selections, ignore, Params.from_settings(settings))
+        comparisons = compare(con, selections, ignore, Params.from_settings(settings),
+                              settings.percentiles)
     except SelectionError as exc:
         print(f"chimera: {exc}", file=sys.stderr)
         return 2

@@ -74,6 +74,29 @@ def test_two_days_of_the_real_corpus_equal_the_warehouse(real_run: dict, real_db
         assert (row["a"], row["b"]) == (twin["b"], twin["a"])
 
 
+def test_two_days_ttft_percentiles_are_quantile_cont_of_each_days_requests(
+        real_run: dict, real_db) -> None:
+    """The p50/p95/p99 TTFT rows beside the mean: DuckDB's quantile_cont over each day's ok
+    requests (a request stored twice counted once), shown and not tested."""
+    data = _compare(real_run["env"], "--days", "2025-10-02", "2025-10-08")
+    means = {(r["model"], r["test"]) for r in data["rows"] if r["metric"] == "ttft"}
+    assert ("llama3.1:8b-instruct-q4_0", "prompt_suite") in means
+    for stat, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+        rows = {(r["model"], r["test"]): r for r in data["rows"] if r["metric"] == f"ttft_{stat}"}
+        assert set(rows) == means, stat  # beside every matched TTFT mean
+        for (model, suite), row in rows.items():
+            assert (row["stat"], row["label"], row["unit"]) == (stat, f"TTFT {stat}", "s")
+            assert row["verdict"] == "not tested: percentile" and row["p_value"] is None
+            for side, day in (("a", "2025-10-02"), ("b", "2025-10-08")):
+                expected, n = real_db.execute(
+                    f"SELECT quantile_cont(ttft_s, {q}), count(ttft_s) FROM (SELECT DISTINCT ON "
+                    "(measurement_key) * FROM llm_runs WHERE partition = ? AND model = ? AND "
+                    "suite = ?) WHERE ok", [day, model, suite]).fetchone()
+                assert row[side] == pytest.approx(expected, rel=1e-12), (model, stat, side)
+                assert row[f"{side}_n"] == n
+            assert row["change"] == pytest.approx(100 * (row["b"] / row["a"] - 1))
+
+
 def test_the_real_corpus_markdown_and_previous_day(real_run: dict, real_db, tmp_path) -> None:
     result = chimera(["compare", "--days", "2025-10-02", "2025-10-08", "--out",
                       str(tmp_path)], real_run["env"], timeout=300)

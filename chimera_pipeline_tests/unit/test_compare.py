@@ -1,6 +1,7 @@
 """``chimera compare`` and its library on tiny warehouses written into the real schema: the
 numbers are the warehouse's own SQL, unmatched series say why, swapping the sides flips the
-change, the regression method's statistics decide (and say when they cannot)."""
+change, the regression method's statistics decide (and say when they cannot), and the
+percentiles beside the means are DuckDB's ``quantile_cont`` or the tools' own, never judged."""
 
 from __future__ import annotations
 
@@ -25,7 +26,13 @@ from chimera_pipeline.lib.compare import (
     shortcut,
     with_common,
 )
-from chimera_pipeline.lib.compare.core import NO_SPREAD, NOISE, REAL_BETTER, REAL_WORSE
+from chimera_pipeline.lib.compare.core import (
+    NO_SPREAD,
+    NOISE,
+    PERCENTILE,
+    REAL_BETTER,
+    REAL_WORSE,
+)
 from chimera_pipeline.lib.config.settings import load_settings
 from chimera_pipeline.lib.facts.regression import Night, Params, welch
 from chimera_pipeline.lib.store.warehouse import ensure_schema
@@ -95,8 +102,8 @@ def db(wh: Path):
     con.close()
 
 
-def _row(comparison, metric: str, model: str | None = None):
-    found = [r for r in comparison.rows if r.metric == metric
+def _row(comparison, metric: str, model: str | None = None, stat: str = "mean"):
+    found = [r for r in comparison.rows if r.base == metric and r.stat == stat
              and (model is None or r.key.get("model") == model)]
     assert len(found) == 1, [(r.series, r.metric) for r in comparison.rows]
     return found[0]
@@ -155,16 +162,17 @@ def test_swapping_a_and_b_flips_the_change_and_inverts_the_ratio(db) -> None:
     [ab] = compare(db, shortcut("day", [D1, D2]))
     [ba] = compare(db, shortcut("day", [D2, D1]))
     assert len(ab.rows) == len(ba.rows) > 0
-    for x in ab.rows:
+    assert {r.stat for r in ab.rows} == {"mean", "p50", "p90", "p95", "p99"}
+    for x in ab.rows:  # the means and the percentiles alike
         y = next(r for r in ba.rows if r.series == x.series and r.metric == x.metric)
-        assert (x.a.mean, x.b.mean) == (y.b.mean, y.a.mean)
-        if x.change_unit == "points":
+        assert (x.a_value, x.b_value) == (y.b_value, y.a_value)
+        if x.change_unit == "points" or x.change == 0:
             assert y.change == pytest.approx(-x.change)
         else:
             assert math.copysign(1, y.change) == -math.copysign(1, x.change)
         if x.ratio and y.ratio:  # a zero A (no failed request) has no ratio
             assert x.ratio * y.ratio == pytest.approx(1.0)
-        assert x.p_value == pytest.approx(y.p_value)
+        assert x.p_value == pytest.approx(y.p_value) or x.p_value is y.p_value is None
         flipped = {REAL_WORSE: REAL_BETTER, REAL_BETTER: REAL_WORSE}
         assert y.verdict == flipped.get(x.verdict, x.verdict)
 
@@ -292,12 +300,138 @@ def test_previous_day_markdown_compares_each_series_with_its_previous_day(db) ->
     assert "more series and metrics" in capped
 
 
+PCTS = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+METRIC_LABELS = {"decode_tps": "decode tokens/s", "ttft": "TTFT"}
+
+
+def test_request_percentiles_are_duckdbs_quantile_cont_of_the_ok_requests(db) -> None:
+    """Each configured percentile of decode tok/s and TTFT of the project's requests is
+    DuckDB's own ``quantile_cont`` over the side's ok requests, shown beside the mean with
+    its change and ratio and the verdict that it is not tested."""
+    [c] = compare(db, shortcut("day", [D1, D2]))
+    for metric, column in (("decode_tps", "decode_tps"), ("ttft", "ttft_s")):
+        for stat, q in PCTS.items():
+            row = _row(c, metric, "m:q4", stat)
+            for day, value, n in ((D1, row.a_value, row.pct[0].n),
+                                  (D2, row.b_value, row.pct[1].n)):
+                expected, count = db.execute(
+                    f"SELECT quantile_cont({column}, {q}), count({column}) FROM llm_runs "
+                    "WHERE partition = ? AND model = 'm:q4' AND ok", [day]).fetchone()
+                assert value == expected and n == count, (metric, stat, day)
+            assert (row.metric, row.label, row.unit) == (
+                f"{metric}_{stat}", f"{METRIC_LABELS[metric]} {stat}", _row(c, metric, "m:q4").unit)
+            assert row.verdict == PERCENTILE and row.p_value is None
+            assert "not tested" in row.evidence and "quantile_cont" in row.evidence
+            assert row.change == pytest.approx(100 * (row.b_value / row.a_value - 1))
+            assert row.ratio == pytest.approx(row.b_value / row.a_value)
+    # the failed share has no percentiles; nothing tested is a percentile
+    assert not [r for r in c.rows if r.base == "failed_share" and r.stat != "mean"]
+    assert all(r.verdict != PERCENTILE for r in c.rows if r.stat == "mean")
+
+
+def test_failed_requests_and_twice_stored_ones_stay_out_of_the_percentiles(
+        tmp_path: Path) -> None:
+    """A failed request's values (a TTFT before the error) never enter a percentile, and a
+    request stored in two files counts once, as for the means."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con)
+    for day in (D1, D2):
+        _runs(con, day, "m", [10.0, 12.0, 14.0], [0.1, 0.2, 0.3])
+    con.execute("INSERT INTO llm_runs SELECT * REPLACE (source_file || '.copy' AS source_file) "
+                "FROM llm_runs WHERE partition = ?", [D1])  # D1's requests in a second file
+    con.execute("""INSERT INTO llm_runs (partition, run_id, source_file, source_row, suite,
+                       model, ttft_s, decode_tps, error, ok, measurement_key)
+                   VALUES (?, 'f', 'f.csv', 1, 'prompt_suite', 'm', 99.0, 999.0, 'boom',
+                           false, 'f#1')""", [D1])
+    [c] = compare(con, shortcut("day", [D1, D2]), percentiles=("p99",))
+    ttft = _row(c, "ttft", stat="p99")
+    assert ttft.pct[0].n == 3 and ttft.a_value == con.execute(
+        "SELECT quantile_cont(ttft_s, 0.99) FROM llm_runs WHERE partition = ? AND ok "
+        "AND source_file NOT LIKE '%.copy'", [D1]).fetchone()[0] == ttft.b_value
+    assert _row(c, "decode_tps", stat="p99").a_value == pytest.approx(13.96)
+    con.close()
+
+
+def _stats(con: duckdb.DuckDBPyConnection, day: str, run: str, metric: str,
+           stats: dict[str, float], status: str = "ok", tool: str = "vllm",
+           test: str = "serve") -> None:
+    """One tool run's statistics of one metric (seconds) into benchmark_results."""
+    for stat, value in stats.items():
+        con.execute("""INSERT INTO benchmark_results (partition, source_file, run_key, tool,
+                           model, engine, test, metric, stat, value, unit, status)
+                       VALUES (?, ?, ?, ?, 'M', 'vllm', ?, ?, ?, ?, 's', ?)""",
+                    [day, f"{run}.json", run, tool, test, metric, stat, value, status])
+
+
+@pytest.fixture
+def tools_db(tmp_path: Path):
+    """vllm on two days: D1 one run writing median (not p50), p25, p90, p99; D2 two runs
+    writing p50, p90, p99 and no p25, and a failed run whose values are not the side's."""
+    con = duckdb.connect(str(tmp_path / "tools.duckdb"))
+    ensure_schema(con)
+    _stats(con, D1, "r1", "ttft", {"mean": 0.20, "median": 0.18, "p25": 0.15, "p90": 0.30,
+                                   "p99": 0.40, "std": 0.05, "count": 100})
+    _stats(con, D2, "r2", "ttft", {"mean": 0.25, "p50": 0.22, "p90": 0.35, "p99": 0.50,
+                                   "std": 0.05, "count": 100})
+    _stats(con, D2, "r3", "ttft", {"mean": 0.27, "p50": 0.24, "median": 0.5, "p90": 0.39,
+                                   "p99": 0.60, "std": 0.05, "count": 100})
+    _stats(con, D2, "r4", "ttft", {"mean": 9.0, "p50": 9.0, "p90": 9.0, "p99": 9.0},
+           status="failed")
+    yield con
+    con.close()
+
+
+def test_tool_percentiles_are_the_values_the_tools_wrote(tools_db) -> None:
+    """A tool's percentile is its written value (``median`` as p50 when the run wrote no p50,
+    the run's p50 when it wrote both); a side of several runs shows the median of the runs'
+    values; a failed run counts for nothing; a stat outside the setting (p25) is not shown."""
+    [c] = compare(tools_db, shortcut("day", [D1, D2]))
+    assert {r.stat for r in c.rows} == {"mean", "p50", "p90", "p99"}  # no p25, no p95
+    p50, p90, p99 = (_row(c, "ttft", stat=s) for s in ("p50", "p90", "p99"))
+    assert (p50.a_value, p50.b_value) == (0.18, pytest.approx(0.23))  # median as p50
+    assert (p90.a_value, p90.b_value) == (0.30, pytest.approx(0.37))
+    assert (p99.a_value, p99.b_value) == (0.40, pytest.approx(0.55))
+    assert (p99.pct[0].n, p99.pct[1].n) == (1, 2) and p99.pct[1].basis == "runs"
+    assert "median of 2 runs" in p99.evidence and p99.verdict == PERCENTILE
+    assert _row(c, "ttft").b_value == pytest.approx(0.26)  # the failed run is no mean either
+    [only] = compare(tools_db, shortcut("day", [D1, D2]), percentiles=("p90",))
+    assert {r.stat for r in only.rows} == {"mean", "p90"}
+    [none] = compare(tools_db, shortcut("day", [D1, D2]), percentiles=())
+    assert {r.stat for r in none.rows} == {"mean"} and not none.unmatched
+
+
+def test_a_percentile_of_one_side_only_is_not_matched_with_its_reason(tools_db) -> None:
+    [c] = compare(tools_db, shortcut("day", [D1, D2]), percentiles=("p25", "p50"))
+    [u] = c.unmatched
+    assert (u.side, u.metric, u.stat, u.label) == ("A", "ttft_p25", "p25", "TTFT p25")
+    assert u.reason == "B has no p25 of this TTFT (only p50)"
+    assert _row(c, "ttft", stat="p50").verdict == PERCENTILE
+
+
+def test_percentiles_in_markdown_csv_and_json(tools_db) -> None:
+    [c] = compare(tools_db, shortcut("day", [D1, D2]))
+    text = render([c], "md")
+    assert "matched: 1 (and 3 percentiles, not tested)" in text
+    assert "| series | stat | A | B | change | ratio | verdict | evidence |" in text
+    assert "| M serve [vllm/vllm] | p99 | 0.400 | 0.550 | +37.5 % | 1.375 | not tested: " \
+           "percentile |" in text
+    rows = list(csv.DictReader(io.StringIO(render([c], "csv"))))
+    p99 = next(r for r in rows if r["stat"] == "p99")
+    assert (p99["metric"], p99["label"], p99["verdict"], p99["p_value"]) == (
+        "ttft_p99", "TTFT p99", PERCENTILE, "")
+    assert float(p99["a"]) == 0.40 and (p99["a_n"], p99["b_n"]) == ("1", "2")
+    data = json.loads(render([c], "json"))["comparisons"][0]["rows"]
+    assert [(r["metric"], r["stat"]) for r in data] == [
+        ("ttft", "mean"), ("ttft_p50", "p50"), ("ttft_p90", "p90"), ("ttft_p99", "p99")]
+    assert data[3]["b"] == pytest.approx(0.55) and data[3]["p_value"] is None
+
+
 def _cli(args: list[str], wh: Path, capsys, **settings: object) -> tuple[int, str, str]:
     parsed = build_parser().parse_args(["compare", *args])
     registry = load_settings({})
     regression = {f: settings.get(f, getattr(registry, f)) for f in (
         "regression_history", "regression_min_history", "regression_fdr",
-        "regression_min_change", "regression_confirm_z")}
+        "regression_min_change", "regression_confirm_z", "percentiles")}
     code = parsed.func(parsed, SimpleNamespace(warehouse_path=wh, **regression))
     out = capsys.readouterr()
     return code, out.out, out.err
@@ -318,6 +452,18 @@ def test_cli_formats_and_out_dir(wh: Path, tmp_path: Path, capsys) -> None:
     assert {r["model"] for r in rows} == {"m:q4"} and rows[0]["a_selection"] == f"day={D1},model=m:q4"
     code, out, _ = _cli(["--a", f"day={D1}", "--b", f"day={D2}"], wh, capsys)
     assert code == 0 and "### decode tokens/s (tok/s)" in out
+
+
+def test_cli_shows_the_registrys_percentiles(wh: Path, capsys) -> None:
+    """CHIMERA_PERCENTILES says which percentiles are shown: those only."""
+    code, out, _ = _cli(["--days", D1, D2, "--format", "json"], wh, capsys)
+    stats = {r["stat"] for r in json.loads(out)["comparisons"][0]["rows"]}
+    assert code == 0 and stats == {"mean", "p50", "p90", "p95", "p99"}
+    code, out, _ = _cli(["--days", D1, D2, "--format", "json"], wh, capsys,
+                        percentiles=("p95",))
+    rows = json.loads(out)["comparisons"][0]["rows"]
+    assert code == 0 and {r["stat"] for r in rows} == {"mean", "p95"}
+    assert {r["verdict"] for r in rows if r["stat"] == "p95"} == {PERCENTILE}
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -28,6 +28,15 @@ nights' spread included), and
   false-discovery control over a night's tests);
 * a side without spread (one value, or a tool that wrote no std) cannot be judged: the
   verdict says so (the method's early test says nothing then either).
+
+**Percentiles.** Beside each matched mean, its percentiles of the configured set
+(``CHIMERA_PERCENTILES``) that both sides have, as rows of their own (metric ``ttft_p99``,
+stat ``p99``) with A, B, change and ratio; the method tests means only, so their verdict is
+:data:`PERCENTILE` ("not tested: percentile"), never one of the method's. The project's
+requests: DuckDB's ``quantile_cont`` over each side's ok requests; a tool: the value it
+wrote (``median`` as p50), the median of the runs' values where a side holds several runs
+(:func:`~chimera_pipeline.lib.compare.measure.selected_percentiles`). A percentile of one
+side only, or of another unit, is listed as not matched.
 """
 
 from __future__ import annotations
@@ -39,8 +48,13 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from chimera_pipeline.lib.compare.measure import METRICS, selected_nights
+from chimera_pipeline.lib.compare.measure import (
+    METRICS,
+    selected_nights,
+    selected_percentiles,
+)
 from chimera_pipeline.lib.compare.selection import DIMS, Selection, SelectionError
+from chimera_pipeline.lib.config.settings import defaults
 from chimera_pipeline.lib.facts.regression import (
     Evidence,
     Night,
@@ -53,6 +67,34 @@ from chimera_pipeline.lib.facts.regression import (
 REAL_BETTER, REAL_WORSE = "real: better", "real: worse"
 _HINTED = ("engine", "config", "test")  # named differently by tools and runs of one setup
 NOISE, NO_SPREAD = "within noise", "no spread: cannot tell"
+PERCENTILE = "not tested: percentile"  # shown beside the mean; the method tests means only
+
+
+@dataclass(frozen=True)
+class Percentile:
+    """One side's percentile of a series and metric, and what it is computed from:
+    ``requests`` (``quantile_cont`` over ``n`` ok requests) or ``runs`` (the tool's value,
+    the median over ``n`` runs)."""
+
+    value: float
+    unit: str | None
+    n: int
+    basis: str
+
+    def describe(self, stat: str) -> str:
+        if self.basis == "requests":
+            return f"quantile_cont over {self.n} ok request{'s' * (self.n != 1)}"
+        return f"the tool's {stat}" + (f", median of {self.n} runs" if self.n > 1 else "")
+
+
+def _percentile_evidence(pa: Percentile, pb: Percentile, stat: str) -> str:
+    if pa.basis == pb.basis == "requests":
+        basis = f"quantile_cont over {pa.n} vs {pb.n} ok requests"
+    elif pa.basis == pb.basis == "runs" and pa.n == pb.n == 1:
+        basis = f"the {stat} each tool wrote (one run each)"
+    else:
+        basis = f"A {pa.describe(stat)}; B {pb.describe(stat)}"
+    return f"{basis}; a percentile is not tested by the regression method"
 
 
 @dataclass
@@ -62,6 +104,7 @@ class Side:
     dims: dict[str, str | None]
     unit: str | None
     nights: list[Night]
+    percentiles: dict[str, Percentile] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -94,14 +137,31 @@ class Row:
     p_value: float | None = None
     verdict: str = NO_SPREAD
     evidence: str = ""
+    stat: str = "mean"  # or a percentile (``p99``): then ``pct`` holds A's and B's
+    pct: tuple[Percentile, Percentile] | None = None
+
+    @property
+    def base(self) -> str:
+        """The measured metric (``ttft`` of ``ttft_p99``)."""
+        return self.metric if self.stat == "mean" else self.metric.removesuffix(f"_{self.stat}")
+
+    @property
+    def a_value(self) -> float:
+        return self.a.mean if self.pct is None else self.pct[0].value
+
+    @property
+    def b_value(self) -> float:
+        return self.b.mean if self.pct is None else self.pct[1].value
 
     def as_dict(self) -> dict:
+        counts = ((self.a.n, self.b.n) if self.pct is None
+                  else (self.pct[0].n, self.pct[1].n))
         return {"series": self.series, **{d: self.key.get(d) for d in DIMS},
-                "metric": self.metric, "label": self.label, "unit": self.unit,
-                "a": self.a.mean, "b": self.b.mean, "change": self.change,
-                "change_unit": self.change_unit, "ratio": self.ratio,
+                "metric": self.metric, "stat": self.stat, "label": self.label,
+                "unit": self.unit, "a": self.a_value, "b": self.b_value,
+                "change": self.change, "change_unit": self.change_unit, "ratio": self.ratio,
                 "verdict": self.verdict, "p_value": self.p_value, "evidence": self.evidence,
-                "a_n": self.a.n, "b_n": self.b.n, "a_days": list(self.a.days),
+                "a_n": counts[0], "b_n": counts[1], "a_days": list(self.a.days),
                 "b_days": list(self.b.days)}
 
 
@@ -114,10 +174,15 @@ class Unmatched:
     metric: str
     label: str
     reason: str
+    stat: str = "mean"
+
+    @property
+    def base(self) -> str:
+        return self.metric if self.stat == "mean" else self.metric.removesuffix(f"_{self.stat}")
 
     def as_dict(self) -> dict:
         return {"side": self.side, "series": self.series, "metric": self.metric,
-                "label": self.label, "reason": self.reason}
+                "stat": self.stat, "label": self.label, "reason": self.reason}
 
 
 @dataclass
@@ -147,8 +212,9 @@ def series_label(dims: dict[str, str | None]) -> str:
     return " ".join(p for p in parts if p) or "(every series)"
 
 
-def _sides(rows: list[dict]) -> dict[tuple, Side]:
-    """Per series (every dimension) and metric, its nights in one selection."""
+def _sides(rows: list[dict], percentiles: Sequence[dict] = ()) -> dict[tuple, Side]:
+    """Per series (every dimension) and metric, its nights in one selection, and its
+    percentiles (those of a series and metric without a night are not compared)."""
     sides: dict[tuple, Side] = {}
     for row in rows:
         dims = {d: row[d] for d in DIMS}
@@ -156,7 +222,52 @@ def _sides(rows: list[dict]) -> dict[tuple, Side]:
         side = sides.setdefault(key, Side(dims, row["unit"], []))
         side.nights.append(Night(row["partition"], int(row["n"]), float(row["mean"]),
                                  None if row["var"] is None else float(row["var"])))
+    for row in percentiles:
+        side = sides.get((*(row[d] for d in DIMS), row["metric"]))
+        if side is not None and row["value"] is not None:
+            side.percentiles[row["stat"]] = Percentile(float(row["value"]), row["unit"],
+                                                       int(row["n"]), row["basis"])
     return sides
+
+
+def percentile_pair(a: Side, b: Side, metric: str, stat: str) -> Row:
+    """A's and B's percentile ``stat`` of one series and metric: the change (in % of A) and
+    the ratio, shown; not tested (the method tests means), and the verdict says so."""
+    pa, pb = a.percentiles[stat], b.percentiles[stat]
+    row = Row("", {}, f"{metric}_{stat}", f"{METRICS[metric][0]} {stat}", pa.unit, a, b,
+              stat=stat, pct=(pa, pb), verdict=PERCENTILE)
+    row.change = None if pa.value == 0 else 100.0 * (pb.value - pa.value) / abs(pa.value)
+    row.ratio = None if pa.value == 0 else pb.value / pa.value
+    row.evidence = _percentile_evidence(pa, pb, stat)
+    return row
+
+
+def _stat_order(stat: str) -> float:
+    """The mean first, then the percentiles from the lowest."""
+    return -1.0 if stat == "mean" else float(stat.removeprefix("p"))
+
+
+def _percentiles(a: Side, b: Side, metric: str, own: tuple[str, str]
+                 ) -> tuple[list[Row], list[Unmatched]]:
+    """The percentile rows beside a matched mean, and the percentiles of one side only or
+    of another unit, not matched (``own``: how A and B name their series)."""
+    rows, unmatched = [], []
+    label = METRICS[metric][0]
+    for stat in sorted(a.percentiles.keys() | b.percentiles.keys(), key=_stat_order):
+        pa, pb = a.percentiles.get(stat), b.percentiles.get(stat)
+        if pa is not None and pb is not None and pa.unit == pb.unit:
+            rows.append(percentile_pair(a, b, metric, stat))
+            continue
+        if pa is None or pb is None:
+            side, other, has = ("A", "B", b) if pb is None else ("B", "A", a)
+            written = sorted(has.percentiles, key=_stat_order)
+            reason = (f"{other} has no {stat} of this {label}"
+                      + (f" (only {', '.join(written)})" if written else " (no percentile)"))
+        else:
+            side, reason = "A", f"unit of the {stat} differs: A {pa.unit}, B {pb.unit}"
+        unmatched.append(Unmatched(side, own[0 if side == "A" else 1], f"{metric}_{stat}",
+                                   f"{label} {stat}", reason, stat))
+    return rows, unmatched
 
 
 def judge_pair(a: Side, b: Side, metric: str, params: Params) -> tuple[Row, Evidence | None]:
@@ -262,20 +373,24 @@ def _reason(side: Side, metric: str, other: dict[tuple, Side], key_dims: Sequenc
 
 
 def compare_pair(a_rows: list[dict], b_rows: list[dict], a: Selection, b: Selection,
-                 ignore: Sequence[str] = (), params: Params | None = None) -> Comparison:
-    """Match A's and B's nights and judge every matched series and metric."""
+                 ignore: Sequence[str] = (), params: Params | None = None,
+                 a_percentiles: Sequence[dict] = (), b_percentiles: Sequence[dict] = ()
+                 ) -> Comparison:
+    """Match A's and B's nights and judge every matched series and metric; beside each
+    matched mean, the percentiles both sides have (not judged)."""
     params = params or Params()
     compared = _differing(a, b)
     dropped = set(compared) | set(ignore)
     key_dims = [d for d in DIMS if d not in dropped]
     result = Comparison(a, b, tuple(d for d in ("day", *DIMS) if d in dropped))
-    sides = {"A": _sides(a_rows), "B": _sides(b_rows)}
+    sides = {"A": _sides(a_rows, a_percentiles), "B": _sides(b_rows, b_percentiles)}
     keyed: dict[str, dict[tuple, list[Side]]] = {}
     for name, found in sides.items():
         keyed[name] = defaultdict(list)
         for full, side in found.items():
             keyed[name][(*(side.dims[d] for d in key_dims), full[-1])].append(side)
     pairs: list[tuple[Row, Evidence | None]] = []
+    shown: list[Row] = []  # the percentiles: shown, not tested
     for name, other_name in (("A", "B"), ("B", "A")):
         for key, found in keyed[name].items():
             dims = dict(zip(key_dims, key[:-1], strict=True))
@@ -311,17 +426,28 @@ def compare_pair(a_rows: list[dict], b_rows: list[dict], a: Selection, b: Select
                 row.series = (f"{series_label(found[0].dims)} vs "
                               f"{series_label(counterpart[0].dims)}")
             pairs.append((row, evidence))
+            extra, missing = _percentiles(found[0], counterpart[0], metric,
+                                          (own, series_label(counterpart[0].dims)))
+            for x in extra:
+                x.series, x.key = row.series, dims
+            shown += extra
+            result.unmatched += missing
     _decide(pairs, params)
     order = list(METRICS)
-    result.rows = sorted((r for r, _ in pairs), key=lambda r: (order.index(r.metric), r.series))
-    result.unmatched.sort(key=lambda u: (u.side, order.index(u.metric), u.series))
+    result.rows = sorted([r for r, _ in pairs] + shown, key=lambda r: (
+        order.index(r.base), r.series, _stat_order(r.stat)))
+    result.unmatched.sort(key=lambda u: (u.side, order.index(u.base), u.series,
+                                         _stat_order(u.stat)))
     return result
 
 
 def compare(con: duckdb.DuckDBPyConnection, selections: Sequence[Selection],
-            ignore: Sequence[str] = (), params: Params | None = None) -> list[Comparison]:
-    """Each selection after the first against the first (A): a :class:`Comparison` each.
-    A selection that matches no measurement is a :class:`SelectionError`."""
+            ignore: Sequence[str] = (), params: Params | None = None,
+            percentiles: Sequence[str] | None = None) -> list[Comparison]:
+    """Each selection after the first against the first (A): a :class:`Comparison` each,
+    with the ``percentiles`` (the registry's ``CHIMERA_PERCENTILES`` by default; none:
+    ``()``) beside the means. A selection that matches no measurement is a
+    :class:`SelectionError`."""
     if len(selections) < 2:
         raise SelectionError("a comparison needs two selections (--a and --b, --days D1 D2, "
                              "--models M1 M2...)")
@@ -334,8 +460,13 @@ def compare(con: duckdb.DuckDBPyConnection, selections: Sequence[Selection],
         if not rows:
             raise SelectionError(f"selection {chr(ord('A') + i)} ({selection.label}) matches "
                                  "no measurement in the warehouse")
-    return [compare_pair(found[0], rows, selections[0], selection, ignore, params)
-            for selection, rows in zip(selections[1:], found[1:], strict=True)]
+    if percentiles is None:
+        percentiles = defaults()["percentiles"]
+    spread = selected_percentiles(con, list(selections), percentiles)
+    return [compare_pair(found[0], rows, selections[0], selection, ignore, params,
+                         spread[0], pct)
+            for selection, rows, pct in zip(selections[1:], found[1:], spread[1:],
+                                            strict=True)]
 
 
 def finite(value: float | None) -> float | None:

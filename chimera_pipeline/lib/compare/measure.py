@@ -13,15 +13,21 @@ same way so that a comparison and an alert judge the same numbers:
   ``history.tool_nights_sql`` has them), and the failed share from the tool's error rate.
 
 One row per series, metric and night; every value is computed in DuckDB.
+
+Beside them, each side's percentiles (:func:`selected_percentiles`, shown and not tested):
+``quantile_cont`` over the side's ok requests of ``llm_runs``, the tools' written values.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import duckdb
 
 from chimera_pipeline.lib.compare.selection import DIMS, Selection
 from chimera_pipeline.lib.facts.history import tool_nights_sql
 from chimera_pipeline.lib.facts.tools import HEADLINE, RESULTS_SQL
+from chimera_pipeline.lib.store.results import quantiles
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
 # metric -> (label, unit, higher is better, change in % (False: in points of a share))
@@ -31,15 +37,21 @@ METRICS: dict[str, tuple[str, str | None, bool, bool]] = {
 }
 _SERIES = ", ".join(DIMS)
 
-NIGHTS_SQL = f"""
+# the project's requests of the days read, a request stored twice (a CSV and its JSON twin)
+# counted once by its measurement_key
+_RUNS = """
 WITH runs AS (
     SELECT * FROM llm_runs WHERE $first <= partition AND partition <= $last
     QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
-                               ORDER BY source_file, source_row) = 1),
-req AS (
-    SELECT 'chimeraforge' AS tool, coalesce(model, 'unknown model') AS model,
+                               ORDER BY source_file, source_row) = 1)"""
+# llm_runs' columns as the dimensions of a series (benchmark_results' names)
+_REQUEST_DIMS = """'chimeraforge' AS tool, coalesce(model, 'unknown model') AS model,
            'ollama' AS engine, NULL::VARCHAR AS hardware, suite AS test,
-           config_name AS config, partition,
+           config_name AS config"""
+
+NIGHTS_SQL = _RUNS + f""",
+req AS (
+    SELECT {_REQUEST_DIMS}, partition,
            count(decode_tps) FILTER (WHERE ok) AS decode_n,
            avg(decode_tps ORDER BY decode_tps) FILTER (WHERE ok) AS decode_mean,
            var_samp(decode_tps ORDER BY decode_tps) FILTER (WHERE ok) AS decode_var,
@@ -101,6 +113,82 @@ def selected_nights(con: duckdb.DuckDBPyConnection, selections: list[Selection]
     out: list[list[dict]] = [[] for _ in selections]
     for row in rows:
         out[row.pop("side")].append(row)
+    return out
+
+
+# The percentiles of a side (shown, not tested): the tools' own, and the project's requests'.
+# A tool run's value of each wanted stat (``median`` is p50 where the run wrote no p50), from
+# ``r`` (RESULTS_SQL, the run's ok rows); a side's value is the median of its runs' values.
+PERCENTILES_SQL = _RUNS + f""",
+req_values AS (
+    SELECT {_REQUEST_DIMS}, partition, 'decode_tps' AS metric, 'tok/s' AS unit,
+           decode_tps AS v FROM runs WHERE ok AND decode_tps IS NOT NULL
+    UNION ALL
+    SELECT {_REQUEST_DIMS}, partition, 'ttft', 's', ttft_s FROM runs
+    WHERE ok AND ttft_s IS NOT NULL),
+r AS ({RESULTS_SQL.format(where="$first <= partition AND partition <= $last")}),
+tool_values AS (
+    SELECT {_SERIES}, partition, metric, run_key, unit, value,
+           CASE WHEN lower(stat) = 'median' THEN 'p50' ELSE lower(stat) END AS pct
+    FROM r WHERE status = 'ok' AND value IS NOT NULL
+                 AND metric IN (SELECT unnest($metrics::VARCHAR[]))
+                 AND (CASE WHEN lower(stat) = 'median' THEN 'p50' ELSE lower(stat) END)
+                     IN (SELECT unnest($stats::VARCHAR[]))
+    QUALIFY row_number() OVER (PARTITION BY {_SERIES}, partition, metric, run_key, pct
+                               ORDER BY lower(stat) = 'median', unit, value) = 1)
+"""
+
+
+def wanted_quantiles(percentiles: Sequence[str]) -> dict[str, float]:
+    """The configured percentiles (``p95``) with their quantiles (0.95), lowest first: the
+    same numbers the pipeline computes its own statistics with
+    (:func:`~chimera_pipeline.lib.store.results.quantiles`)."""
+    found = quantiles(percentiles)
+    return dict(sorted(((p, found[p]) for p in dict.fromkeys(percentiles)),
+                       key=lambda pq: pq[1]))
+
+
+def selected_percentiles(con: duckdb.DuckDBPyConnection, selections: list[Selection],
+                         percentiles: Sequence[str]) -> list[list[dict]]:
+    """Per selection, its series' percentiles: one dict per series, metric and percentile
+    (the dimensions, ``metric``, ``stat``, ``unit``, ``value``, ``n`` and ``basis``):
+
+    * ``basis`` ``requests``: the project's requests (``llm_runs``), ``quantile_cont`` of
+      decode tok/s and TTFT over the side's ok requests (every day of it pooled; a request
+      stored twice counted once), ``n`` the requests;
+    * ``basis`` ``runs``: a tool's written value (``median`` as p50), only the ok rows of
+      the compared metrics; a side of several runs (nights, or a night run twice) takes the
+      median of its runs' values, ``n`` the runs."""
+    wanted = wanted_quantiles(percentiles)
+    if not wanted:
+        return [[] for _ in selections]
+    # each percentile DuckDB's own quantile_cont (linear between the two nearest ranks)
+    computed = ", ".join(f"quantile_cont(v, {q!r})" for q in wanted.values())
+    parts, params = [], {}
+    for i, selection in enumerate(selections):
+        where, values = selection.where(f"s{i}")
+        parts.append(f"""
+        SELECT {i} AS side, {_SERIES}, metric, 'runs' AS basis, pct AS stat, min(unit) AS unit,
+               median(value) AS value, count(*) AS n, NULL::DOUBLE[] AS computed
+        FROM tool_values WHERE {where} GROUP BY {_SERIES}, metric, pct
+        UNION ALL
+        SELECT {i}, {_SERIES}, metric, 'requests', NULL, min(unit), NULL, count(*),
+               [{computed}]
+        FROM req_values WHERE {where} GROUP BY {_SERIES}, metric""")
+        params |= values
+    first, last = _span(selections)
+    params |= {"first": first, "last": last, "metrics": list(HEADLINE),
+               "stats": list(wanted)}
+    rows = fetch_dicts(con, PERCENTILES_SQL + " UNION ALL ".join(parts) + " ORDER BY ALL",
+                       params)
+    out: list[list[dict]] = [[] for _ in selections]
+    for row in rows:
+        side, values = row.pop("side"), row.pop("computed")
+        if values is None:
+            out[side].append(row)
+            continue
+        for stat, value in zip(wanted, values, strict=True):  # one row per percentile
+            out[side].append(row | {"stat": stat, "value": value})
     return out
 
 

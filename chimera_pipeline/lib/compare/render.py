@@ -14,6 +14,7 @@ import matplotlib
 from chimera_pipeline.lib.compare.core import (
     NO_SPREAD,
     NOISE,
+    PERCENTILE,
     REAL_BETTER,
     REAL_WORSE,
     Comparison,
@@ -33,7 +34,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 FORMATS = ("md", "csv", "json")
 _COLOURS = {REAL_BETTER: "#55a868", REAL_WORSE: "#c44e52", NOISE: "#8c8c8c",
-            NO_SPREAD: "#c8c8c8"}
+            NO_SPREAD: "#c8c8c8", PERCENTILE: "#c8c8c8"}
 
 
 def _number(value: float | None, unit: str | None) -> str:
@@ -51,26 +52,31 @@ def _cell(text: object) -> str:
 
 
 def markdown(comparisons: list[Comparison]) -> str:
-    """One section per comparison: a table per metric (A, B, change, ratio, verdict,
-    evidence), then what could not be matched and why."""
+    """One section per comparison: a table per metric (each series' mean, then its
+    percentiles: stat, A, B, change, ratio, verdict, evidence), then what could not be
+    matched and why."""
     out: list[str] = []
     for comparison in comparisons:
+        tested = sum(r.stat == "mean" for r in comparison.rows)
+        shown = len(comparison.rows) - tested
         out += [f"## A: {comparison.a.label}  vs  B: {comparison.b.label}", "",
                 f"Compared across: {', '.join(comparison.compared) or 'nothing'}; "
-                f"matched: {len(comparison.rows)}, not matched: {len(comparison.unmatched)}.",
-                ""]
+                f"matched: {tested}"
+                + (f" (and {shown} percentile{'s' * (shown != 1)}, not tested)"
+                   if shown else "")
+                + f", not matched: {len(comparison.unmatched)}.", ""]
         for metric in METRICS:
-            rows = [r for r in comparison.rows if r.metric == metric]
+            rows = [r for r in comparison.rows if r.base == metric]
             if not rows:
                 continue
-            unit = rows[0].unit
-            out += [f"### {rows[0].label}{f' ({unit})' if unit else ''}", "",
-                    "| series | A | B | change | ratio | verdict | evidence |",
-                    "|---|---:|---:|---:|---:|---|---|"]
+            label, unit = METRICS[metric][0], rows[0].unit  # a series' mean comes first
+            out += [f"### {label}{f' ({unit})' if unit else ''}", "",
+                    "| series | stat | A | B | change | ratio | verdict | evidence |",
+                    "|---|---|---:|---:|---:|---:|---|---|"]
             for r in rows:
                 ratio = "n/a" if r.ratio is None else f"{r.ratio:.3f}"
-                out.append(f"| {_cell(r.series)} | {_number(r.a.mean, r.unit)} | "
-                           f"{_number(r.b.mean, r.unit)} | {_change(r.change, r.change_unit)} "
+                out.append(f"| {_cell(r.series)} | {r.stat} | {_number(r.a_value, r.unit)} | "
+                           f"{_number(r.b_value, r.unit)} | {_change(r.change, r.change_unit)} "
                            f"| {ratio} | {r.verdict} | {_cell(r.evidence)} |")
             out.append("")
         if comparison.unmatched:
@@ -82,14 +88,16 @@ def markdown(comparisons: list[Comparison]) -> str:
     return "\n".join(out)
 
 
-CSV_COLUMNS = ("a_selection", "b_selection", "status", "series", *DIMS, "metric", "label",
+CSV_COLUMNS = ("a_selection", "b_selection", "status", "series", *DIMS, "metric", "stat",
+               "label",
                "unit", "a", "b", "change", "change_unit", "ratio", "verdict", "p_value",
                "evidence", "a_n", "b_n", "a_days", "b_days", "side", "reason")
 
 
 def to_csv(comparisons: list[Comparison]) -> str:
-    """One flat table: a ``matched`` row per series and metric, a ``not matched`` row per
-    series and metric without a counterpart (``side`` and ``reason`` say which and why)."""
+    """One flat table: a ``matched`` row per series and metric (``stat`` ``mean``, or a
+    percentile), a ``not matched`` row per series and metric without a counterpart (``side``
+    and ``reason`` say which and why)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -124,8 +132,10 @@ def render(comparisons: list[Comparison], fmt: str) -> str:
 
 def chart(comparisons: list[Comparison], path: Path, limit: int = 40) -> Path | None:
     """B / A of every matched series and metric (the first ``limit``, biggest changes
-    first), coloured by verdict: what changed, at a glance."""
-    rows = [(c, r) for c in comparisons for r in c.rows if r.ratio is not None]
+    first), coloured by verdict: what changed, at a glance. The means only: a percentile
+    has no verdict to colour."""
+    rows = [(c, r) for c in comparisons for r in c.rows
+            if r.ratio is not None and r.stat == "mean"]
     if not rows:
         return None
     rows.sort(key=lambda cr: -abs(cr[1].ratio - 1))
