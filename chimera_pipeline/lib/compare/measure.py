@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import duckdb
 
 from chimera_pipeline.lib.compare.selection import DIMS, Selection
-from chimera_pipeline.lib.facts.history import tool_nights_sql
+from chimera_pipeline.lib.facts.history import REQUEST_NIGHT, tool_nights_sql
 from chimera_pipeline.lib.facts.tools import HEADLINE, RESULTS_SQL
 from chimera_pipeline.lib.store.results import quantiles
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
@@ -51,15 +51,8 @@ _REQUEST_DIMS = """'chimeraforge' AS tool, coalesce(model, 'unknown model') AS m
 
 NIGHTS_SQL = _RUNS + f""",
 req AS (
-    SELECT {_REQUEST_DIMS}, partition,
-           count(decode_tps) FILTER (WHERE ok) AS decode_n,
-           avg(decode_tps ORDER BY decode_tps) FILTER (WHERE ok) AS decode_mean,
-           var_samp(decode_tps ORDER BY decode_tps) FILTER (WHERE ok) AS decode_var,
-           count(ttft_s) FILTER (WHERE ok) AS ttft_n,
-           avg(ttft_s ORDER BY ttft_s) FILTER (WHERE ok) AS ttft_mean,
-           var_samp(ttft_s ORDER BY ttft_s) FILTER (WHERE ok) AS ttft_var,
-           count(*) AS requests, 100.0 * count(*) FILTER (WHERE NOT ok) / count(*) AS share
-    FROM runs GROUP BY ALL),
+    SELECT *, 100.0 * failed / requests AS share
+    FROM (SELECT {_REQUEST_DIMS}, partition, {REQUEST_NIGHT} FROM runs GROUP BY ALL)),
 r AS ({RESULTS_SQL.format(where="$first <= partition AND partition <= $last")}),
 {tool_nights_sql(_SERIES)},
 tool_failed AS (

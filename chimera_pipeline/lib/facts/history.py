@@ -43,20 +43,26 @@ class SeriesInfo:
     kind: str  # throughput | latency | error rate
 
 
-_LLM = """
-WITH runs AS (
-    SELECT * FROM llm_runs WHERE partition <= $last
-    QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
-                               ORDER BY source_file, source_row) = 1),
-nights AS (
-    SELECT coalesce(model, 'unknown model') AS model, suite, config_name, partition,
+# a project request series' night (one model, suite and config): decode tokens/s and TTFT of
+# its ok requests, in value order (the same bits whatever order they were stored in), and its
+# requests and failed ones; the alerts and ``chimera compare`` read the same nights
+REQUEST_NIGHT = """
            count(decode_tps) FILTER (WHERE ok) AS decode_n,
            avg(decode_tps ORDER BY decode_tps) FILTER (WHERE ok) AS decode_mean,
            var_samp(decode_tps ORDER BY decode_tps) FILTER (WHERE ok) AS decode_var,
            count(ttft_s) FILTER (WHERE ok) AS ttft_n,
            avg(ttft_s ORDER BY ttft_s) FILTER (WHERE ok) AS ttft_mean,
            var_samp(ttft_s ORDER BY ttft_s) FILTER (WHERE ok) AS ttft_var,
-           count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed
+           count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed"""
+
+_LLM = f"""
+WITH runs AS (
+    SELECT * FROM llm_runs WHERE partition <= $last
+    QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
+                               ORDER BY source_file, source_row) = 1),
+nights AS (
+    SELECT coalesce(model, 'unknown model') AS model, suite, config_name, partition,
+           {REQUEST_NIGHT}
     FROM runs GROUP BY ALL)
 SELECT * FROM nights ORDER BY ALL
 """
