@@ -151,3 +151,21 @@ def test_bh_adjustment_is_scipys_to_the_last_bit() -> None:
             if case % 5 == 0:
                 p[-(m // 4 or 1):] = 1.0
             assert np.array_equal(bh_adjusted(p.tolist()), stats.false_discovery_control(p))
+
+
+def test_a_spread_beyond_a_double_blanks_no_other_series() -> None:
+    """A night whose variance overflowed (DuckDB's var_samp of 1e200 and -1e200 is inf)
+    gives no p-value; as NaN it ran through Benjamini-Hochberg's running minimum and made
+    every test of the night fail, so a real 50 % drop of another series went unreported."""
+    import math
+
+    dropped, overflowed = Series("A", True), Series("B", True)
+    history = {dropped: [Night("2025-01-01", 100, 100.0, 1.0), Night("2025-01-02", 100, 50.0, 1.0)],
+               overflowed: [Night("2025-01-01", 2, 1e200, math.inf),
+                            Night("2025-01-02", 2, 1e200, math.inf)]}
+    alone = judge({dropped: history[dropped]}, ["2025-01-02"])
+    together = judge(history, ["2025-01-02"])
+    assert [v.kind for v in alone["2025-01-02"]] == ["regression"]
+    assert [(v.evidence.series, v.kind) for v in together["2025-01-02"]] == [
+        (dropped, "regression")]
+    assert welch([history[overflowed][0]], [history[overflowed][1]]) is None

@@ -184,3 +184,25 @@ def test_staged_files_load_from_a_folder_with_glob_characters(tmp_path: Path) ->
     replace_partitions(con, [DAYS[0]], {"benchmark_requests": files})
     assert con.execute("SELECT count(*), count(DISTINCT request_index) "
                        "FROM benchmark_requests").fetchone() == (20_000, 20_000)
+
+
+@pytest.mark.parametrize("name", ["o\\*", "u\\v [1]", "w\\x"])
+def test_staged_files_load_from_a_folder_with_a_backslash(tmp_path: Path, name: str) -> None:
+    """DuckDB's glob takes a backslash for a separator once a path holds a glob character:
+    ``o\\*/x`` would read ``o/<anything>/x``. Such paths go the Arrow way and read exactly
+    their own files, with a look-alike beside them."""
+    folder = tmp_path / name
+    folder.mkdir()
+    impostor = tmp_path / name.split("\\")[0] / "zz"
+    impostor.mkdir(parents=True, exist_ok=True)
+    row = {"partition": DAYS[0], "source_file": "d/a.jsonl", "run_key": "api", "tool": "t",
+           "request_index": 0, "ok": True, "has_summary": False}
+    schema = arrow_schema("benchmark_requests")
+    pq.write_table(pa.Table.from_pylist([row, {**row, "request_index": 1}], schema=schema),
+                   folder / "b.parquet")
+    pq.write_table(pa.Table.from_pylist([{**row, "request_index": 99}], schema=schema),
+                   impostor / "b.parquet")
+    con = duckdb.connect()
+    replace_partitions(con, [DAYS[0]], {"benchmark_requests": [str(folder / "b.parquet")]})
+    assert con.execute("SELECT list(request_index ORDER BY request_index) "
+                       "FROM benchmark_requests").fetchone() == ([0, 1],)

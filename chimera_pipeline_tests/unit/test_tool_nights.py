@@ -53,3 +53,22 @@ def test_a_night_pooled_from_two_machines_raises_no_alert(con) -> None:
     _run(con, "2025-01-21", "pi21", 0.76, std=0.01, count=40)
     history = {s: nights for s, (_, nights) in tool_history(con, ["2025-01-21"]).items()}
     assert judge(history, ["2025-01-21"], Params()) == {}
+
+
+def test_runs_printed_alike_are_not_a_sample_without_noise(con) -> None:
+    """Two runs of a night whose means print alike (two decimals) have no spread between
+    them, but each varies by its own standard error: the night keeps that, and two such
+    nights 10 % apart are judged as before (Welch p 0.02: no alert), not as p = 0."""
+    for day, mean in (("2025-01-01", 45.20), ("2025-01-02", 40.60)):
+        for run in ("1", "2"):
+            _run(con, day, f"{day}#{run}", mean, std=4.0, count=5)
+    nights = _nights(con)
+    assert nights["2025-01-01"] == (2, 45.2, pytest.approx(16.0 / 5))
+    history = {s: n for s, (_, n) in tool_history(con, ["2025-01-02"]).items()}
+    assert judge(history, ["2025-01-02"], Params()) == {}
+
+
+def test_runs_alike_without_any_spread_have_none(con) -> None:
+    for run in ("1", "2"):
+        _run(con, "2025-01-01", run, 45.2)
+    assert _nights(con)["2025-01-01"] == (2, 45.2, None)

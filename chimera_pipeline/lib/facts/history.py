@@ -101,7 +101,9 @@ def request_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]
 # spread and count; a night of several runs (a re-run, or the same test on machines the
 # files do not name) is the sample of its runs' means: their mean, spread and number. Pooling
 # the runs' requests instead would take the tool's within-run spread for the spread of the
-# night, and two machines' results for one tight sample.
+# night, and two machines' results for one tight sample. A run's mean varies at least by its
+# own standard error (``sd² / n``), so the runs' spread is never taken below that: two runs
+# printed to the same decimals are not a sample without noise; without either, none is known.
 TOOL_NIGHTS = """
 tool_runs AS (
     SELECT {series}, partition, metric, run_key,
@@ -114,8 +116,10 @@ tool_runs AS (
 tool_nights AS (
     SELECT {series}, partition, metric, min(unit) AS unit, count(*) AS runs,
            avg(mean ORDER BY mean) AS mean,
-           CASE WHEN count(*) = 1 THEN any_value(sd) ELSE stddev_samp(mean ORDER BY mean) END
-               AS sd,
+           CASE WHEN count(*) = 1 THEN any_value(sd)
+                ELSE sqrt(nullif(greatest(var_samp(mean ORDER BY mean),
+                                          avg(sd * sd / coalesce(n, 1) ORDER BY mean)), 0))
+           END AS sd,
            CASE WHEN count(*) = 1 THEN any_value(n) ELSE count(*) END AS n
     FROM tool_runs GROUP BY {series}, partition, metric)"""
 

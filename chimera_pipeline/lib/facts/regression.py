@@ -241,11 +241,13 @@ def _welch_pooled(a: tuple[int, float, float | None], b: Sequence[Night]) -> flo
     if va is None or vb is None or na < 2 or nb < 2:
         return None
     se2 = va / na + vb / nb
+    if not math.isfinite(se2):  # a spread beyond a double: nothing to judge by
+        return None
     if se2 <= 0:
         return 0.0 if ma != mb else 1.0
     t = (mb - ma) / math.sqrt(se2)
     df = se2 ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
-    return 2 * _t_sf(abs(t), df)
+    return 2 * _t_sf(abs(t), df) if math.isfinite(df) else None
 
 
 def _history_test(series: Series, nights: Sequence[Night], first: int, last: int,
@@ -334,7 +336,10 @@ def benjamini_hochberg(tests: Sequence[Evidence], q: float) -> None:
     ``q`` (over all of them: every series and metric measured that night)."""
     if not tests:
         return
-    adjusted = bh_adjusted([min(max(t.p, 0.0), 1.0) for t in tests])
+    # a p-value that is not a number (a spread that overflowed to inf) is no evidence: as
+    # NaN it would run through the running minimum and blank every test of the night
+    adjusted = bh_adjusted([min(max(t.p, 0.0), 1.0) if math.isfinite(t.p) else 1.0
+                            for t in tests])
     for test, value in zip(tests, adjusted, strict=True):
         test.rejected = bool(value <= q)
 

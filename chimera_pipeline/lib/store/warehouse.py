@@ -105,6 +105,25 @@ def literal_path(path: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", path)
 
 
+def _addressable(path: str) -> bool:
+    """Whether DuckDB can read ``path`` by :func:`literal_path`: once a path holds a glob
+    character, DuckDB's glob takes a backslash for a separator, and no escape gets past it."""
+    return "\\" not in path or not any(c in path for c in "*?[")
+
+
+def _staged_stream(files: list[str]) -> pa.RecordBatchReader:
+    """The staged files as one Arrow stream, a small batch at a time (no read-ahead, no
+    pre-buffering): for the paths DuckDB cannot address. DuckDB holds the rows it appends
+    from a stream until the transaction commits, so this is the exception, not the way."""
+    import pyarrow.dataset as ds
+
+    parquet = ds.ParquetFileFormat(
+        default_fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
+    return ds.dataset(files, format=parquet).scanner(
+        batch_size=8192, batch_readahead=0, fragment_readahead=0,
+        use_threads=False).to_reader()
+
+
 def _staged_rows(files: list[str]) -> str:
     """SQL reading exactly these staged Parquet files, by DuckDB's own reader.
 
@@ -124,7 +143,14 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
                 + (f" AND NOT ({keep})" if keep else ""), [partitions])
     if isinstance(data, list):
         if data:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_staged_rows(data)}")
+            if all(_addressable(str(f)) for f in data):
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_staged_rows(data)}")
+                return
+            con.register("staged_rows", _staged_stream([str(f) for f in data]))
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged_rows")
+            finally:
+                con.unregister("staged_rows")
         return
     if data.num_rows:
         con.register("incoming_rows", data)
