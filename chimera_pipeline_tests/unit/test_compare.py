@@ -29,6 +29,7 @@ from chimera_pipeline.lib.compare import (
 from chimera_pipeline.lib.compare.core import (
     NO_SPREAD,
     NOISE,
+    OVERLAP,
     PERCENTILE,
     REAL_BETTER,
     REAL_WORSE,
@@ -512,3 +513,14 @@ def test_the_cli_leaves_the_warehouse_as_it_was(wh: Path, tmp_path: Path, capsys
     code, _, _ = _cli(["--days", D1, D2, "--out", str(tmp_path / "o")], wh, capsys)
     assert code == 0 and hashlib.sha256(wh.read_bytes()).hexdigest() == before
     assert not list(wh.parent.glob("*.wal"))
+
+
+def test_a_range_holding_the_other_sides_day_is_not_tested(db) -> None:
+    """A = D1..D2 holds B's D2: its sample contains B's own requests, so no verdict is given
+    (a sample against a part of itself), and the rows say which nights they share."""
+    [c] = compare(db, shortcut("day", [f"{D1}..{D2}", D2]))
+    decode = _row(c, "decode_tps", "m:q4")
+    assert decode.verdict == OVERLAP and decode.p_value is None
+    assert D2 in decode.evidence
+    [apart] = compare(db, shortcut("day", [D1, D2]))
+    assert _row(apart, "decode_tps", "m:q4").verdict != OVERLAP

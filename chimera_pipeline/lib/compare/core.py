@@ -68,6 +68,7 @@ REAL_BETTER, REAL_WORSE = "real: better", "real: worse"
 _HINTED = ("engine", "config", "test")  # named differently by tools and runs of one setup
 NOISE, NO_SPREAD = "within noise", "no spread: cannot tell"
 PERCENTILE = "not tested: percentile"  # shown beside the mean; the method tests means only
+OVERLAP = "not tested: overlapping"  # A and B hold the same nights of the series
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,13 @@ def judge_pair(a: Side, b: Side, metric: str, params: Params) -> tuple[Row, Evid
     else:
         row.change = mb - ma
     row.ratio = None if ma == 0 else mb / ma
+    shared = sorted(set(a.days) & set(b.days)) if a.dims == b.dims else []
+    if shared:  # a range holding the other side's day: a sample against a part of itself
+        row.verdict = OVERLAP
+        row.evidence = (f"A and B both hold {len(shared)} night(s) of this series "
+                        f"({', '.join(shared[:3])}{', ...' if len(shared) > 3 else ''}): "
+                        "a sample is not tested against a part of itself; select days apart")
+        return row, None
     p = welch(a.nights, b.nights)
     row.p_value = p
     if p is None:
@@ -330,7 +338,8 @@ def _decide(pairs: list[tuple[Row, Evidence | None]], params: Params) -> None:
     benjamini_hochberg(tests, params.fdr)
     for row, evidence in pairs:
         if evidence is None:
-            row.verdict = NO_SPREAD
+            if row.verdict != OVERLAP:
+                row.verdict = NO_SPREAD
             continue
         if evidence.conditions and evidence.rejected:
             row.verdict = REAL_WORSE if evidence.regression else REAL_BETTER

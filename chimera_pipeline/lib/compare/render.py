@@ -14,6 +14,7 @@ import matplotlib
 from chimera_pipeline.lib.compare.core import (
     NO_SPREAD,
     NOISE,
+    OVERLAP,
     PERCENTILE,
     REAL_BETTER,
     REAL_WORSE,
@@ -34,7 +35,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 FORMATS = ("md", "csv", "json")
 _COLOURS = {REAL_BETTER: "#55a868", REAL_WORSE: "#c44e52", NOISE: "#8c8c8c",
-            NO_SPREAD: "#c8c8c8", PERCENTILE: "#c8c8c8"}
+            NO_SPREAD: "#c8c8c8", PERCENTILE: "#c8c8c8", OVERLAP: "#c8c8c8"}
 
 
 def _number(value: float | None, unit: str | None) -> str:
