@@ -102,3 +102,21 @@ def test_a_change_compares_the_means_each_day_reports(con) -> None:
     day_mean = facts["llm.m:1.param_tuning.decode_tps.mean"].value
     assert day_mean == pytest.approx(95.0)
     assert facts["change.m:1.param_tuning.all.decode_tps.current"].value == pytest.approx(day_mean)
+
+
+def test_model_percentiles_are_the_configured_set(con, monkeypatch) -> None:
+    """A model's request statistics are the percentiles CHIMERA_PERCENTILES names (the set
+    the tools' statistics have), each DuckDB's quantile_cont; one not named is not a fact."""
+    import duckdb
+
+    monkeypatch.setenv("CHIMERA_PERCENTILES", "p50,p99.9")
+    values = [100.0, 102.0, 98.0, 110.0, 90.0, 97.5]
+    rows = [_run("2025-10-02", i, v) for i, v in enumerate(values)]
+    replace_partitions(con, ["2025-10-02"], {"llm_runs": to_arrow("llm_runs", rows)})
+    facts = {f.key: f for f in compute_facts(con, "2025-10-02")}
+    prefix = "llm.m:1.param_tuning.decode_tps"
+    expected = duckdb.execute("SELECT quantile_cont(v, 0.999) FROM unnest(?) AS t(v)",
+                              [values]).fetchone()[0]
+    assert facts[f"{prefix}.p99.9"].value == pytest.approx(expected, rel=1e-12)
+    assert facts[f"{prefix}.p50"].value == pytest.approx(statistics.median(values))
+    assert not {f"{prefix}.p95", f"{prefix}.p90", f"{prefix}.p99"} & set(facts)

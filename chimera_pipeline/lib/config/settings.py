@@ -160,9 +160,10 @@ class Settings:
         "calling process", "parsing", minimum=1, shown="CPUs available")
     percentiles: tuple[str, ...] = setting(
         ("p50", "p90", "p95", "p99"), "list", "the percentiles computed from per-request "
-        "results (`benchmark_results` rows with `derived`, beside `median`) and shown in the "
-        "report's tool table where a tool wrote them (comma-separated; takes effect for a "
-        "day when it is computed again, e.g. `chimera run --force`)", "parsing",
+        "results (`benchmark_results` rows with `derived`, beside `median`) and in each "
+        "model's request statistics (facts), shown in the report's tool table where a tool "
+        "wrote them and by `chimera compare` (comma-separated; takes effect for a day when "
+        "it is computed again, e.g. `chimera run --force`)", "parsing",
         check=_are_percentiles)
     duckdb_memory: str = setting(
         "384MB", "str", "DuckDB `memory_limit` of the pipeline's connections (it spills to "

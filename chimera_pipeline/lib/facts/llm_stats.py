@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import duckdb
 
 from chimera_pipeline.lib.common.sql import equals
+from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.facts import provenance
 from chimera_pipeline.lib.facts.model import (
     IN_DAYS,
@@ -21,13 +22,21 @@ from chimera_pipeline.lib.facts.model import (
     Fact,
     shorten,
 )
+from chimera_pipeline.lib.store.results import quantiles
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
-# sums in value order: the same requests give the same bits whatever order they were stored in
-_STATS = (("mean", "avg({c} ORDER BY {c})"), ("std", "stddev_samp({c} ORDER BY {c})"),
-          ("p50", "quantile_cont({c}, 0.5)"), ("p90", "quantile_cont({c}, 0.9)"),
-          ("p95", "quantile_cont({c}, 0.95)"),
-          ("p99", "quantile_cont({c}, 0.99)"), ("min", "min({c})"), ("max", "max({c})"))
+
+def _stats() -> tuple[tuple[str, str], ...]:
+    """The statistics of a metric: mean and spread, the percentiles ``CHIMERA_PERCENTILES``
+    names (the set the tools' request statistics have, so a model's p95 sits beside a
+    tool's), min and max. Sums in value order: the same requests give the same bits whatever
+    order they were stored in."""
+    wanted = quantiles(load_settings().percentiles)
+    return (("mean", "avg({c} ORDER BY {c})"), ("std", "stddev_samp({c} ORDER BY {c})"),
+            *((name, f"quantile_cont({{c}}, {wanted[name]!r})")
+              for name in load_settings().percentiles),
+            ("min", "min({c})"), ("max", "max({c})"))
+
 _METRICS = (("decode_tps", "decode tokens/s", "tok/s"), ("ttft_s", "TTFT", "s"))
 
 # the days' requests, each measurement once per day
@@ -47,9 +56,9 @@ ALL_RUNS_SQL = """
 def _select_list() -> str:
     parts = []
     for column, _, _ in _METRICS:
-        for name, template in _STATS:
+        for name, template in _stats():
             expr = template.format(c=column)
-            parts.append(f"{expr} FILTER (WHERE ok) AS {column}_{name}")
+            parts.append(f'{expr} FILTER (WHERE ok) AS "{column}_{name}"')
     return ", ".join(parts)
 
 
@@ -105,7 +114,7 @@ def _sources(row: dict) -> dict[str, str]:
                                 group=provenance.llm_group(provenance.labelled(row["model"]),
                                                            row["suite"]))}
     for column, _, _ in _METRICS:
-        for name, template in _STATS:
+        for name, template in _stats():
             found[f"{column}.{name}"] = query(template.format(c=column), "ok")
     return found
 
@@ -141,7 +150,7 @@ def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
                               "top_error", text=shorten(row["top_error"] or "no error text"),
                               context=context))
         for column, label, unit in _METRICS:
-            for name, _ in _STATS:
+            for name, _ in _stats():
                 add(f"{column}.{name}", f"{label} {name}", row[f"{column}_{name}"], unit,
                     priority + (0 if name == "mean" else 5))
         yield from ((partition, fact) for fact in facts)
