@@ -271,3 +271,25 @@ def test_sentences_are_split_without_breaking_names_or_numbers() -> None:
     assert sentences(text) == [
         "See reports/Technical_Report_109.md and ascii_demo_20251004_143244.json, e.g. the "
         "second.", "gemma3:latest reached 102.2 tok/s!", "Why?", "Because", "it did"]
+
+
+P999 = _fact("F16", "llm.gemma3:latest.baseline.ttft_s.p99.9",
+             "gemma3:latest baseline: TTFT p99.9", 1.42, "s", "performance", "gemma3:latest",
+             "baseline", "ttft_s.p99.9", "1.42 s")
+
+
+@pytest.mark.parametrize(("text", "verified"), [
+    ("gemma3:latest's p99.9 time to first token was 1.42 s.", True),
+    # "99.9th" reads as a rank, which no fact checks: marked unverified, never passed
+    ("gemma3:latest's 99.9th percentile time to first token was 1.42 s.", False),
+    ("gemma3:latest's time to first token was 1.42 s.", False),  # a tail read as "the" TTFT
+    ("gemma3:latest's p99 time to first token was 1.42 s.", False),  # another percentile
+    ("gemma3:latest's median time to first token was 1.42 s.", False),
+])
+def test_a_configured_percentile_must_be_named_as_itself(text: str, verified: bool) -> None:
+    """CHIMERA_PERCENTILES may add any percentile to the facts (p99.9 here): a sentence
+    states it only by its own name, never as the TTFT or as a percentile it is not."""
+    checker = Checker.from_rows([*FACTS, P999])
+    claims = [c for s in sentences(text) for c in checker.check("summary", s)[1]]
+    assert claims and all(c.verified == verified for c in claims), [
+        (c.text, c.verified, c.reason) for c in claims]

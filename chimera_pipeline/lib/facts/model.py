@@ -81,9 +81,10 @@ class FactRecord:
 
     @property
     def stat(self) -> str | None:
-        """The statistic a metric ends with (``decode_tps.p99`` -> ``p99``), if any."""
+        """The statistic a metric ends with (``decode_tps.p99`` -> ``p99``,
+        ``decode_tps.p99.9`` -> ``p99.9``), if any: a metric's own name has no dot."""
         metric = self.metric or ""
-        return metric.rsplit(".", 1)[1] if "." in metric else None
+        return metric.split(".", 1)[1] if "." in metric else None
 
 
 def format_number(value: float, unit: str | None) -> str:

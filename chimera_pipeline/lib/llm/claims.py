@@ -116,6 +116,7 @@ def _word_context(text: str) -> _Context:
     ctx.quality = int(better) - int(worse)
     ctx.change = up or down or better or worse or bool(wording.CHANGE.search(text))
     ctx.stats = {stat for pattern, stat in wording.STATISTICS if re.search(pattern, text, re.I)}
+    ctx.stats |= wording.named_percentiles(text)
     ctx.metrics = {name for pattern, name in wording.METRIC_WORDS
                    if re.search(pattern, text, re.I)}
     ctx.earlier = bool(wording.PREVIOUS.search(text))
@@ -454,12 +455,12 @@ class Checker:
                 fact.subject or "") and fact.category != "change":
             return (f"the sentence speaks of an earlier day; {fact.fact_id} is this day's "
                     f"{fact.label}")
-        named_stats = ctx.stats
-        if named_stats and stat in wording.STAT_OF_METRIC:
-            if not wording.STAT_OF_METRIC[stat] & named_stats:
+        named_stats, may_name = ctx.stats, wording.stat_names(stat)
+        if named_stats and may_name is not None:
+            if not may_name & named_stats:
                 return (f"the sentence names the {'/'.join(sorted(named_stats))}; "
                         f"{fact.fact_id} is the {stat}")
-        elif stat in wording.MUST_BE_NAMED and not (
+        elif wording.must_be_named(stat) and not (
                 stat in ("min", "max") and ctx.ranks & {"min", "max", "best", "worst"}):
             return f"{fact.fact_id} is a {stat}, which the sentence does not name"
         return self._rank_problem(fact, ctx)

@@ -168,6 +168,30 @@ STAT_OF_METRIC = {"mean": {"mean"}, "current": {"mean"}, "previous": {"mean"},
                   "p99": {"p99"}, "std": {"std"}, "min": {"min"}, "max": {"max"}}
 # statistics a sentence must name to state them: a p99 read as "the" latency misleads
 MUST_BE_NAMED = {"p90", "p95", "p99", "std", "min", "max"}
+# any other percentile CHIMERA_PERCENTILES may name (p75, p99.9): "p99.9", "99.9th percentile"
+_PERCENTILE_WORDS = re.compile(
+    r"\bp(\d{1,2}(?:\.\d+)?)\b|\b(\d{1,2}(?:\.\d+)?)(?:st|nd|rd|th)\s+percentile", re.I)
+_PERCENTILE_STAT = re.compile(r"p\d{1,2}(?:\.\d+)?")
+
+
+def named_percentiles(text: str) -> set[str]:
+    """The percentiles a sentence names, as a fact's statistic is written (``p99.9``)."""
+    return {"p" + (a or b).rstrip("0").rstrip(".") if "." in (a or b) else "p" + (a or b)
+            for a, b in _PERCENTILE_WORDS.findall(text)}
+
+
+def stat_names(stat: str | None) -> set[str] | None:
+    """The statistics a sentence may name to state a fact of ``stat`` (None: any); a
+    percentile outside :data:`STAT_OF_METRIC` only by its own name."""
+    if stat in STAT_OF_METRIC:
+        return STAT_OF_METRIC[stat]
+    return {stat} if stat and _PERCENTILE_STAT.fullmatch(stat) else None
+
+
+def must_be_named(stat: str | None) -> bool:
+    """Whether a sentence must name ``stat`` to state it: every percentile but the median."""
+    return stat in MUST_BE_NAMED or bool(
+        stat and stat != "p50" and _PERCENTILE_STAT.fullmatch(stat))
 
 # -- metric families: words in the sentence, and the fact metrics they can name
 METRIC_WORDS: tuple[tuple[str, str], ...] = (
