@@ -115,8 +115,38 @@ def test_model_percentiles_are_the_configured_set(con, monkeypatch) -> None:
     replace_partitions(con, ["2025-10-02"], {"llm_runs": to_arrow("llm_runs", rows)})
     facts = {f.key: f for f in compute_facts(con, "2025-10-02")}
     prefix = "llm.m:1.param_tuning.decode_tps"
-    expected = duckdb.execute("SELECT quantile_cont(v, 0.999) FROM unnest(?) AS t(v)",
-                              [values]).fetchone()[0]
+    with duckdb.connect() as own:  # not the module's default connection other tests share
+        expected = own.execute("SELECT quantile_cont(v, 0.999) FROM unnest(?) AS t(v)",
+                               [values]).fetchall()[0][0]
     assert facts[f"{prefix}.p99.9"].value == pytest.approx(expected, rel=1e-12)
     assert facts[f"{prefix}.p50"].value == pytest.approx(statistics.median(values))
     assert not {f"{prefix}.p95", f"{prefix}.p90", f"{prefix}.p99"} & set(facts)
+
+
+def test_facts_of_one_key_are_numbered_the_same_in_any_order() -> None:
+    """One benchmark in two files of a day gives two facts of one key and value: their ids
+    and the ratio's cited files follow their provenance, not the order a query returned them
+    in (a block of 5 days and one of 31 numbered them differently)."""
+    import random
+
+    from chimera_pipeline.lib.facts.comparisons import ratio_facts
+    from chimera_pipeline.lib.facts.model import Fact, assign_ids
+
+    def facts() -> list[Fact]:
+        return [Fact(f"compile.b.{backend}.mean_ms", f"b {backend}: mean latency", value, "ms",
+                     "compile", 50, f"SELECT mean_ms FROM t WHERE source_file = '{source}'",
+                     f"b {backend}", "mean_ms", context="b")
+                for backend, value, source in (("jit", 0.35, "run_1/b.json"),
+                                               ("jit", 0.35, "run_0/b.json"),
+                                               ("onnx", 4.1, "run_0/b.json"),
+                                               ("onnx", 4.1, "run_2/b.json"))]
+
+    def numbered(order: list[Fact]) -> list[tuple]:
+        return [(f.fact_id, f.key, f.provenance) for f in assign_ids(order + ratio_facts(order))]
+
+    expected = numbered(facts())
+    rng = random.Random(1)
+    for _ in range(20):
+        shuffled = facts()
+        rng.shuffle(shuffled)
+        assert numbered(shuffled) == expected

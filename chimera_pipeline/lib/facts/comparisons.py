@@ -39,8 +39,10 @@ def ratio_facts(facts: list[Fact]) -> list[Fact]:
         for (cat, met, context), group in sorted(groups.items()):
             if (cat, met) != (category, metric) or len(group) < 2:
                 continue
+            # ties (one benchmark in two files of the day) broken by provenance, so the
+            # ratio cites the same files whatever order the facts came in
             ranked = sorted(group, key=lambda f: (-f.value if higher_better else f.value,
-                                                  f.subject))
+                                                  f.subject, f.provenance or ""))
             best, worst = ranked[0], ranked[-1]
             low, high = sorted((best.value, worst.value))
             if low <= 0:

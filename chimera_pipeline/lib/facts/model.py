@@ -115,8 +115,11 @@ def shorten(text: str, limit: int = 120) -> str:
 
 
 def assign_ids(facts: list[Fact]) -> list[Fact]:
-    """Order by priority then key and number them F1..Fn (stable for the same data)."""
-    ordered = sorted(facts, key=lambda f: (f.priority, f.key))
+    """Order by priority then key and number them F1..Fn, the same for the same data in
+    any order: two facts of one key (the same benchmark in two files of a day) are told
+    apart by their provenance, not by the order a query happened to return them in."""
+    ordered = sorted(facts, key=lambda f: (f.priority, f.key, f.provenance or "",
+                                           f.text or "", repr(f.value)))
     for i, fact in enumerate(ordered, start=1):
         fact.fact_id = f"F{i}"
     return ordered
