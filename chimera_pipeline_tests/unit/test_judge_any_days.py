@@ -87,3 +87,29 @@ def test_a_day_alone_reads_the_alerts_a_backfill_of_the_warehouse_gives() -> Non
     for day in days:
         alone = day_alerts(con, [day], params).get(day, [])
         assert [a.row(day, 0) for a in alone] == [a.row(day, 0) for a in year.get(day, [])], day
+
+
+def _full_key(verdicts: list) -> list[tuple]:
+    return sorted((v.kind, v.evidence.series.key, v.evidence.test, v.evidence.p,
+                   v.evidence.welch_p, v.evidence.centre, v.evidence.value, v.evidence.band,
+                   v.evidence.baseline, v.evidence.nights) for v in verdicts)
+
+
+def test_blocks_that_carry_their_judged_nights_give_the_years_verdicts() -> None:
+    """A backfill judged block by block, each block taking the nights the ones before it
+    judged (``known``), gives every night the verdict of the year judged at once, whatever
+    the block's size and however much of the carried nights the caller drops."""
+    params = Params(history=10, min_history=4)
+    for seed in (3, 4):
+        history = _history(seed)
+        days = sorted({x.day for nights in history.values() for x in nights})
+        year = judge(history, days, params)
+        for size, keep in ((1, 100), (3, 5), (7, 20), (11, 0)):
+            known: dict = {}
+            blocks: dict = {}
+            for start in range(0, len(days), size):
+                blocks |= judge(history, days[start:start + size], params, known)
+                for day in sorted(known)[:-keep] if keep else list(known):
+                    del known[day]
+            assert {d: _full_key(v) for d, v in blocks.items()} == {
+                d: _full_key(v) for d, v in year.items()}, (seed, size, keep)

@@ -74,10 +74,10 @@ class Alert:
                 "first_night": self.first_night}
 
 
-def _measured(con: duckdb.DuckDBPyConnection, days: Sequence[str], params: Params
-              ) -> Iterator[tuple[str, Alert]]:
+def _measured(con: duckdb.DuckDBPyConnection, days: Sequence[str], params: Params,
+              known: dict | None = None) -> Iterator[tuple[str, Alert]]:
     series = {**request_history(con, days), **tool_history(con, days)}
-    verdicts = judge({s: nights for s, (_, nights) in series.items()}, days, params)
+    verdicts = judge({s: nights for s, (_, nights) in series.items()}, days, params, known)
     for day, found in verdicts.items():
         for verdict in found:
             e = verdict.evidence
@@ -110,12 +110,14 @@ def _compiles(con: duckdb.DuckDBPyConnection, days: Sequence[str]
 
 
 def day_alerts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
-               params: Params | None = None) -> dict[str, list[Alert]]:
-    """Every day's alerts, regressions first, then by the size of the change."""
+               params: Params | None = None, known: dict | None = None
+               ) -> dict[str, list[Alert]]:
+    """Every day's alerts, regressions first, then by the size of the change. ``known``:
+    the nights judged by an earlier call of a backfill (``regression.judge``)."""
     alerts: dict[str, list[Alert]] = {}
     if not days:
         return alerts
-    for day, alert in _measured(con, days, params or Params()):
+    for day, alert in _measured(con, days, params or Params(), known):
         alerts.setdefault(day, []).append(alert)
     for day, alert in _compiles(con, days):
         alerts.setdefault(day, []).append(alert)

@@ -345,11 +345,19 @@ def benjamini_hochberg(tests: Sequence[Evidence], q: float) -> None:
 
 
 def judge(history: Mapping[Series, Sequence[Night]], days: Sequence[str],
-          p: Params = Params()) -> dict[str, list[Verdict]]:
+          p: Params = Params(), known: dict[str, list[Evidence]] | None = None
+          ) -> dict[str, list[Verdict]]:
     """The alerts of ``days``: for every series, each of its nights on those days whose
     evidence holds (after Benjamini-Hochberg over that night's tests) when its previous
     night's did not. ``history`` holds every series' nights up to the last day asked (its
-    whole history: a baseline window's nights need their own baselines)."""
+    whole history: a baseline window's nights need their own baselines).
+
+    ``known`` carries nights already judged from one call to the next (a backfill judged a
+    block of days at a time): a night's tests, every series measured on it, read only the
+    nights before it, so a later block that needs them for its baselines' windows takes them
+    instead of testing them again; the nights this call tests are added to it (the caller
+    bounds it)."""
+    known = {} if known is None else known
     wanted = set(days)
     # the nights judged: those on the days asked for, and each one's ``history`` nights
     # before (one alert per change: a night alerts only when no night of its baseline
@@ -369,12 +377,16 @@ def judge(history: Mapping[Series, Sequence[Night]], days: Sequence[str],
     for series, nights in ordered.items():
         baselines: dict[int, _Baseline | None] = {}
         for i, night in enumerate(nights):
-            if night.day in needed_days:
+            if night.day in needed_days and night.day not in known:
                 found = _tests(series, nights, i, p, baselines)
                 index[(series, night.day)] = found
                 judged[night.day] += found
     for tests in judged.values():
         benjamini_hochberg(tests, p.fdr)
+    for day in needed_days & known.keys():
+        for evidence in known[day]:
+            index.setdefault((evidence.series, day), []).append(evidence)
+    known.update(judged)
 
     def held(series: Series, day: str, direction: int, confirmed: bool) -> list[Evidence]:
         return [e for e in index.get((series, day), []) if e.rejected and e.conditions

@@ -42,11 +42,15 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     become Arrow as soon as its findings are derived: a busy day has thousands of facts,
     and as dicts a block of such days would weigh several times its Arrow form."""
     days, staged = sorted(set(days)), Staged()
+    known: dict = {}  # the nights judged so far: the next block's baselines' windows
     for start in range(0, len(days), block_days):
         block = days[start:start + block_days]
         # judged a block at a time: a night's verdict does not depend on the days judged
-        # with it (``regression.judge``), and a year's tests at once would be held at once
-        judged = day_alerts(con, block, params)
+        # with it (``regression.judge``), and a year's tests at once would be held at once;
+        # the last nights' tests are carried to the next block, which needs them again
+        judged = day_alerts(con, block, params, known)
+        for day in sorted(known)[:-2 * (params or Params()).history]:
+            del known[day]
         computed = compute_days(con, block, judged)
         tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
         for day, alerts in judged.items():
