@@ -7,6 +7,7 @@ measurement twice on one day (a baseline CSV and its JSON twin) are counted once
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import duckdb
@@ -30,11 +31,16 @@ def _stats() -> tuple[tuple[str, str], ...]:
     """The statistics of a metric: mean and spread, the percentiles ``CHIMERA_PERCENTILES``
     names (the set the tools' request statistics have, so a model's p95 sits beside a
     tool's), min and max. Sums in value order: the same requests give the same bits whatever
-    order they were stored in."""
-    wanted = quantiles(load_settings().percentiles)
+    order they were stored in. Asked for every stats row: the settings are read once per
+    set of percentiles."""
+    return _stats_of(load_settings().percentiles)
+
+
+@functools.cache
+def _stats_of(percentiles: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    wanted = quantiles(percentiles)
     return (("mean", "avg({c} ORDER BY {c})"), ("std", "stddev_samp({c} ORDER BY {c})"),
-            *((name, f"quantile_cont({{c}}, {wanted[name]!r})")
-              for name in load_settings().percentiles),
+            *((name, f"quantile_cont({{c}}, {wanted[name]!r})") for name in percentiles),
             ("min", "min({c})"), ("max", "max({c})"))
 
 _METRICS = (("decode_tps", "decode tokens/s", "tok/s"), ("ttft_s", "TTFT", "s"))
@@ -90,7 +96,7 @@ def stats_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> list[dict
     return [r for r in rows if r["whole_suite"] or r["config"] != "all"]
 
 
-def _sources(row: dict) -> dict[str, str]:
+def _sources(row: dict, stats: tuple[tuple[str, str], ...]) -> dict[str, str]:
     """The provenance of each of a stats row's facts, by metric: the day's requests (each
     measurement once) of the row's model, suite and config, aggregated as ``stats_rows``."""
     whole = bool(row["whole_suite"])
@@ -114,19 +120,20 @@ def _sources(row: dict) -> dict[str, str]:
                                 group=provenance.llm_group(provenance.labelled(row["model"]),
                                                            row["suite"]))}
     for column, _, _ in _METRICS:
-        for name, template in _stats():
+        for name, template in stats:
             found[f"{column}.{name}"] = query(template.format(c=column), "ok")
     return found
 
 
 def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+    stats = _stats()
     for row in stats_rows(con, days):
         partition = row["partition"]
         facts: list[Fact] = []
         whole = bool(row["whole_suite"])
         scope = f"{row['model']} {row['suite']}" + ("" if whole else f" {row['config']}")
         key = f"llm.{row['model']}.{row['suite']}" + ("" if whole else f".{row['config']}")
-        sources = _sources(row)
+        sources = _sources(row, stats)
         priority = PRIORITY_MODEL if whole else PRIORITY_CONFIG
         subject = row["model"] if whole else f"{row['model']} {row['config']}"
 
@@ -150,7 +157,7 @@ def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
                               "top_error", text=shorten(row["top_error"] or "no error text"),
                               context=context))
         for column, label, unit in _METRICS:
-            for name, _ in _stats():
+            for name, _ in stats:
                 add(f"{column}.{name}", f"{label} {name}", row[f"{column}_{name}"], unit,
                     priority + (0 if name == "mean" else 5))
         yield from ((partition, fact) for fact in facts)

@@ -101,8 +101,9 @@ def _stage(path: str, item: ParseItem, out: Path, name: str
     try:
         con.execute(f"SET memory_limit = '{load_settings().duckdb_memory}'")
         con.execute(DUCKDB_MACROS)
-        batches = con.execute(sql, {"path": path, "tool": tool, "run_key": run_key}
-                              ).to_arrow_reader(BATCH_ROWS)
+        # sql(), not execute(): a DB-API result's Arrow output copies every row first
+        batches = con.sql(sql, params={"path": path, "tool": tool, "run_key": run_key}
+                          ).to_arrow_reader(BATCH_ROWS)
         for batch in batches:
             table = conform(batch, item, schema)
             if writer is None:
