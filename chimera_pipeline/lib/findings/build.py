@@ -49,7 +49,7 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
         # with it (``regression.judge``), and a year's tests at once would be held at once;
         # the last nights' tests are carried to the next block, which needs them again
         judged = day_alerts(con, block, params, known)
-        for day in sorted(known)[:-2 * (params or Params()).history]:
+        for day in sorted(known)[:-(params or Params()).history]:  # a daily series' window
             del known[day]
         computed = compute_days(con, block, judged)
         tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
