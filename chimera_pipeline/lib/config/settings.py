@@ -168,7 +168,7 @@ class Settings:
     duckdb_memory: str = setting(
         "384MB", "str", "DuckDB `memory_limit` of the pipeline's connections (it spills to "
         "disk beyond). A step's peak is about 0.6 GB (Python, Dagster, a block of facts) "
-        "plus this: the default keeps a year's build within 1 GB", "parsing",
+        "plus this: the default keeps a year's build at about 1 GB", "parsing",
         check=_is_memory)
 
     # -- checks, schedule, sensor and pools
