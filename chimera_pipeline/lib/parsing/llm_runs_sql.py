@@ -68,6 +68,7 @@ _CONTEXT_TYPES = {"model": pa.string(), "quant": pa.string(), "config_name": pa.
 # the longest row read: DuckDB holds buffers of twice that (a 64 MiB cell, the Python
 # reader's limit, would cost 1 GiB of buffers), so a longer row is an error of its file
 _MAX_LINE = 1 << 24
+_TYPING_CHUNK = 8192  # rows per Arrow chunk typed: DuckDB's threads split a batch by chunk
 _CACHE_LIMIT = 100_000  # distinct contexts kept between batches (a sweep has a handful)
 # shortcuts of the shared macros for the usual cell, same answers: ``stripped`` trims ~25
 # characters and costs most of a cell's typing, yet a cell that already is a plain number,
@@ -234,7 +235,9 @@ def _batches(con, path: str, item: ParseItem, parallel: bool) -> Iterator[pa.Tab
             first += rows.num_rows
             for name, column in _context_arrays(rows["context"], model, cache).items():
                 table = table.append_column(name, column)
-            typing.register("batch", table)
+            # in chunks: DuckDB scans an Arrow table a chunk per thread, one chunk on one
+            typing.register("batch", pa.Table.from_batches(
+                table.to_batches(max_chunksize=_TYPING_CHUNK)))
             typed = typing.sql(sql, params=params).to_arrow_table()
             typing.unregister("batch")
             yield typed.select(schema.names).cast(schema)

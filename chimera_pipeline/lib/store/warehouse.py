@@ -144,7 +144,14 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
     if isinstance(data, list):
         if data:
             if all(_addressable(str(f)) for f in data):
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_staged_rows(data)}")
+                # the rows' order in storage means nothing (every reader orders what it
+                # needs ordered): without keeping it, DuckDB inserts on every thread
+                con.execute("SET preserve_insertion_order = false")
+                try:
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM "
+                                f"{_staged_rows(data)}")
+                finally:
+                    con.execute("RESET preserve_insertion_order")
                 return
             con.register("staged_rows", _staged_stream([str(f) for f in data]))
             try:
