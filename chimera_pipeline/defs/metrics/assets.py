@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.metrics.frames import check_arrow
 from chimera_pipeline.defs.partitions import daily_asset, work_keys
+from chimera_pipeline.lib.common.memory import give_back_memory
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.parsing.staging import parse_in_chunks
 from chimera_pipeline.lib.parsing.version import parser_version, reusable
@@ -61,11 +62,13 @@ def benchmark_metrics(
         statuses, staged = parse_in_chunks(settings.artifact_root, inventory, Path(staging),
                                             check=check_arrow)
         del inventory
+        give_back_memory()  # the parse's leftovers, before the load's peak
         with warehouse.get_connection() as con:
             write_staged_metrics(con, keys, staged, statuses, kept, version)
             counts = _row_counts(con, keys)
             record_stage(con, keys, stages.METRICS.label, time.perf_counter() - began,
                          context.run_id)
+    give_back_memory()  # the load's leftovers, before the next step (in-process runs)
     outcome = Counter(statuses["parse_status"].to_pylist()
                       + kept_files["parse_status"].to_pylist())
     errors = statuses.filter(pc.equal(statuses["parse_status"], "error"))

@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from chimera_pipeline.lib.common.memory import give_back_memory
 from chimera_pipeline.lib.facts import compute_days, fact_rows
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts
 from chimera_pipeline.lib.facts.regression import Params
@@ -73,4 +74,8 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
                 path = staging / f"{table}_{start:06d}.parquet"
                 pq.write_table(pa.concat_tables(pieces), path)
                 staged.files[table].append(str(path))
+        del tables, computed, judged
+        # what a block freed goes back before the next block, and before the caller's load
+        # of every block: otherwise each phase's peak comes on top of the ones before
+        give_back_memory()
     return staged

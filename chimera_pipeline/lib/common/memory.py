@@ -1,0 +1,36 @@
+"""Handing freed memory back to the operating system between the heavy phases of a step.
+
+A step's peak RSS is what it holds at its fullest moment plus what it freed earlier but the
+allocators kept: CPython's heap (glibc malloc) keeps freed pages of a block of facts, and
+Arrow's pool its freed buffers, until something asks. The facts step builds a year's facts a
+block at a time and then loads them; without this, the load's memory came on top of every
+earlier block's leftovers (peak about 1 GB where the step's own need is about 0.7 GB).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import gc
+
+import pyarrow as pa
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
+def give_back_memory() -> None:
+    """Collect garbage, then return the freed pages of Arrow's pool and of the C heap."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
