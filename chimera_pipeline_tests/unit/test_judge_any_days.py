@@ -100,7 +100,7 @@ def test_blocks_that_carry_their_judged_nights_give_the_years_verdicts() -> None
     judged (``known``), gives every night the verdict of the year judged at once, whatever
     the block's size and however much of the carried nights the caller drops."""
     params = Params(history=10, min_history=4)
-    for seed in (3, 4):
+    for seed in (3, 4, 5, 6):
         history = _history(seed)
         days = sorted({x.day for nights in history.values() for x in nights})
         year = judge(history, days, params)
@@ -113,3 +113,64 @@ def test_blocks_that_carry_their_judged_nights_give_the_years_verdicts() -> None
                     del known[day]
             assert {d: _full_key(v) for d, v in blocks.items()} == {
                 d: _full_key(v) for d, v in year.items()}, (seed, size, keep)
+
+
+def test_the_window_of_history_a_block_reads_gives_the_verdicts_of_the_whole() -> None:
+    """``alerts.judged_windows`` cuts each series to what judging a block reads, so that a
+    backfill reads the history once. Attack: sparse series (a baseline window reaching back
+    months) beside daily ones measured on the nights of that window: cut too short, those
+    nights' false-discovery control would see fewer tests and a verdict would move."""
+    from chimera_pipeline.lib.facts.alerts import judged_windows
+
+    params = Params(history=6, min_history=3)
+    alerted = 0
+    for seed in (3, 4, 5, 6):
+        history = _history(seed, series=16, nights=110)
+        rng = random.Random(seed)
+        for s, (series, nights) in enumerate(list(history.items())):
+            if s % 4 == 0:  # sparse: every seventh night or so
+                history[series] = [x for x in nights if rng.random() < 0.15]
+        days = sorted({x.day for nights in history.values() for x in nights})
+        whole = {series: (None, nights) for series, nights in history.items()}
+        for start in range(30, len(days), 4):
+            block = days[start:start + rng.choice((1, 3, 9))]
+            cut = judged_windows(whole, block, params)
+            assert sum(map(len, cut.values())) < sum(map(len, history.values()))
+            expected = judge(history, block, params)
+            got = judge(cut, block, params)
+            alerted += sum(map(len, expected.values()))
+            for day in block:
+                assert _key(got.get(day, [])) == _key(expected.get(day, [])), (seed, day)
+    assert alerted >= 5
+
+
+def test_the_window_holds_every_night_judging_reads() -> None:
+    """The invariant behind the cut, checked directly (verdicts move only at the margin of
+    false-discovery control, too rarely for the test above to see every short cut): every
+    night in a baseline window of a night asked for, of every series measured on it, is
+    kept with the ``history + 1`` nights of its own before it."""
+    from chimera_pipeline.lib.facts.alerts import judged_windows
+
+    params = Params(history=6, min_history=3)
+    history = _history(11, series=16, nights=110)
+    rng = random.Random(11)
+    for s, (series, nights) in enumerate(list(history.items())):
+        if s % 4 == 0:
+            history[series] = [x for x in nights if rng.random() < 0.15]
+    days = sorted({x.day for nights in history.values() for x in nights})
+    whole = {series: (None, nights) for series, nights in history.items()}
+    for start in range(30, len(days) - 3, 2):
+        block = days[start:start + 3]
+        needed = set(block)
+        for nights in history.values():
+            for i, night in enumerate(nights):
+                if night.day in block:
+                    needed.update(x.day for x in nights[max(0, i - params.history):i])
+        cut = judged_windows(whole, block, params)
+        for series, nights in history.items():
+            kept = {x.day for x in cut.get(series, [])}
+            for i, night in enumerate(nights):
+                if night.day in needed:
+                    reads = {x.day for x in nights[max(0, i - params.history - 1):i + 1]}
+                    assert reads <= kept, (series, night.day, sorted(reads - kept))
+            assert all(day <= block[-1] for day in kept)

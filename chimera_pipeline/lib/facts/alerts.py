@@ -12,14 +12,15 @@ Every number comes from the warehouse; the alert's one-line text is built from t
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import duckdb
 
-from chimera_pipeline.lib.facts.history import request_history, tool_history
+from chimera_pipeline.lib.facts.history import SeriesInfo, request_history, tool_history
 from chimera_pipeline.lib.facts.model import IN_DAYS, format_number, shorten
-from chimera_pipeline.lib.facts.regression import Params, judge
+from chimera_pipeline.lib.facts.regression import Night, Params, Series, judge
 
 
 @dataclass(slots=True)
@@ -74,10 +75,47 @@ class Alert:
                 "first_night": self.first_night}
 
 
+History = dict[Series, tuple[SeriesInfo, list[Night]]]
+
+
+def measured_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> History:
+    """Every measured series (project requests and benchmark tools) with its nights up to
+    the last of ``days``, each series' nights in day order."""
+    found = {**request_history(con, days), **tool_history(con, days)}
+    return {series: (info, sorted(nights, key=lambda x: x.day))
+            for series, (info, nights) in found.items()}
+
+
+def judged_windows(history: History, days: Sequence[str], params: Params
+                   ) -> dict[Series, list[Night]]:
+    """Each series' nights that judging ``days`` reads, so that a backfill's blocks share
+    one read of the history (read and walked again per block of days, it cost more than
+    judging the block). ``judge`` tests the nights on ``days`` and every night of their
+    baseline windows (``history`` nights back), every series measured on such a night (the
+    night's false-discovery control runs over all of them), each test reading ``history``
+    nights before its own (a pair test one more). So from the earliest night any window
+    reaches, each series keeps ``history + 1`` nights more: nothing before changes a
+    verdict, and nothing after the last day asked is read."""
+    first, last = min(days), max(days)
+    dated = {series: [x.day for x in nights] for series, (_, nights) in history.items()}
+    reach = [dates[max(0, at - params.history)] for dates in dated.values()
+             if (at := bisect.bisect_left(dates, first)) < len(dates)]
+    since = min(reach, default=first)
+    windows = {}
+    for series, (_, nights) in history.items():
+        dates = dated[series]
+        start = bisect.bisect_left(dates, since) - params.history - 1
+        window = nights[max(0, start):bisect.bisect_right(dates, last)]
+        if window:
+            windows[series] = window
+    return windows
+
+
 def _measured(con: duckdb.DuckDBPyConnection, days: Sequence[str], params: Params,
-              known: dict | None = None) -> Iterator[tuple[str, Alert]]:
-    series = {**request_history(con, days), **tool_history(con, days)}
-    verdicts = judge({s: nights for s, (_, nights) in series.items()}, days, params, known)
+              known: dict | None = None, history: History | None = None
+              ) -> Iterator[tuple[str, Alert]]:
+    series = measured_history(con, days) if history is None else history
+    verdicts = judge(judged_windows(series, days, params), days, params, known)
     for day, found in verdicts.items():
         for verdict in found:
             e = verdict.evidence
@@ -110,14 +148,15 @@ def _compiles(con: duckdb.DuckDBPyConnection, days: Sequence[str]
 
 
 def day_alerts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
-               params: Params | None = None, known: dict | None = None
-               ) -> dict[str, list[Alert]]:
+               params: Params | None = None, known: dict | None = None,
+               history: History | None = None) -> dict[str, list[Alert]]:
     """Every day's alerts, regressions first, then by the size of the change. ``known``:
-    the nights judged by an earlier call of a backfill (``regression.judge``)."""
+    the nights judged by an earlier call of a backfill (``regression.judge``); ``history``:
+    :func:`measured_history` up to at least the last of ``days`` (read here when None)."""
     alerts: dict[str, list[Alert]] = {}
     if not days:
         return alerts
-    for day, alert in _measured(con, days, params or Params(), known):
+    for day, alert in _measured(con, days, params or Params(), known, history):
         alerts.setdefault(day, []).append(alert)
     for day, alert in _compiles(con, days):
         alerts.setdefault(day, []).append(alert)

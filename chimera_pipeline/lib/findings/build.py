@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from chimera_pipeline.lib.common.memory import give_back_memory
 from chimera_pipeline.lib.facts import compute_days, fact_rows
-from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts
+from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts, measured_history
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings import derive, finding_rows
 from chimera_pipeline.lib.store.warehouse import to_arrow
@@ -44,12 +44,13 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     and as dicts a block of such days would weigh several times its Arrow form."""
     days, staged = sorted(set(days)), Staged()
     known: dict = {}  # the nights judged so far: the next block's baselines' windows
+    history = measured_history(con, days)  # read once: each block judges its window of it
     for start in range(0, len(days), block_days):
         block = days[start:start + block_days]
         # judged a block at a time: a night's verdict does not depend on the days judged
         # with it (``regression.judge``), and a year's tests at once would be held at once;
         # the last nights' tests are carried to the next block, which needs them again
-        judged = day_alerts(con, block, params, known)
+        judged = day_alerts(con, block, params, known, history)
         for day in sorted(known)[:-(params or Params()).history]:  # a daily series' window
             del known[day]
         computed = compute_days(con, block, judged)
