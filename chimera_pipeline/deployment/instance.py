@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from chimera_pipeline.deployment import profile
+from chimera_pipeline.deployment.event_log import enable_event_batches
 from chimera_pipeline.lib.config import Settings, load_settings
 
 
@@ -21,6 +22,7 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home = settings.instance_home
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
+    enable_event_batches()
     target, source = home / "dagster.yaml", profile.instance_yaml()
     fresh = source and source.is_file()
     if fresh and (not target.exists() or target.read_bytes() != source.read_bytes()):
