@@ -50,17 +50,30 @@ def _batchable(event: EventLogEntry) -> bool:
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     """:class:`SqliteEventLogStorage` with batches of asset events written together."""
 
+    def __init__(self, base_dir: str | None = None,
+                 inst_data: ConfigurableClassData | None = None) -> None:
+        # without a folder, the instance's own is taken when it registers (below): an
+        # instance opened from its folder need not be $DAGSTER_HOME's
+        self._deferred_inst_data = inst_data
+        if base_dir is not None:
+            super().__init__(base_dir, inst_data=inst_data)
+
+    def register_instance(self, instance) -> None:
+        if not hasattr(self, "_base_dir"):  # where Dagster's default storage keeps them
+            super().__init__(os.path.join(instance.root_directory, "history", "runs", ""),
+                             inst_data=self._deferred_inst_data)
+        super().register_instance(instance)
+
     @classmethod
     def config_type(cls) -> dict:
-        return {"dagster_home": Field(StringSource, is_required=False)}
+        return {"base_dir": Field(StringSource, is_required=False)}
 
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData | None,
                           config_value: Mapping[str, str]) -> BatchedSqliteEventLogStorage:
-        """Under ``<dagster_home>/history/runs``, where Dagster's default storage keeps the
-        event logs (``dagster_home`` defaults to ``$DAGSTER_HOME``)."""
-        home = config_value.get("dagster_home") or os.environ["DAGSTER_HOME"]
-        return cls(os.path.join(home, "history", "runs", ""), inst_data=inst_data)
+        """In ``base_dir`` when given, else under the instance's folder, where Dagster's
+        default storage keeps the event logs (``<instance>/history/runs``)."""
+        return cls(config_value.get("base_dir"), inst_data=inst_data)
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         for together, part in groupby(events, key=lambda e: (_batchable(e), e.run_id)):

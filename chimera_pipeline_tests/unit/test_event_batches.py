@@ -94,9 +94,12 @@ def _stored(instance: dg.DagsterInstance) -> dict:
 def test_batched_writes_store_what_dagsters_storage_stores(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
     found = {}
+    # attack: $DAGSTER_HOME names another instance than the one opened from its folder
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(decoy))
     for batched in (False, True):
         home = tmp_path / ("batched" if batched else "default")
-        monkeypatch.setenv("DAGSTER_HOME", str(home))
         with _instance(home, batched) as instance:
             assert isinstance(instance.event_log_storage,
                               BatchedSqliteEventLogStorage) == batched
@@ -105,6 +108,7 @@ def test_batched_writes_store_what_dagsters_storage_stores(tmp_path, monkeypatch
         # the same files as the default storage: earlier runs stay readable either way
         assert sorted(p.name for p in (home / "history" / "runs").glob("*.db"))
     assert found[True] == found[False]
+    assert not (decoy / "history").exists()  # each instance kept its events in its folder
     assert found[True]["tables"]["asset_event_tags"]  # the mirrored rows were compared
     materialized, failed = found[True]["status"][judged.key]
     assert len(materialized) == 7
