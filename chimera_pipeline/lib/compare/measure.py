@@ -27,7 +27,7 @@ import duckdb
 from chimera_pipeline.lib.compare.selection import DIMS, Selection
 from chimera_pipeline.lib.facts.history import REQUEST_NIGHT, tool_nights_sql
 from chimera_pipeline.lib.facts.tools import HEADLINE, RESULTS_SQL
-from chimera_pipeline.lib.store.results import quantiles
+from chimera_pipeline.lib.store.results import first_of_each_run, quantiles
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
 # metric -> (label, unit, higher is better, change in % (False: in points of a share))
@@ -39,11 +39,9 @@ _SERIES = ", ".join(DIMS)
 
 # the project's requests of the days read, a request stored twice (a CSV and its JSON twin)
 # counted once by its measurement_key
-_RUNS = """
+_RUNS = f"""
 WITH runs AS (
-    SELECT * FROM llm_runs WHERE $first <= partition AND partition <= $last
-    QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
-                               ORDER BY source_file, source_row) = 1)"""
+    SELECT * FROM {first_of_each_run("llm_runs", "$first <= partition AND partition <= $last")})"""
 # llm_runs' columns as the dimensions of a series (benchmark_results' names)
 _REQUEST_DIMS = """'chimeraforge' AS tool, coalesce(model, 'unknown model') AS model,
            'ollama' AS engine, NULL::VARCHAR AS hardware, suite AS test,

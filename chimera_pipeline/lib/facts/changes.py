@@ -29,12 +29,12 @@ from chimera_pipeline.lib.facts.tools import (
     series_label,
     series_subject,
 )
+from chimera_pipeline.lib.store.results import first_of_each_run
 
+# each day's successful requests up to the last day, each measurement once
+_RUNS = first_of_each_run("llm_runs", "partition <= $last AND ok")
 _SQL = """
-WITH runs AS (
-    SELECT * FROM llm_runs WHERE partition <= $last AND ok
-    QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
-                               ORDER BY source_file, source_row) = 1),
+WITH runs AS (SELECT * FROM {runs}),
 agg AS (
     SELECT partition, coalesce(model, 'unknown model') AS model, suite,
            CASE WHEN GROUPING(config_name) = 1 THEN 'all' ELSE coalesce(config_name, 'default')
@@ -63,7 +63,8 @@ def change_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> Iterator
     config, prev_day, prev_mean, prev_sd, prev_n, mean, sd, n)``."""
     params = {"days": list(days), "last": max(days)}
     for column, label, unit, higher_is_better in COMPARED:
-        for row in con.execute(_SQL.format(c=column, in_days=IN_DAYS), params).fetchall():
+        sql = _SQL.format(c=column, in_days=IN_DAYS, runs=_RUNS)
+        for row in con.execute(sql, params).fetchall():
             yield (column, label, unit, higher_is_better, *row)
 
 

@@ -26,6 +26,7 @@ import duckdb
 
 from chimera_pipeline.lib.facts.regression import Night, Series
 from chimera_pipeline.lib.facts.tools import HEADLINE, RESULTS_SQL, SERIES, series_label
+from chimera_pipeline.lib.store.results import first_of_each_run
 
 # column, label, unit, higher is better, in % of the baseline (False: points of a share)
 REQUEST_METRICS = (("decode_tps", "decode tokens/s", "tok/s", True, True),
@@ -56,10 +57,7 @@ REQUEST_NIGHT = """
            count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed"""
 
 _LLM = f"""
-WITH runs AS (
-    SELECT * FROM llm_runs WHERE partition <= $last
-    QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
-                               ORDER BY source_file, source_row) = 1),
+WITH runs AS (SELECT * FROM {first_of_each_run("llm_runs", "partition <= $last")}),
 nights AS (
     SELECT coalesce(model, 'unknown model') AS model, suite, config_name, partition,
            {REQUEST_NIGHT}

@@ -23,7 +23,7 @@ from chimera_pipeline.lib.facts.model import (
     Fact,
     shorten,
 )
-from chimera_pipeline.lib.store.results import quantiles
+from chimera_pipeline.lib.store.results import first_of_each_run, quantiles
 from chimera_pipeline.lib.store.warehouse import fetch_dicts
 
 
@@ -46,11 +46,7 @@ def _stats_of(percentiles: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 _METRICS = (("decode_tps", "decode tokens/s", "tok/s"), ("ttft_s", "TTFT", "s"))
 
 # the days' requests, each measurement once per day
-RUNS_SQL = f"""
-    SELECT * FROM llm_runs WHERE {IN_DAYS}
-    QUALIFY row_number() OVER (PARTITION BY partition, measurement_key
-                               ORDER BY source_file, source_row) = 1
-"""
+RUNS_SQL = f"SELECT * FROM {first_of_each_run('llm_runs', IN_DAYS)}"
 
 # every day's requests, each measurement once over the whole warehouse (the roll-up's view)
 ALL_RUNS_SQL = """

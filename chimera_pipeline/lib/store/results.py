@@ -189,7 +189,7 @@ def first_of_each_run(table: str, where: str) -> str:
            ANTI JOIN (
                SELECT d.partition, d.measurement_key,
                       min((d.source_file, d.source_row)) AS first_read
-               FROM {table} AS d
+               FROM (SELECT * FROM {table} WHERE {where}) AS d
                SEMI JOIN (SELECT partition, measurement_key FROM {table} WHERE {where}
                           GROUP BY ALL HAVING count(*) > 1) AS k
                    ON d.partition = k.partition
