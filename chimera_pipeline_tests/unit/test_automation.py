@@ -83,14 +83,14 @@ def test_stale_days_a_few_days_apart_are_one_run_that_skips_the_days_between(
         root, instance) -> None:
     """One run's fixed cost for the plan: the range spans the stale days, the tag names the
     days its stages work on (``work_keys``), the unchanged days between are skipped."""
-    for name in ("runs_20251001", "runs_20251002", "runs_20251007", "runs_20251220"):
+    for name in ("runs_20251001", "runs_20251002", "runs_20251007", "runs_20260220"):
         _write(root, f"reports/{name}.csv")
     near, far = _tick(instance).run_requests
     assert near.partition_key_range == dg.PartitionKeyRange("2025-10-01", "2025-10-07")
     assert near.tags[DAYS_TAG] == "2025-10-01..2025-10-02,2025-10-07"
     assert decode_days(near.tags[DAYS_TAG]) == {"2025-10-01", "2025-10-02", "2025-10-07"}
     assert near.tags["chimera/planned_files"] == "3"
-    assert far.partition_key == "2025-12-20"  # 73 days on: beyond CHIMERA_RUN_MERGE_GAP_DAYS
+    assert far.partition_key == "2026-02-20"  # 135 days on: beyond CHIMERA_RUN_MERGE_GAP_DAYS
 
 
 def test_sensor_plans_nothing_while_a_run_of_the_job_is_in_flight(root, instance) -> None:

@@ -192,9 +192,10 @@ class Settings:
         60.0, "float", "a file modified more recently than this is still being written: the "
         "sensor waits", "operations", minimum=0)
     run_merge_gap_days: int = setting(
-        14, "int", "stale days this close together go into one run, the unchanged days between "
-        "them skipped (a skipped day costs a few Dagster events; a run, seconds of fixed "
-        "cost); 0 gives one run per block of consecutive days", "operations", minimum=0)
+        90, "int", "stale days this close together go into one run, the unchanged days between "
+        "them skipped (a skipped day costs six Dagster events, written in batches; a run, "
+        "seconds of fixed cost); 0 gives one run per block of consecutive days",
+        "operations", minimum=0)
     regression_check: str = setting(
         "warn", "choice", "severity of the `no_performance_regressions` check: `warn`, `error`, "
         "or `block` (error, and a regressed day's analysis and report wait)", "operations",
