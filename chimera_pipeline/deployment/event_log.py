@@ -13,7 +13,9 @@ status, asset checks, logs) goes through ``store_event`` unchanged, in its order
 
 Same files, tables and rows as the default storage (the instance's ``history/runs`` folder),
 so switching it on or off keeps every earlier run's events readable. Planned events stay one
-per partition, so a failed run still marks its partitions failed in the UI.
+per partition, so a failed run still marks its partitions failed in the UI. A batch the index
+refuses is taken back out of the run's file before the error goes up: Dagster then stores the
+batch again an event at a time, and each event must be there once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dagster._core.errors import DagsterInvariantViolationError
 from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.sqlalchemy_compat import db_result
 from dagster._serdes import ConfigurableClassData
 
@@ -88,15 +91,26 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         """``store_event``'s statements for each of ``events`` (asset events of one run),
         in one transaction on the run's file and one on the index."""
         statements = [self.prepare_insert_event(event) for event in events]
-        with self.run_connection(events[0].run_id) as conn:
+        run_id = events[0].run_id
+        with self.run_connection(run_id) as conn:
+            written = []
             for statement in statements:
-                conn.execute(statement)
-        with self.index_transaction() as conn:
-            for event, statement in zip(events, statements, strict=True):
                 with db_result(conn, statement) as result:
-                    event_id = result.inserted_primary_key[0]
-                if event_id is None:
-                    raise DagsterInvariantViolationError(
-                        "Cannot store asset event tags for null event id.")
-                self._store_asset_event_tags(conn, [event], [event_id])
-                self._store_asset_event(conn, event, event_id)
+                    written.append(result.inserted_primary_key[0])
+        try:
+            with self.index_transaction() as conn:
+                for event, statement in zip(events, statements, strict=True):
+                    with db_result(conn, statement) as result:
+                        event_id = result.inserted_primary_key[0]
+                    if event_id is None:
+                        raise DagsterInvariantViolationError(
+                            "Cannot store asset event tags for null event id.")
+                    self._store_asset_event_tags(conn, [event], [event_id])
+                    self._store_asset_event(conn, event, event_id)
+        except BaseException:
+            # Dagster stores a failed batch again one event at a time: the run's file must
+            # not keep this attempt's rows, or each would be there twice
+            with self.run_connection(run_id) as conn:
+                conn.execute(SqlEventLogStorageTable.delete().where(
+                    SqlEventLogStorageTable.c.id.in_(written)))
+            raise

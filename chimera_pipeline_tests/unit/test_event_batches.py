@@ -148,3 +148,35 @@ def test_without_batches_every_event_is_stored_alone(tmp_path, monkeypatch, size
         _runs(instance)
         assert _stored(instance)["status"][judged.key][0] == [
             f"2025-01-0{d}" for d in range(3, 10)]
+
+
+def test_a_batch_whose_index_write_fails_is_stored_once(tmp_path, monkeypatch) -> None:
+    """Attack: the index refuses a batch (a locked index.db) after the run's file took it.
+    Dagster then stores the batch again an event at a time: every event is in the run's log
+    and the index exactly once."""
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    original, failed = BatchedSqliteEventLogStorage._store_asset_event, []
+
+    def refuse_first_batch(self, conn, event, event_id):
+        if not failed and event.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            failed.append(event_id)
+            raise RuntimeError("database is locked")
+        return original(self, conn, event, event_id)
+
+    monkeypatch.setattr(BatchedSqliteEventLogStorage, "_store_asset_event", refuse_first_batch)
+    with _instance(home, batched=True) as instance:
+        DEFS.resolve_job_def("days").execute_in_process(instance=instance, tags={
+            "dagster/asset_partition_range_start": "2025-01-01",
+            "dagster/asset_partition_range_end": "2025-01-10"})
+        [run] = instance.get_runs()
+        days = [f"2025-01-{d:02d}" for d in range(1, 11)]
+        for key in (measured.key, judged.key):  # the refused batch is the first asset's
+            logged = [e.dagster_event.partition for e in instance.all_logs(run.run_id)
+                      if e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+                      and e.dagster_event.asset_key == key]
+            indexed = [r.partition_key for r in
+                       instance.fetch_materializations(key, limit=100).records]
+            assert sorted(logged) == days and sorted(indexed) == days, key
+    assert failed  # the failure happened

@@ -144,14 +144,7 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, partitions: list[str],
     if isinstance(data, list):
         if data:
             if all(_addressable(str(f)) for f in data):
-                # the rows' order in storage means nothing (every reader orders what it
-                # needs ordered): without keeping it, DuckDB inserts on every thread
-                con.execute("SET preserve_insertion_order = false")
-                try:
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM "
-                                f"{_staged_rows(data)}")
-                finally:
-                    con.execute("RESET preserve_insertion_order")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_staged_rows(data)}")
                 return
             con.register("staged_rows", _staged_stream([str(f) for f in data]))
             try:
@@ -175,17 +168,30 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, partitions: Iterable[str]
     ``keep`` maps a table to a SQL condition naming the rows of it that stay."""
     keys = sorted(set(partitions))
     ensure_schema(con)
-    con.execute("BEGIN TRANSACTION")
+    # the rows' order in storage means nothing (every reader orders what it needs): without
+    # keeping it, DuckDB inserts staged files on every thread. The setting is the database's,
+    # not the transaction's: set around the transaction, and put back as it was whatever
+    # happens (inside, a failed insert would leave it off and hide its error behind the reset)
+    staged = any(isinstance(data, list) and data for data in tables.values())
+    kept_order = (con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+                  if staged else None)
+    if staged:
+        con.execute("SET preserve_insertion_order = false")
     try:
-        for table, data in tables.items():
-            _replace(con, table, keys, data, (keep or {}).get(table, ""))
-        for sql, params in after:
-            con.execute(sql, params)
-        _fault_pause(tables)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table, data in tables.items():
+                _replace(con, table, keys, data, (keep or {}).get(table, ""))
+            for sql, params in after:
+                con.execute(sql, params)
+            _fault_pause(tables)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        if staged:
+            con.execute(f"SET preserve_insertion_order = {bool(kept_order)}")
 
 
 def _fault_pause(tables: Mapping[str, pa.Table]) -> None:
