@@ -19,7 +19,7 @@ SORTED = """SELECT * FROM runs WHERE {where}
 def _runs(rng: random.Random) -> list[tuple]:
     rows = []
     for n in range(3000):
-        day = rng.choice(["2025-10-01", "2025-10-02", "2025-10-03"])
+        day = rng.choice(["2025-10-01", "2025-10-02", "2025-10-03", None])
         key = rng.choice([None, *(f"k{rng.randrange(400)}" for _ in range(9))])
         source = rng.choice(["a.csv", "b.json", "c [1].csv", None])
         row = None if rng.random() < 0.05 else rng.randrange(50)
@@ -43,11 +43,12 @@ def test_the_same_rows_as_the_sort_on_repeated_and_null_keys() -> None:
     params = {"partitions": ["2025-10-01", "2025-10-03"]}
     # a condition on more than the day: the first read is the first of the rows it keeps
     # (a failed first read must not hide the run's successful second one)
-    for where in (_PARTITIONS, f"{_PARTITIONS} AND ok"):
+    for where in (_PARTITIONS, f"{_PARTITIONS} AND ok", "partition IS NULL", "ok"):
+        bound = params if "$partitions" in where else None
         ours = con.execute(f"SELECT n FROM {first_of_each_run('runs', where)} ORDER BY n",
-                           params).fetchall()
+                           bound).fetchall()
         sorted_way = con.execute(f"SELECT n FROM ({SORTED.format(where=where)}) ORDER BY n",
-                                 params).fetchall()
+                                 bound).fetchall()
         assert ours == sorted_way, where
     # the attack was real: keys repeat across files, NULL keys too, and rows were dropped
     assert len(ours) < con.execute(f"SELECT count(*) FROM runs WHERE {_PARTITIONS}",

@@ -98,8 +98,10 @@ def judged_windows(history: History, days: Sequence[str], params: Params
     verdict, and nothing after the last day asked is read."""
     first, last = min(days), max(days)
     dated = {series: [x.day for x in nights] for series, (_, nights) in history.items()}
+    # a series with no night on the block's days judges nothing here: its window reaches
+    # nowhere (counted, a sparse series would pull every other series' cut back with it)
     reach = [dates[max(0, at - params.history)] for dates in dated.values()
-             if (at := bisect.bisect_left(dates, first)) < len(dates)]
+             if (at := bisect.bisect_left(dates, first)) < len(dates) and dates[at] <= last]
     since = min(reach, default=first)
     windows = {}
     for series, (_, nights) in history.items():

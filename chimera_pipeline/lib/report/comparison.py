@@ -104,5 +104,6 @@ def leaderboard(con: duckdb.DuckDBPyConnection) -> list[dict]:
         SELECT coalesce(model, 'unknown model') AS model, test, metric, value, tool, engine,
                hardware, config, partition
         FROM headline QUALIFY row_number() OVER (
-            PARTITION BY model, test, metric ORDER BY value DESC, partition, tool) = 1
+            PARTITION BY model, test, metric
+            ORDER BY value DESC, partition, {_SERIES}) = 1
         ORDER BY model, test, metric""")

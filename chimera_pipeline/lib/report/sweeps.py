@@ -26,6 +26,7 @@ _OWN_SETTINGS = """
     SELECT DISTINCT coalesce(model, 'unknown model') AS model,
            suite || ' ' || config_name AS test, suite, num_gpu, num_ctx, temperature
     FROM llm_runs WHERE partition = $day AND config_name IS NOT NULL
+    ORDER BY ALL
 """
 
 
@@ -38,7 +39,7 @@ def day_sweeps(con: duckdb.DuckDBPyConnection, day: str) -> list[Sweep]:
                bool_or(status = 'failed') AS failed_run, bool_or(status = 'ok') AS ok_run,
                min(concurrency) AS concurrency, min(request_rate) AS request_rate,
                min(input_tokens) AS input_tokens, min(output_tokens) AS output_tokens
-        FROM r GROUP BY ALL""", {"day": day})
+        FROM r GROUP BY ALL ORDER BY ALL""", {"day": day})  # the first shape: one order
     own = {(r["model"], r["test"]): r for r in fetch_dicts(con, _OWN_SETTINGS, {"day": day})}
     series: dict[tuple, dict] = {}
     for cell in cells:
