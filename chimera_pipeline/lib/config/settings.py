@@ -193,8 +193,9 @@ class Settings:
         "sensor waits", "operations", minimum=0)
     run_merge_gap_days: int = setting(
         90, "int", "stale days this close together go into one run, the unchanged days between "
-        "them skipped (a skipped day costs six Dagster events, written in batches; a run, "
-        "seconds of fixed cost); 0 gives one run per block of consecutive days",
+        "them skipped (a skipped day costs two Dagster events per asset, written in batches; "
+        "a run, seconds of fixed cost; a failed run marks its whole range failed in the UI "
+        "until a run over it succeeds); 0 gives one run per block of consecutive days",
         "operations", minimum=0)
     regression_check: str = setting(
         "warn", "choice", "severity of the `no_performance_regressions` check: `warn`, `error`, "
