@@ -169,3 +169,21 @@ def test_a_spread_beyond_a_double_blanks_no_other_series() -> None:
     assert [(v.evidence.series, v.kind) for v in together["2025-01-02"]] == [
         (dropped, "regression")]
     assert welch([history[overflowed][0]], [history[overflowed][1]]) is None
+
+
+def test_a_baselines_spread_is_numpys_sample_standard_deviation_to_the_last_bit() -> None:
+    """The judge's own standard deviation (``_sample_sd``, numpy's ufuncs without
+    ``np.std``'s argument handling) is the same double as ``np.std(ddof=1)`` on samples of
+    every window size (pairwise summation starts at eight values), scale and rounding."""
+    import numpy as np
+
+    from chimera_pipeline.lib.facts.regression import _sample_sd
+
+    rng = random.Random(7)
+    for _ in range(20_000):
+        scale = 10 ** rng.uniform(-6, 9)
+        values = [rng.gauss(1.0, 0.3) * scale for _ in range(rng.randint(2, 70))]
+        if rng.random() < 0.3:  # a tool's printed decimals: ties and exact repeats
+            values = [round(v, 1) for v in values]
+        assert _sample_sd(values) == float(np.std(values, ddof=1))
+    assert _sample_sd([5.0, 5.0, 5.0]) == 0.0
