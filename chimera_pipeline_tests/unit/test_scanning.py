@@ -103,6 +103,7 @@ def test_a_first_scan_spread_over_processes_gives_the_same_records(
 
     write_corpus(tmp_path)
     monkeypatch.setattr(scanning, "POOL_MIN_FILES", 4)  # the sample tree is small
+    monkeypatch.setattr(scanning, "SCAN_CHUNK", 7)  # several tasks, taken back in order
     monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "1")
     serial = scan_tree(tmp_path, ROOTS, EXTS)
     monkeypatch.setenv("CHIMERA_PARSE_WORKERS", "2")

@@ -135,6 +135,7 @@ def _from_cache(path: str, hit: dict | None, info: os.stat_result | None) -> Fil
 
 
 POOL_MIN_FILES = 2000  # below this, starting worker processes costs more than it saves
+SCAN_CHUNK = 500  # paths per task sent to a worker
 
 
 def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
@@ -143,9 +144,16 @@ def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
     workers = min(parse_workers(), len(paths) // (POOL_MIN_FILES // 2))
     if workers <= 1:
         return [scan_file(Path(p), root) for p in paths]
+    # a task per chunk of paths as text: the paths become ``Path`` objects in the workers,
+    # and the root is sent once a chunk, not pickled with every path
+    chunks = [paths[i:i + SCAN_CHUNK] for i in range(0, len(paths), SCAN_CHUNK)]
     with spawn_pool(workers) as pool:
-        return list(pool.map(scan_file, map(Path, paths), [root] * len(paths),
-                             chunksize=500))
+        return [record for scanned in pool.map(_scan_chunk, chunks, [root] * len(chunks))
+                for record in scanned]
+
+
+def _scan_chunk(paths: list[str], root: Path) -> list[FileRecord]:
+    return [scan_file(Path(path), root) for path in paths]
 
 
 def scan_listings(root: Path, listings: Iterable[tuple[str, list[str]]],
