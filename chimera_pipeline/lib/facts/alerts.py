@@ -13,7 +13,7 @@ Every number comes from the warehouse; the alert's one-line text is built from t
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -113,10 +113,11 @@ def judged_windows(history: History, days: Sequence[str], params: Params
     return windows
 
 
-def _measured(con: duckdb.DuckDBPyConnection, days: Sequence[str], params: Params,
-              known: dict | None = None, history: History | None = None
-              ) -> Iterator[tuple[str, Alert]]:
-    series = measured_history(con, days) if history is None else history
+def measured_alerts(series: History, days: Sequence[str], params: Params,
+                    known: dict | None = None) -> Iterator[tuple[str, Alert]]:
+    """The alerts of the measured series on ``days``, judged on ``series``
+    (:func:`measured_history` up to at least the last of them); ``known`` as for
+    ``regression.judge``."""
     verdicts = judge(judged_windows(series, days, params), days, params, known)
     for day, found in verdicts.items():
         for verdict in found:
@@ -151,14 +152,20 @@ def _compiles(con: duckdb.DuckDBPyConnection, days: Sequence[str]
 
 def day_alerts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
                params: Params | None = None, known: dict | None = None,
-               history: History | None = None) -> dict[str, list[Alert]]:
+               history: History | None = None,
+               measured: Iterable[tuple[str, Alert]] | None = None) -> dict[str, list[Alert]]:
     """Every day's alerts, regressions first, then by the size of the change. ``known``:
     the nights judged by an earlier call of a backfill (``regression.judge``); ``history``:
-    :func:`measured_history` up to at least the last of ``days`` (read here when None)."""
+    :func:`measured_history` up to at least the last of ``days`` (read here when None);
+    ``measured``: the measured series' alerts of ``days`` when already judged
+    (:func:`measured_alerts`; ``known`` and ``history`` are then not read)."""
     alerts: dict[str, list[Alert]] = {}
     if not days:
         return alerts
-    for day, alert in _measured(con, days, params or Params(), known, history):
+    if measured is None:
+        series = measured_history(con, days) if history is None else history
+        measured = measured_alerts(series, days, params or Params(), known)
+    for day, alert in measured:
         alerts.setdefault(day, []).append(alert)
     for day, alert in _compiles(con, days):
         alerts.setdefault(day, []).append(alert)

@@ -14,7 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chimera_pipeline.lib.common.memory import collector_paused, give_back_memory
+from chimera_pipeline.lib.common.pools import parse_workers
 from chimera_pipeline.lib.facts import compute_days, fact_rows
+from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts, measured_history
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings import derive, finding_rows
@@ -38,48 +40,55 @@ class Staged:
 
 
 def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Path,
-                block_days: int = BLOCK_DAYS, params: Params | None = None) -> Staged:
+                block_days: int = BLOCK_DAYS, params: Params | None = None,
+                judge_ahead: bool | None = None) -> Staged:
     """Compute ``days``' facts and findings block by block into ``staging``. Each day's rows
     become Arrow as soon as its findings are derived: a busy day has thousands of facts,
-    and as dicts a block of such days would weigh several times its Arrow form."""
+    and as dicts a block of such days would weigh several times its Arrow form.
+
+    The nights are judged a block at a time (a night's verdict does not depend on the days
+    judged with it, ``regression.judge``, and a year's tests at once would be held at once),
+    by a child process a block ahead of the facts when ``judge_ahead`` (by default when
+    parse workers may be started: ``pools.parse_workers``) and there are several blocks."""
+    params = params or Params()
+    days, staged = sorted(set(days)), Staged()
+    blocks = [days[start:start + block_days] for start in range(0, len(days), block_days)]
+    ahead = parse_workers() > 1 if judge_ahead is None else judge_ahead
     # collected once a block (``give_back_memory``), not by the collector's passes over
     # every fact the block holds (``collector_paused``)
-    with collector_paused():
-        days, staged = sorted(set(days)), Staged()
-        known: dict = {}  # the nights judged so far: the next block's baselines' windows
-        history = measured_history(con, days)  # read once: each block judges its window of it
-        for start in range(0, len(days), block_days):
-            block = days[start:start + block_days]
-            # judged a block at a time: a night's verdict does not depend on the days judged
-            # with it (``regression.judge``), and a year's tests at once would be held at once;
-            # the last nights' tests are carried to the next block, which needs them again
-            judged = day_alerts(con, block, params, known, history)
-            for day in sorted(known)[:-(params or Params()).history]:  # a daily series' window
-                del known[day]
-            computed = compute_days(con, block, judged)
-            tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
-            for day, alerts in judged.items():
-                tables["alerts"].append(to_arrow("alerts", alert_rows(day, alerts)))
-                regressed = sum(a.verdict == "regression" for a in alerts)
-                if regressed:
-                    staged.regressions[day] = regressed
-            for day in list(computed):
-                rows = fact_rows(day, computed.pop(day))
-                findings = finding_rows(day, derive(day, rows), {f["fact_id"]: f for f in rows})
-                staged.facts += len(rows)
-                staged.findings += sum(f["role"] == "finding" for f in findings)
-                staged.by_category.update(row["category"] for row in rows)
-                for table, table_rows in (("facts", rows), ("findings", findings)):
-                    if table_rows:
-                        tables[table].append(to_arrow(table, table_rows))
-                del rows, findings
-            for table, pieces in tables.items():
-                if pieces:
-                    path = staging / f"{table}_{start:06d}.parquet"
-                    pq.write_table(pa.concat_tables(pieces), path)
-                    staged.files[table].append(str(path))
-            del tables, computed, judged
-            # what a block freed goes back before the next block, and before the caller's load
-            # of every block: otherwise each phase's peak comes on top of the ones before
+    with collector_paused(), judged_blocks(measured_history(con, days), blocks, params,
+                                           ahead) as measured:
+        for number, (block, block_measured) in enumerate(zip(blocks, measured, strict=True)):
+            _stage_block(con, block, block_measured, number * block_days, params, staging,
+                         staged)
+            # what a block freed goes back before the next block, and before the caller's
+            # load of every block: otherwise each phase's peak comes on top of the ones before
             give_back_memory()
-        return staged
+    return staged
+
+
+def _stage_block(con: duckdb.DuckDBPyConnection, block: list[str], measured: Measured,
+                 start: int, params: Params, staging: Path, staged: Staged) -> None:
+    judged = day_alerts(con, block, params, measured=measured)
+    computed = compute_days(con, block, judged)
+    tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
+    for day, alerts in judged.items():
+        tables["alerts"].append(to_arrow("alerts", alert_rows(day, alerts)))
+        regressed = sum(a.verdict == "regression" for a in alerts)
+        if regressed:
+            staged.regressions[day] = regressed
+    for day in list(computed):
+        rows = fact_rows(day, computed.pop(day))
+        findings = finding_rows(day, derive(day, rows), {f["fact_id"]: f for f in rows})
+        staged.facts += len(rows)
+        staged.findings += sum(f["role"] == "finding" for f in findings)
+        staged.by_category.update(row["category"] for row in rows)
+        for table, table_rows in (("facts", rows), ("findings", findings)):
+            if table_rows:
+                tables[table].append(to_arrow(table, table_rows))
+        del rows, findings
+    for table, pieces in tables.items():
+        if pieces:
+            path = staging / f"{table}_{start:06d}.parquet"
+            pq.write_table(pa.concat_tables(pieces), path)
+            staged.files[table].append(str(path))
