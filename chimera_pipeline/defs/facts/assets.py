@@ -55,5 +55,6 @@ def benchmark_facts(
     return dg.MaterializeResult(
         metadata={"facts": staged.facts, "findings": staged.findings,
                   "by_category": dict(sorted(staged.by_category.items())),
-                  "regressed_days": len(staged.regressions), "alerts_sent": sent}
+                  "regressed_days": len(staged.regressions), "alerts_sent": sent,
+                  "judged_ahead": staged.judged_ahead}
     )

@@ -39,6 +39,11 @@ def judge_blocks(history: History, blocks: Sequence[Sequence[str]], params: Para
         yield found
 
 
+def judges_ahead(blocks: Sequence[Sequence[str]], ahead: bool) -> bool:
+    """Whether :func:`judged_blocks` judges these blocks in a child process."""
+    return ahead and len(blocks) >= AHEAD_MIN_BLOCKS
+
+
 @contextlib.contextmanager
 def judged_blocks(history: History, blocks: Sequence[Sequence[str]], params: Params,
                   ahead: bool) -> Iterator[Iterator[Measured]]:
@@ -46,7 +51,7 @@ def judged_blocks(history: History, blocks: Sequence[Sequence[str]], params: Par
     ``AHEAD_MIN_BLOCKS`` blocks. The child is stopped on the way out, whatever happened; an
     error in it, or its end before the last block, is raised here when the block it owed is
     asked for."""
-    if not ahead or len(blocks) < AHEAD_MIN_BLOCKS:
+    if not judges_ahead(blocks, ahead):
         yield judge_blocks(history, blocks, params)
         return
     # spawned, not forked: the caller may be a step process running threads

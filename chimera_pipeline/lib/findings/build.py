@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from chimera_pipeline.lib.common.memory import collector_paused, give_back_memory
 from chimera_pipeline.lib.common.pools import parse_workers
 from chimera_pipeline.lib.facts import compute_days, fact_rows
-from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks
+from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks, judges_ahead
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts, measured_history
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings import derive, finding_rows
@@ -37,6 +37,7 @@ class Staged:
     findings: int = 0
     regressions: dict[str, int] = field(default_factory=dict)  # per day that has any
     by_category: Counter = field(default_factory=Counter)
+    judged_ahead: bool = False  # the nights judged by a child process (``facts.ahead``)
 
 
 def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Path,
@@ -54,6 +55,7 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     days, staged = sorted(set(days)), Staged()
     blocks = [days[start:start + block_days] for start in range(0, len(days), block_days)]
     ahead = parse_workers() > 1 if judge_ahead is None else judge_ahead
+    staged.judged_ahead = judges_ahead(blocks, ahead)
     # collected once a block (``give_back_memory``), not by the collector's passes over
     # every fact the block holds (``collector_paused``)
     with collector_paused(), judged_blocks(measured_history(con, days), blocks, params,
