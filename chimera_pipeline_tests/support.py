@@ -102,3 +102,32 @@ def stop_process_group(process: subprocess.Popen, timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def stepped_requests(seed: int = 5) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+    """An in-memory warehouse of eight request series over 45 nights (one in ten missed),
+    some stepping up or down part way: alerts on several days, for the judging tests."""
+    import random
+
+    from chimera_pipeline.lib.store.warehouse import ensure_schema
+
+    rng = random.Random(seed)
+    con = duckdb.connect()
+    ensure_schema(con)
+    rows = []
+    for s, (base, step_at, step) in enumerate([(rng.uniform(20, 200), rng.randrange(8, 40),
+                                                rng.choice((0.8, 0.88, 1.0, 1.15)))
+                                               for _ in range(8)]):
+        for d in range(45):
+            if rng.random() < 0.1:
+                continue
+            day = f"2025-{1 + d // 28:02d}-{1 + d % 28:02d}"
+            night = base * (step if d >= step_at else 1.0) * (1 + rng.gauss(0, 0.02))
+            for r in range(5):
+                tps = night * (1 + rng.gauss(0, 0.03))
+                rows.append((day, f"m{s}:7b", "quant_bench", f"f{s}_{day}.csv", r + 1, tps,
+                             0.2 * (1 + rng.gauss(0, 0.03)), f"k{s}{day}{r}"))
+    con.executemany("INSERT INTO llm_runs (partition, model, suite, source_file, source_row, "
+                    "decode_tps, ttft_s, measurement_key, ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                    "true)", rows)
+    return con, sorted({r[0] for r in rows})

@@ -56,31 +56,10 @@ def test_a_day_alone_reads_the_alerts_a_backfill_of_the_warehouse_gives() -> Non
     """Through the warehouse: each night's alerts computed the next morning (that day alone)
     equal those of one backfill of every day; the baseline windows' nights are judged on
     their whole history, never on a history cut at a depth before the day asked."""
-    import duckdb
-
     from chimera_pipeline.lib.facts.alerts import day_alerts
-    from chimera_pipeline.lib.store.warehouse import ensure_schema
+    from chimera_pipeline_tests.support import stepped_requests
 
-    rng = random.Random(5)
-    con = duckdb.connect()
-    ensure_schema(con)
-    rows = []
-    for s, (base, step_at, step) in enumerate([(rng.uniform(20, 200), rng.randrange(8, 40),
-                                                rng.choice((0.8, 0.88, 1.0, 1.15)))
-                                               for _ in range(8)]):
-        for d in range(45):
-            if rng.random() < 0.1:
-                continue
-            day = f"2025-{1 + d // 28:02d}-{1 + d % 28:02d}"
-            night = base * (step if d >= step_at else 1.0) * (1 + rng.gauss(0, 0.02))
-            for r in range(5):
-                tps = night * (1 + rng.gauss(0, 0.03))
-                rows.append((day, f"m{s}:7b", "quant_bench", f"f{s}_{day}.csv", r + 1, tps,
-                             0.2 * (1 + rng.gauss(0, 0.03)), f"k{s}{day}{r}"))
-    con.executemany("INSERT INTO llm_runs (partition, model, suite, source_file, source_row, "
-                    "decode_tps, ttft_s, measurement_key, ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                    "true)", rows)
-    days = sorted({r[0] for r in rows})
+    con, days = stepped_requests()
     params = Params(history=10, min_history=4)
     year = day_alerts(con, days, params)
     assert sum(map(len, year.values())) >= 3

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import random
 from pathlib import Path
 
 import duckdb
@@ -17,7 +16,7 @@ import pytest
 from chimera_pipeline.lib.facts.ahead import AHEAD_MIN_BLOCKS, judge_blocks, judged_blocks
 from chimera_pipeline.lib.facts.alerts import measured_history
 from chimera_pipeline.lib.facts.regression import Params
-from chimera_pipeline.lib.store.warehouse import ensure_schema
+from chimera_pipeline_tests.support import stepped_requests
 
 PARAMS = Params(history=10, min_history=4)
 BLOCK_DAYS = 5
@@ -25,26 +24,7 @@ BLOCK_DAYS = 5
 
 def _warehouse() -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """Eight request series over 45 nights, some with a step: alerts on several days."""
-    rng = random.Random(5)
-    con = duckdb.connect()
-    ensure_schema(con)
-    rows = []
-    for s in range(8):
-        base, step_at = rng.uniform(20, 200), rng.randrange(8, 40)
-        step = rng.choice((0.8, 0.88, 1.0, 1.15))
-        for d in range(45):
-            if rng.random() < 0.1:
-                continue
-            day = f"2025-{1 + d // 28:02d}-{1 + d % 28:02d}"
-            night = base * (step if d >= step_at else 1.0) * (1 + rng.gauss(0, 0.02))
-            for r in range(5):
-                rows.append((day, f"m{s}:7b", "quant_bench", f"f{s}_{day}.csv", r + 1,
-                             night * (1 + rng.gauss(0, 0.03)), 0.2 * (1 + rng.gauss(0, 0.03)),
-                             f"k{s}{day}{r}"))
-    con.executemany("INSERT INTO llm_runs (partition, model, suite, source_file, source_row, "
-                    "decode_tps, ttft_s, measurement_key, ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                    "true)", rows)
-    return con, sorted({r[0] for r in rows})
+    return stepped_requests()
 
 
 def _blocks(days: list[str]) -> list[list[str]]:
