@@ -70,29 +70,46 @@ def request_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]
                     ) -> dict[Series, tuple[SeriesInfo, list[Night]]]:
     """Every project request series with its nights up to the last of ``days``."""
     out: dict[Series, tuple[SeriesInfo, list[Night]]] = {}
+    # each series' metrics' nights lists, made once per series (a year holds a row per
+    # series and night: hundreds of thousands)
+    lists: dict[tuple, tuple[list[Night], list[Night], list[Night]]] = {}
     result = con.execute(_LLM, {"last": max(days)})
     columns = [d[0] for d in result.description]
-    for values in result.fetchall():
-        row = dict(zip(columns, values, strict=True))
-        label = " ".join(x for x in (row["model"], row["suite"], row["config_name"]) if x)
-        for column, name, unit, higher, relative in REQUEST_METRICS:
-            if column == "failed":
-                n, share = row["requests"], 100.0 * row["failed"] / row["requests"]
-                night = Night(row["partition"], n, share, share * (100.0 - share) * n / (n - 1)
-                              if n > 1 else None)
-                kind = "error rate"
-            else:
-                prefix = "decode" if column == "decode_tps" else "ttft"
-                if not row[f"{prefix}_n"]:
-                    continue
-                night = Night(row["partition"], row[f"{prefix}_n"], row[f"{prefix}_mean"],
-                              row[f"{prefix}_var"])
-                kind = "throughput" if higher else "latency"
-            series = Series(("llm", row["model"], row["suite"], row["config_name"], column),
-                            higher, relative)
-            info = SeriesInfo(label, name, unit, kind)
-            out.setdefault(series, (info, []))[1].append(night)
-    return out
+    for (model, suite, config, partition, decode_n, decode_mean, decode_var, ttft_n, ttft_mean,
+         ttft_var, requests, failed) in result.fetchall():
+        key = (model, suite, config)
+        if key not in lists:
+            lists[key] = _request_series(out, model, suite, config)
+        decode, ttft, failures = lists[key]
+        if decode_n:
+            decode.append(Night(partition, decode_n, decode_mean, decode_var))
+        if ttft_n:
+            ttft.append(Night(partition, ttft_n, ttft_mean, ttft_var))
+        share = 100.0 * failed / requests
+        failures.append(Night(partition, requests, share, share * (100.0 - share) * requests
+                              / (requests - 1) if requests > 1 else None))
+    assert columns == _LLM_COLUMNS, columns  # the unpacking above reads them in this order
+    return {series: (info, nights) for series, (info, nights) in out.items() if nights}
+
+
+_LLM_COLUMNS = ["model", "suite", "config_name", "partition", "decode_n", "decode_mean",
+                "decode_var", "ttft_n", "ttft_mean", "ttft_var", "requests", "failed"]
+
+
+def _request_series(out: dict[Series, tuple[SeriesInfo, list[Night]]], model: str,
+                    suite: str | None, config: str | None
+                    ) -> tuple[list[Night], list[Night], list[Night]]:
+    """The series of one model, suite and config (``REQUEST_METRICS``' order), added to
+    ``out`` with empty nights lists, which are returned."""
+    label = " ".join(x for x in (model, suite, config) if x)
+    found = []
+    for column, name, unit, higher, relative in REQUEST_METRICS:
+        kind = ("error rate" if column == "failed" else "throughput" if higher else "latency")
+        nights: list[Night] = []
+        out[Series(("llm", model, suite, config, column), higher, relative)] = (
+            SeriesInfo(label, name, unit, kind), nights)
+        found.append(nights)
+    return found[0], found[1], found[2]
 
 
 # A tool series' night, from ``r`` (``RESULTS_SQL``): each run's mean with the tool's own

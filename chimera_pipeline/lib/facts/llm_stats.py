@@ -115,9 +115,12 @@ def _sources(row: dict, stats: tuple[tuple[str, str], ...]) -> dict[str, str]:
                                                "LIMIT 1",
                                 group=provenance.llm_group(provenance.labelled(row["model"]),
                                                            row["suite"]))}
+    # the statistics' queries differ only in their expression: what follows it is written
+    # once, not again for each of a row's twenty-odd facts
+    rest = provenance.select("", source, group, "ok").removeprefix("SELECT ")
     for column, _, _ in _METRICS:
         for name, template in stats:
-            found[f"{column}.{name}"] = query(template.format(c=column), "ok")
+            found[f"{column}.{name}"] = f"SELECT {template.format(c=column)}{rest}"
     return found
 
 
