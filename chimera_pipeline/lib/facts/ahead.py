@@ -2,29 +2,36 @@
 
 The regression judge (:mod:`.regression`) is Python over the history the stage reads once,
 and a block's facts need only that block's verdicts: with a core to spare, a child process
-judges block after block while this one computes each block's facts, instead of both
-waiting on one core. The child runs the same code on the same history, carrying the judged
-nights from block to block as one process does, so a verdict does not depend on where it was
-computed. A stage of one block (a nightly run) is judged here: starting a process would cost
-more than the judging.
+judges the blocks after the first while this one judges the first and then computes each
+block's facts, instead of both waiting on one core. A night's verdict does not depend on the
+days judged with it (``regression.judge``), so the child's blocks get the verdicts this
+process would give them. A stage of one block (a nightly run) is judged here: starting a
+process would cost more than the judging.
+
+The history goes to the child in a file, not as the process's arguments: those are written
+into the child's stdin while ``Process.start`` waits, and a child that died before it read
+them all (killed for memory while it loads them) would leave that write, and the stage,
+waiting forever.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
 import traceback
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from chimera_pipeline.lib.facts.alerts import Alert, History, measured_alerts
 from chimera_pipeline.lib.facts.regression import Params
 
 Measured = list[tuple[str, Alert]]  # a block's alerts of the measured series, by day
 
-# below this, the child's start and its judging of the first block (whose nights it carries)
-# take about as long as this process's first block: nothing is gained (docs/benchmarks.md)
-AHEAD_MIN_BLOCKS = 3
+# below this, the child's start costs about what it saves (docs/benchmarks.md)
+AHEAD_MIN_BLOCKS = 2
 
 
 def judge_blocks(history: History, blocks: Sequence[Sequence[str]], params: Params
@@ -39,68 +46,61 @@ def judge_blocks(history: History, blocks: Sequence[Sequence[str]], params: Para
         yield found
 
 
-def judges_ahead(blocks: Sequence[Sequence[str]], ahead: bool) -> bool:
-    """Whether :func:`judged_blocks` judges these blocks in a child process."""
-    return ahead and len(blocks) >= AHEAD_MIN_BLOCKS
+@dataclass
+class Judged:
+    """What :func:`judged_blocks` gives: each block's measured alerts, in order, and whether
+    a child process judges them."""
+
+    blocks: Iterator[Measured]
+    in_child: bool
+
+
+def judges_ahead(history: History, blocks: Sequence[Sequence[str]], ahead: bool) -> bool:
+    """Whether :func:`judged_blocks` starts a child process for these blocks."""
+    return ahead and bool(history) and len(blocks) >= AHEAD_MIN_BLOCKS
 
 
 @contextlib.contextmanager
 def judged_blocks(history: History, blocks: Sequence[Sequence[str]], params: Params,
-                  ahead: bool) -> Iterator[Iterator[Measured]]:
-    """:func:`judge_blocks`, by a child process when ``ahead`` and there are at least
-    ``AHEAD_MIN_BLOCKS`` blocks. The child is stopped on the way out, whatever happened; an
-    error in it, or its end before the last block, is raised here when the block it owed is
-    asked for."""
-    if not judges_ahead(blocks, ahead):
-        yield judge_blocks(history, blocks, params)
+                  ahead: bool, folder: Path) -> Iterator[Judged]:
+    """:func:`judge_blocks`, the blocks after the first by a child process when
+    :func:`judges_ahead` (the history written to a file in ``folder`` for it). The child is
+    stopped on the way out, whatever happened; an error in it, or its end before the last
+    block, is raised here when the block it owed is asked for."""
+    if not judges_ahead(history, blocks, ahead):
+        yield Judged(judge_blocks(history, blocks, params), in_child=False)
         return
+    saved = folder / "history.pickle"
+    with saved.open("wb") as handle:
+        pickle.dump(dict(history), handle, protocol=pickle.HIGHEST_PROTOCOL)
     # spawned, not forked: the caller may be a step process running threads
     context = multiprocessing.get_context("spawn")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_judge_in_child, args=(history, blocks, params, sending),
-                            name="chimera-judge", daemon=True)
-    child.start()
-    sending.close()  # the child's end: its exit is then seen here as the end of the pipe
-    # the history stays here only until the first block is judged (``start`` dropped the
-    # child's arguments)
-    judged = _first_here_then_received(history, blocks, params, receiving, child)
-    del history
+    child = context.Process(target=_judge_in_child, name="chimera-judge", daemon=True,
+                            args=(str(saved), list(blocks[1:]), params, sending))
     try:
-        yield judged
+        child.start()
+        sending.close()  # the child's end: its exit is then seen here as the end of the pipe
+        # judged here while the child starts; the history is then dropped (the child reads
+        # its own copy)
+        first = list(judge_blocks(history, blocks[:1], params))
+        del history
+        yield Judged(_then_received(first, receiving, child, len(blocks) - 1), in_child=True)
     finally:
+        sending.close()
         receiving.close()
         if child.is_alive():
             child.terminate()
-        child.join()
+        if child.pid is not None:
+            child.join()
+        saved.unlink(missing_ok=True)
 
 
-def _first_here_then_received(history: History, blocks: Sequence[Sequence[str]],
-                              params: Params, pipe: Connection,
-                              child: multiprocessing.process.BaseProcess
-                              ) -> Iterator[Measured]:
-    """The first block judged here, while the child starts (its interpreter and imports
-    would otherwise hold up the first block's facts), then the child's."""
-    yield from judge_blocks(history, blocks[:1], params)
-    del history
-    yield from _received(pipe, child, len(blocks) - 1)
-
-
-def _judge_in_child(history: History, blocks: Sequence[Sequence[str]], params: Params,
-                    pipe: Connection) -> None:
-    """Judge every block (the first too: the nights it carries to the next) and send all
-    but the first, which the parent judges itself."""
-    try:
-        for number, found in enumerate(judge_blocks(history, blocks, params)):
-            if number:
-                pipe.send(("block", found))
-    except BaseException:  # sent whole: the parent raises it with the step's error
-        pipe.send(("error", traceback.format_exc()))
-    finally:
-        pipe.close()
-
-
-def _received(pipe: Connection, child: multiprocessing.process.BaseProcess, blocks: int
-              ) -> Iterator[Measured]:
+def _then_received(first: list[Measured], pipe: Connection,
+                   child: multiprocessing.process.BaseProcess, blocks: int
+                   ) -> Iterator[Measured]:
+    yield from first
+    first.clear()
     for _ in range(blocks):
         try:
             kind, payload = pipe.recv()
@@ -111,3 +111,18 @@ def _received(pipe: Connection, child: multiprocessing.process.BaseProcess, bloc
         if kind == "error":
             raise RuntimeError(f"judging the nights failed in its process:\n{payload}")
         yield payload
+
+
+def _judge_in_child(saved: str, blocks: Sequence[Sequence[str]], params: Params,
+                    pipe: Connection) -> None:
+    """Judge ``blocks`` (all but the stage's first) on the saved history; send each."""
+    try:
+        with open(saved, "rb") as handle:
+            history = pickle.load(handle)
+        for found in judge_blocks(history, blocks, params):
+            pipe.send(("block", found))
+    except BaseException:  # sent whole: the parent raises it with the step's error
+        with contextlib.suppress(OSError):  # the parent stopped early: nobody to tell
+            pipe.send(("error", traceback.format_exc()))
+    finally:
+        pipe.close()

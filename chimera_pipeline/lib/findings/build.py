@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from chimera_pipeline.lib.common.memory import collector_paused, give_back_memory
 from chimera_pipeline.lib.common.pools import parse_workers
 from chimera_pipeline.lib.facts import compute_days, fact_rows
-from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks, judges_ahead
+from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts, measured_history
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings import derive, finding_rows
@@ -49,20 +49,20 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
 
     The nights are judged a block at a time (a night's verdict does not depend on the days
     judged with it, ``regression.judge``, and a year's tests at once would be held at once),
-    by a child process a block ahead of the facts when ``judge_ahead`` (by default when
-    parse workers may be started: ``pools.parse_workers``) and there are several blocks."""
+    the blocks after the first by a child process ahead of the facts when ``judge_ahead`` (by
+    default when parse workers may be started: ``pools.parse_workers``) and there are
+    several blocks (``facts.ahead``)."""
     params = params or Params()
     days, staged = sorted(set(days)), Staged()
     blocks = [days[start:start + block_days] for start in range(0, len(days), block_days)]
     ahead = parse_workers() > 1 if judge_ahead is None else judge_ahead
-    staged.judged_ahead = judges_ahead(blocks, ahead)
     # collected once a block (``give_back_memory``), not by the collector's passes over
     # every fact the block holds (``collector_paused``)
     with collector_paused(), judged_blocks(measured_history(con, days), blocks, params,
-                                           ahead) as measured:
-        for number, (block, block_measured) in enumerate(zip(blocks, measured, strict=True)):
-            _stage_block(con, block, block_measured, number * block_days, params, staging,
-                         staged)
+                                           ahead, staging) as judged:
+        staged.judged_ahead = judged.in_child
+        for number, (block, measured) in enumerate(zip(blocks, judged.blocks, strict=True)):
+            _stage_block(con, block, measured, number * block_days, params, staging, staged)
             # what a block freed goes back before the next block, and before the caller's
             # load of every block: otherwise each phase's peak comes on top of the ones before
             give_back_memory()
