@@ -1,5 +1,5 @@
-"""A real backfill long enough for its nights to be judged by a child process (three blocks
-of days: the step process, forked by Dagster's multiprocess executor, starts it) stores the
+"""A real backfill long enough for its nights to be judged by a child process (two blocks of
+days: the step process, forked by Dagster's multiprocess executor, starts it) stores the
 facts, findings and alerts a run judging in one process stores."""
 
 from pathlib import Path
@@ -10,7 +10,7 @@ from chimera_pipeline.lib.findings.build import BLOCK_DAYS
 from chimera_pipeline.lib.sample import write_corpus
 from chimera_pipeline_tests.support import chimera, open_instance, table_snapshot
 
-DAYS = 2 * BLOCK_DAYS + 8  # three blocks, the fewest judged ahead
+DAYS = BLOCK_DAYS + 8  # two blocks, the fewest judged ahead
 
 
 def test_a_backfill_judged_ahead_stores_what_one_process_stores(tmp_path: Path) -> None:

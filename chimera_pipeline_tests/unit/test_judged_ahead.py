@@ -169,3 +169,14 @@ def test_a_stage_that_stops_early_stops_the_child(tmp_path: Path) -> None:
         assert _judge_children()
         raise KeyError("the facts of the first block failed")
     assert not _judge_children() and not list(tmp_path.iterdir())
+
+
+def test_a_history_that_cannot_be_saved_leaves_no_file_and_no_child(tmp_path: Path) -> None:
+    con, days = _warehouse()
+    history = measured_history(con, days)
+    info, _ = next(iter(history.values()))
+    history[Series(("unsaveable",), True)] = (info, [Night(days[0], 1, lambda: 0.0, None)])
+    with pytest.raises((pickle.PicklingError, AttributeError)), judged_blocks(
+            history, _blocks(days), PARAMS, True, tmp_path):
+        pass
+    assert not _judge_children() and not list(tmp_path.iterdir())

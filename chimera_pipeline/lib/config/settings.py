@@ -156,9 +156,9 @@ class Settings:
         "of whole", "parsing", minimum=0.001)
     parse_workers: int | None = setting(
         None, "int", "processes that hash a first scan (2,000+ new files) and parse "
-        "`benchmark_metrics`' chunks of 500 files (2,500+ files); above 1, a backfill of three "
-        "blocks of 31 days or more also has its nights judged by a process of their own, a "
-        "block ahead of the facts; 1 keeps everything in the calling process", "parsing",
+        "`benchmark_metrics`' chunks of 500 files (2,500+ files); above 1, a backfill of more "
+        "than one block of 31 days also has its nights judged by a process of their own, "
+        "ahead of the facts; 1 keeps everything in the calling process", "parsing",
         minimum=1, shown="CPUs available")
     percentiles: tuple[str, ...] = setting(
         ("p50", "p90", "p95", "p99"), "list", "the percentiles computed from per-request "

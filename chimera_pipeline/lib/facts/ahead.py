@@ -8,10 +8,10 @@ days judged with it (``regression.judge``), so the child's blocks get the verdic
 process would give them. A stage of one block (a nightly run) is judged here: starting a
 process would cost more than the judging.
 
-The history goes to the child in a file, not as the process's arguments: those are written
-into the child's stdin while ``Process.start`` waits, and a child that died before it read
-them all (killed for memory while it loads them) would leave that write, and the stage,
-waiting forever.
+The history and the blocks go to the child in a file, not as the process's arguments: those
+are written into a pipe the child reads as it starts, and ``Process.start`` holds that pipe's
+read end until its write ends, so a child that died before reading them all (killed for
+memory as it loads them) would leave the write, and the stage, waiting forever.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from chimera_pipeline.lib.facts.regression import Params
 
 Measured = list[tuple[str, Alert]]  # a block's alerts of the measured series, by day
 
-# below this, the child's start costs about what it saves (docs/benchmarks.md)
+# one block is judged here: starting a process would cost more than judging it (two gain
+# already: bench/results/2026-12-05f_2cpu_facts_stage_ahead.json)
 AHEAD_MIN_BLOCKS = 2
+STOP_WAIT_S = 5.0  # a child asked to stop that has not, after this, is killed
 
 
 def judge_blocks(history: History, blocks: Sequence[Sequence[str]], params: Params
@@ -71,14 +73,16 @@ def judged_blocks(history: History, blocks: Sequence[Sequence[str]], params: Par
         yield Judged(judge_blocks(history, blocks, params), in_child=False)
         return
     saved = folder / "history.pickle"
-    with saved.open("wb") as handle:
-        pickle.dump(dict(history), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    child = None
     # spawned, not forked: the caller may be a step process running threads
     context = multiprocessing.get_context("spawn")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_judge_in_child, name="chimera-judge", daemon=True,
-                            args=(str(saved), list(blocks[1:]), params, sending))
     try:
+        with saved.open("wb") as handle:
+            pickle.dump((dict(history), list(blocks[1:])), handle,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        child = context.Process(target=_judge_in_child, name="chimera-judge", daemon=True,
+                                args=(str(saved), params, sending))
         child.start()
         sending.close()  # the child's end: its exit is then seen here as the end of the pipe
         # judged here while the child starts; the history is then dropped (the child reads
@@ -89,11 +93,20 @@ def judged_blocks(history: History, blocks: Sequence[Sequence[str]], params: Par
     finally:
         sending.close()
         receiving.close()
-        if child.is_alive():
-            child.terminate()
-        if child.pid is not None:
-            child.join()
+        if child is not None and child.pid is not None:
+            _stop(child)
         saved.unlink(missing_ok=True)
+
+
+def _stop(child: multiprocessing.process.BaseProcess) -> None:
+    """Ask the child to stop (it may be mid-block when the stage failed), then kill it if it
+    has not stopped: the stage must not wait on it."""
+    if child.is_alive():
+        child.terminate()
+    child.join(STOP_WAIT_S)
+    if child.is_alive():
+        child.kill()
+        child.join()
 
 
 def _then_received(first: list[Measured], pipe: Connection,
@@ -104,8 +117,8 @@ def _then_received(first: list[Measured], pipe: Connection,
     for _ in range(blocks):
         try:
             kind, payload = pipe.recv()
-        except EOFError:
-            child.join()
+        except (EOFError, OSError):  # OSError: it ended in the middle of a block's message
+            child.join(STOP_WAIT_S)
             raise RuntimeError(f"the process judging the nights ended (exit code "
                                f"{child.exitcode}) before it sent every block's verdicts") from None
         if kind == "error":
@@ -113,12 +126,11 @@ def _then_received(first: list[Measured], pipe: Connection,
         yield payload
 
 
-def _judge_in_child(saved: str, blocks: Sequence[Sequence[str]], params: Params,
-                    pipe: Connection) -> None:
-    """Judge ``blocks`` (all but the stage's first) on the saved history; send each."""
+def _judge_in_child(saved: str, params: Params, pipe: Connection) -> None:
+    """Judge the saved blocks (all but the stage's first) on the saved history; send each."""
     try:
         with open(saved, "rb") as handle:
-            history = pickle.load(handle)
+            history, blocks = pickle.load(handle)
         for found in judge_blocks(history, blocks, params):
             pipe.send(("block", found))
     except BaseException:  # sent whole: the parent raises it with the step's error
