@@ -151,20 +151,16 @@ def _compiles(con: duckdb.DuckDBPyConnection, days: Sequence[str]
 
 
 def day_alerts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
-               params: Params | None = None, known: dict | None = None,
-               history: History | None = None,
+               params: Params | None = None,
                measured: Iterable[tuple[str, Alert]] | None = None) -> dict[str, list[Alert]]:
-    """Every day's alerts, regressions first, then by the size of the change. ``known``:
-    the nights judged by an earlier call of a backfill (``regression.judge``); ``history``:
-    :func:`measured_history` up to at least the last of ``days`` (read here when None);
-    ``measured``: the measured series' alerts of ``days`` when already judged
-    (:func:`measured_alerts`; ``known`` and ``history`` are then not read)."""
+    """Every day's alerts, regressions first, then by the size of the change. ``measured``:
+    the measured series' alerts of ``days`` when already judged (a backfill judges its
+    blocks in turn: ``facts.ahead``), else judged here on :func:`measured_history`."""
     alerts: dict[str, list[Alert]] = {}
     if not days:
         return alerts
     if measured is None:
-        series = measured_history(con, days) if history is None else history
-        measured = measured_alerts(series, days, params or Params(), known)
+        measured = measured_alerts(measured_history(con, days), days, params or Params())
     for day, alert in measured:
         alerts.setdefault(day, []).append(alert)
     for day, alert in _compiles(con, days):

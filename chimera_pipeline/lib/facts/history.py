@@ -75,6 +75,7 @@ def request_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]
     lists: dict[tuple, tuple[list[Night], list[Night], list[Night]]] = {}
     result = con.execute(_LLM, {"last": max(days)})
     columns = [d[0] for d in result.description]
+    assert columns == _LLM_COLUMNS, columns  # the unpacking below reads them in this order
     for (model, suite, config, partition, decode_n, decode_mean, decode_var, ttft_n, ttft_mean,
          ttft_var, requests, failed) in result.fetchall():
         key = (model, suite, config)
@@ -88,7 +89,6 @@ def request_history(con: duckdb.DuckDBPyConnection, days: Sequence[str]
         share = 100.0 * failed / requests
         failures.append(Night(partition, requests, share, share * (100.0 - share) * requests
                               / (requests - 1) if requests > 1 else None))
-    assert columns == _LLM_COLUMNS, columns  # the unpacking above reads them in this order
     return {series: (info, nights) for series, (info, nights) in out.items() if nights}
 
 
