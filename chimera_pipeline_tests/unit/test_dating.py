@@ -3,6 +3,7 @@
 import datetime as dt
 import os
 import re
+from pathlib import PurePosixPath
 
 import pytest
 
@@ -67,3 +68,18 @@ def test_real_corpus_dates_match_file_index(real_corpus, file_index) -> None:
             assert found.date.isoformat() == expected.group(0), row["path"]
         else:
             assert found.source == "mtime", row["path"]
+
+
+@pytest.mark.parametrize("rel", [
+    "runs/2025-03-04/x.csv", "runs//2025-03-04/./x.csv", "/abs/run_20250102_0000/a.md",
+    "2025-03-04/", "a/./b/results_1735689600.json", "20250230/x.csv", "x/20241231_2359/..",
+    "no/date/here.csv", ""])
+def test_a_path_is_dated_as_its_pathlib_components_are(rel: str) -> None:
+    """The path is split as text; the components ``PurePosixPath`` drops or adds hold no
+    stamp, so the date found is the same (the same stamp, from the same component)."""
+    by_parts = None
+    for part in reversed(PurePosixPath(rel).parts):
+        by_parts = date_from_path(part)
+        if by_parts:
+            break
+    assert date_from_path(rel) == by_parts

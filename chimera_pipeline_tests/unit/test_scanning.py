@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chimera_pipeline.lib.inventory.scan import scan_tree
+from chimera_pipeline.lib.inventory.scan import _relative, _suffix_type, scan_file, scan_tree
 from chimera_pipeline_tests.support import EXTS, ROOTS
 
 
@@ -193,3 +193,39 @@ def test_a_data_dir_that_is_the_root_keeps_the_pipelines_own_output_out(
     monkeypatch.setenv("CHIMERA_ARTIFACT_ROOT", str(tmp_path))
     monkeypatch.setenv("CHIMERA_DATA_DIR", str(tmp_path))
     assert [r.path for r in scan_configured(load_settings())] == ["results/a.csv"]
+
+
+@pytest.mark.parametrize("rel", [
+    "a.csv", "dir/a.CSV", "dir/.hidden", "dir/..a", "dir/a.", "dir/a..b", "x/y/z.tar.gz",
+    "no_suffix", "dir.d/file", "a b/c d.json", "runs[1]/x[1].csv", "ü/ñ.md", ".md"])
+def test_a_file_is_named_and_typed_as_pathlib_names_it(rel: str) -> None:
+    """``scan_file`` slices the walk's path text instead of building ``Path`` objects; the
+    relative path and file type are what ``Path.relative_to(...).as_posix()`` and
+    ``Path.suffix`` say, for the names where ``os.path.splitext`` and ``pathlib`` differ."""
+    root = Path("/tmp/some root")
+    path = f"{root}/{rel}"
+    assert _relative(path, str(root)) == Path(path).relative_to(root).as_posix()
+    assert _suffix_type(rel) == Path(path).suffix.lower().lstrip(".")
+
+
+@pytest.mark.parametrize("path", ["/r/./a.csv", "/r//a.csv", "/r/a/", "/r/a/.", "/rx/a.csv",
+                                  "/r", "/r/"])
+def test_a_path_only_pathlib_can_normalise_is_left_to_it(path: str) -> None:
+    assert _relative(path, "/r") is None
+
+
+def test_scanning_by_path_text_describes_files_as_pathlib_paths_did(tmp_path: Path) -> None:
+    """The same record whether the file is named by text (the walk, the pool) or by a
+    ``Path``, for plain, odd and unreadable files."""
+    (tmp_path / "sub.dir").mkdir()
+    for name in ("a.csv", "sub.dir/..b", "sub.dir/c.", "sub.dir/d.JSON"):
+        (tmp_path / name).write_text("x,y\n1,2\n")
+    (tmp_path / "sub.dir" / "fifo.csv").symlink_to(tmp_path / "missing.csv")
+    for name in ("a.csv", "sub.dir/..b", "sub.dir/c.", "sub.dir/d.JSON", "sub.dir/fifo.csv"):
+        by_text = scan_file(f"{tmp_path}/{name}", tmp_path)
+        by_path = scan_file(tmp_path / name, tmp_path)
+        assert by_text == by_path
+        assert by_text.path == name
+    assert scan_file(f"{tmp_path}/sub.dir/d.JSON", tmp_path).file_type == "json"
+    assert scan_file(f"{tmp_path}/sub.dir/..b", tmp_path).file_type == "b"
+    assert scan_file(f"{tmp_path}/sub.dir/fifo.csv", tmp_path).scan_error

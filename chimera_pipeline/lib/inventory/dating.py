@@ -22,7 +22,6 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 MARKDOWN_HEAD_CHARS = 4096
 JSON_PARSE_LIMIT = 8 * 1024 * 1024
@@ -70,9 +69,10 @@ def _epoch_day(seconds: float) -> dt.date | None:
 
 
 def date_from_path(rel_path: str) -> BenchmarkDate | None:
-    """Find a date stamp in the file name, then in its folders from the nearest up."""
-    parts = PurePosixPath(rel_path).parts
-    for part in reversed(parts):
+    """Find a date stamp in the file name, then in its folders from the nearest up. The
+    path is split as text: the components ``PurePosixPath`` would drop or add (empty, ``.``,
+    a leading ``/``) hold no digits, so no stamp, and the scan dates every file of a tree."""
+    for part in reversed(rel_path.split("/")):
         for pattern in (_STAMP_FULL, _STAMP_DAY):
             for match in pattern.finditer(part):
                 day = _valid_day(*match.groups()[:3])

@@ -42,10 +42,10 @@ TEXT_LIMIT = 1 << 20
 _CHUNK = 1 << 20
 
 
-def _hash_and_head(path: Path) -> tuple[str, bytes]:
+def _hash_and_head(path: str | Path) -> tuple[str, bytes]:
     digest = hashlib.sha256()
     head = bytearray()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
             if len(head) < TEXT_LIMIT:
@@ -53,9 +53,9 @@ def _hash_and_head(path: Path) -> tuple[str, bytes]:
     return digest.hexdigest(), bytes(head)
 
 
-def _refusal(path: Path, root: Path, info: os.stat_result) -> str | None:
+def _refusal(path: str, root: Path, info: os.stat_result) -> str | None:
     """Why a listed path must not be opened, or None when it is safe to read."""
-    if path.is_symlink() and not inside_root(path, root.resolve()):
+    if os.path.islink(path) and not inside_root(Path(path), root.resolve()):
         return "symlink points outside the artifact root (or loops); not read"
     if not stat.S_ISREG(info.st_mode):  # a FIFO would block the reader forever
         return "not a regular file (FIFO, socket or device); not read"
@@ -64,29 +64,57 @@ def _refusal(path: Path, root: Path, info: os.stat_result) -> str | None:
     return None
 
 
-def scan_file(path: Path, root: Path) -> FileRecord:
+def _relative(path: str, root: str) -> str | None:
+    """``path`` relative to ``root`` as ``Path.relative_to(...).as_posix()`` gives it, by
+    slicing when ``path`` is ``root`` joined with a plain relative path (what the walk
+    lists); None when only ``pathlib``'s normalisation can say (``.`` or empty components,
+    another separator)."""
+    if os.sep != "/" or not path.startswith(root) or path[len(root):len(root) + 1] != "/":
+        return None
+    rel = path[len(root) + 1:]
+    if not rel or rel.startswith(("/", "./")) or rel.endswith(("/", "/.")) or rel == "." or (
+            "//" in rel or "/./" in rel):
+        return None
+    return rel
+
+
+def _suffix_type(rel: str) -> str:
+    """The file type as ``Path.suffix.lower().lstrip(".")`` reads it (a leading dot is no
+    suffix, nor is a trailing one)."""
+    name = rel.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return name[dot:].lower().lstrip(".") if 0 < dot < len(name) - 1 else ""
+
+
+def scan_file(path: str | Path, root: Path) -> FileRecord:
     """Describe one file. Errors (unreadable, outside root, vanished) become ``scan_error``.
 
     The file is stat-ed again after it is hashed: a file whose size or mtime moved while it
     was read is still being written, and is recorded as ``busy`` (the next run takes it)
     instead of being half-parsed.
+
+    Works on the path as text (``os``), not ``pathlib``: a first scan calls this for every
+    file of the tree, and ``Path`` objects' parsing cost a fifth of it.
     """
-    rel = path.relative_to(root).as_posix()
-    file_type = path.suffix.lower().lstrip(".")
+    name = os.fspath(path)
+    rel = _relative(name, str(root))
+    if rel is None:
+        rel = Path(name).relative_to(root).as_posix()
+    file_type = _suffix_type(rel)
     folder = top_folder(rel)
     try:
-        info = path.stat()
+        info = os.stat(name)
     except OSError as exc:
-        reason = ("symlink loop or dangling symlink" if path.is_symlink()
+        reason = ("symlink loop or dangling symlink" if os.path.islink(name)
                   else "file vanished or cannot be inspected")
-        return _unreadable(rel, folder, file_type, 0, _lmtime(path),
+        return _unreadable(rel, folder, file_type, 0, _lmtime(name),
                            f"cannot stat ({reason}): {exc.strerror}")
-    refusal = _refusal(path, root, info)
+    refusal = _refusal(name, root, info)
     if refusal:
         return _unreadable(rel, folder, file_type, info.st_size, info.st_mtime, refusal)
     try:
-        sha256, head = _hash_and_head(path)
-        after = path.stat()
+        sha256, head = _hash_and_head(name)
+        after = os.stat(name)
     except OSError as exc:
         return _unreadable(rel, folder, file_type, info.st_size, info.st_mtime,
                            f"cannot read: {exc.strerror or exc}")
@@ -107,9 +135,9 @@ def scan_file(path: Path, root: Path) -> FileRecord:
     )
 
 
-def _lmtime(path: Path) -> float:
+def _lmtime(path: str) -> float:
     try:
-        return path.lstat().st_mtime
+        return os.lstat(path).st_mtime
     except OSError:
         return 0.0
 
@@ -143,7 +171,7 @@ def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
     date every file: Python per file) is spread over ``CHIMERA_PARSE_WORKERS`` processes."""
     workers = min(parse_workers(), len(paths) // (POOL_MIN_FILES // 2))
     if workers <= 1:
-        return [scan_file(Path(p), root) for p in paths]
+        return [scan_file(p, root) for p in paths]
     # a task per chunk of paths as text: the paths become ``Path`` objects in the workers,
     # and the root is sent once a chunk, not pickled with every path
     chunks = [paths[i:i + SCAN_CHUNK] for i in range(0, len(paths), SCAN_CHUNK)]
@@ -153,7 +181,7 @@ def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
 
 
 def _scan_chunk(paths: list[str], root: Path) -> list[FileRecord]:
-    return [scan_file(Path(path), root) for path in paths]
+    return [scan_file(path, root) for path in paths]
 
 
 def scan_listings(root: Path, listings: Iterable[tuple[str, list[str]]],
