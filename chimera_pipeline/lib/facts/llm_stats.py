@@ -92,71 +92,77 @@ def stats_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> list[dict
     return [r for r in rows if r["whole_suite"] or r["config"] != "all"]
 
 
-def _sources(row: dict, stats: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    """The provenance of each of a stats row's facts, by metric: the day's requests (each
-    measurement once) of the row's model, suite and config, aggregated as ``stats_rows``."""
+# the most common error's text, as ``shorten`` writes it: the same expression in every query
+_TOP_ERROR = provenance.shortened("coalesce(nullif(error, ''), 'no error text')")
+
+
+def _measures(stats: tuple[tuple[str, str], ...]) -> list[tuple[str, str, str, int, str, str]]:
+    """Per metric and statistic: (fact metric, label, unit, priority offset, stats-row column,
+    SQL expression). The same for every row, so worked out once, not for each of a block's
+    thousands of rows."""
+    return [(f"{column}.{name}", f"{label} {name}", unit, 0 if name == "mean" else 5,
+             f"{column}_{name}", template.format(c=column))
+            for column, label, unit in _METRICS for name, template in stats]
+
+
+def _sources(row: dict, source: str) -> tuple[str, str]:
+    """The provenance of a stats row's facts: the day's requests (``source``, each
+    measurement once) of the row's model, suite and config, aggregated as ``stats_rows``.
+    Returns (the group's WHERE condition, the statistics' query after their expression)."""
     whole = bool(row["whole_suite"])
-    config = None if whole else row["config"]
     # the statistics group the model as written (a model named "unknown model" is not the
     # rows without one); the most common error groups it by name
     named = equals("model", None if row["unnamed"] else row["model"])
-    group = provenance.llm_group(named, row["suite"], config)
-    source = provenance.runs([row["partition"]])
-
-    def query(columns: str, *conditions: str, tail: str = "", group: str = group) -> str:
-        return provenance.select(columns, source, group, *conditions, tail=tail)
-
-    found = {"requests": query("count(*)"),
-             "error_rate": query("100 * count(*) FILTER (WHERE NOT ok) / count(*)"),
-             "failed": query("count(*)", "NOT ok"),
-             "top_error": query(provenance.shortened("coalesce(nullif(error, ''), "
-                                                     "'no error text')"),
-                                "NOT ok", tail="GROUP BY error ORDER BY count(*) DESC, error "
-                                               "LIMIT 1",
-                                group=provenance.llm_group(provenance.labelled(row["model"]),
-                                                           row["suite"]))}
+    group = provenance.llm_group(named, row["suite"], None if whole else row["config"])
     # the statistics' queries differ only in their expression: what follows it is written
     # once, not again for each of a row's twenty-odd facts
-    rest = provenance.select("", source, group, "ok").removeprefix("SELECT ")
-    for column, _, _ in _METRICS:
-        for name, template in stats:
-            found[f"{column}.{name}"] = f"SELECT {template.format(c=column)}{rest}"
-    return found
+    return group, provenance.select("", source, group, "ok").removeprefix("SELECT ")
 
 
 def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
-    stats = _stats()
+    measures = _measures(_stats())
+    sources: dict[str, str] = {}  # a day's requests, as a FROM item
     for row in stats_rows(con, days):
         partition = row["partition"]
-        facts: list[Fact] = []
+        source = sources.get(partition)
+        if source is None:
+            source = sources[partition] = provenance.runs([partition])
+        group, rest = _sources(row, source)
         whole = bool(row["whole_suite"])
-        scope = f"{row['model']} {row['suite']}" + ("" if whole else f" {row['config']}")
-        key = f"llm.{row['model']}.{row['suite']}" + ("" if whole else f".{row['config']}")
-        sources = _sources(row, stats)
+        model, suite = row["model"], row["suite"]
+        scope = f"{model} {suite}" + ("" if whole else f" {row['config']}")
+        key = f"llm.{model}.{suite}" + ("" if whole else f".{row['config']}")
         priority = PRIORITY_MODEL if whole else PRIORITY_CONFIG
-        subject = row["model"] if whole else f"{row['model']} {row['config']}"
-
-        context = row["suite"] if whole else None
-
-        def add(metric: str, label: str, value: float | None, unit: str, p: int = priority,
-                key: str = key, scope: str = scope, sources: dict[str, str] = sources,
-                subject: str = subject, context: str | None = context,
-                facts: list[Fact] = facts) -> None:
+        subject = model if whole else f"{model} {row['config']}"
+        context = suite if whole else None
+        requests, failed = row["requests"], row["failed"]
+        facts = [
+            Fact(f"{key}.requests", f"{scope}: requests", float(requests), "requests",
+                 "performance", priority, provenance.select("count(*)", source, group),
+                 subject, "requests", context=context),
+            Fact(f"{key}.error_rate", f"{scope}: error rate", 100.0 * failed / requests, "%",
+                 "performance", priority,
+                 provenance.select("100 * count(*) FILTER (WHERE NOT ok) / count(*)", source,
+                                   group),
+                 subject, "error_rate", context=context)]
+        if whole and failed:
+            facts.append(Fact(f"{key}.failed", f"{scope}: failed requests", float(failed),
+                              "requests", "performance", priority,
+                              provenance.select("count(*)", source, group, "NOT ok"),
+                              subject, "failed", context=context))
+            by_name = provenance.llm_group(provenance.labelled(model), suite)
+            facts.append(Fact(f"{key}.top_error", f"{scope}: most common error", None, None,
+                              "performance", priority,
+                              provenance.select(_TOP_ERROR, source, by_name, "NOT ok",
+                                                tail="GROUP BY error ORDER BY count(*) DESC, "
+                                                     "error LIMIT 1"),
+                              subject, "top_error",
+                              text=shorten(row["top_error"] or "no error text"),
+                              context=context))
+        for metric, label, unit, offset, column, expression in measures:
+            value = row[column]
             if value is not None:
                 facts.append(Fact(f"{key}.{metric}", f"{scope}: {label}", float(value), unit,
-                                  "performance", p, sources[metric], subject, metric,
-                                  context=context))
-
-        add("requests", "requests", row["requests"], "requests")
-        add("error_rate", "error rate", 100.0 * row["failed"] / row["requests"], "%")
-        if whole and row["failed"]:
-            add("failed", "failed requests", row["failed"], "requests")
-            facts.append(Fact(f"{key}.top_error", f"{scope}: most common error", None, None,
-                              "performance", priority, sources["top_error"], subject,
-                              "top_error", text=shorten(row["top_error"] or "no error text"),
-                              context=context))
-        for column, label, unit in _METRICS:
-            for name, _ in stats:
-                add(f"{column}.{name}", f"{label} {name}", row[f"{column}_{name}"], unit,
-                    priority + (0 if name == "mean" else 5))
+                                  "performance", priority + offset, f"SELECT {expression}{rest}",
+                                  subject, metric, context=context))
         yield from ((partition, fact) for fact in facts)
