@@ -150,3 +150,84 @@ def test_facts_of_one_key_are_numbered_the_same_in_any_order() -> None:
         shuffled = facts()
         rng.shuffle(shuffled)
         assert numbered(shuffled) == expected
+
+
+def test_each_day_of_a_block_is_paired_as_a_brute_force_pairing_over_the_whole_history(
+        con) -> None:
+    """The pairing reads the block's days and each series' latest day before them, not the
+    whole history again: against a pairing worked out in Python over every day, for series
+    with long gaps, a latest day whose requests all failed or lack the metric (it pairs
+    with the day before), no model, no config, and another series' days in between."""
+    import random
+
+    from chimera_pipeline.lib.facts.changes import change_rows
+
+    rng = random.Random(7)
+    days = [f"2025-{m:02d}-{d:02d}" for m in (9, 10) for d in range(1, 31)]
+    series = [("m:1", "g1"), ("m:1", "g2"), ("m:1", None), (None, "g1"), ("m:2", "g1")]
+    rows, n = [], 0
+    for day in days:
+        for model, config in series:
+            if rng.random() < 0.6:
+                continue  # gaps of every length
+            for _ in range(3):
+                n += 1
+                ok = rng.random() > 0.2
+                row = _run(day, n, round(rng.uniform(80, 120), 3), ok=ok, config=config,
+                           model=model)
+                if ok and rng.random() < 0.3:
+                    row["ttft_s"] = None
+                row["ttft_s"] = row["ttft_s"] and round(rng.uniform(0.05, 0.2), 4)
+                rows.append(row)
+    replace_partitions(con, days, {"llm_runs": to_arrow("llm_runs", rows)})
+    block = days[35:50]
+
+    def groups(row):
+        model = row["model"] or "unknown model"
+        yield model, row["suite"], "all"
+        yield model, row["suite"], row["config_name"] or "default"
+
+    for column in ("decode_tps", "ttft_s"):
+        values: dict = {}
+        for row in rows:
+            if row["ok"] and row[column] is not None:
+                for group in groups(row):
+                    values.setdefault(group, {}).setdefault(row["partition"], []).append(
+                        row[column])
+        expected = set()
+        for group, by_day in values.items():
+            seen = sorted(by_day)
+            for before, day in zip(seen, seen[1:], strict=False):
+                if day in block:
+                    expected.add((day, *group, before, round(statistics.mean(by_day[before]), 9),
+                                  round(statistics.mean(by_day[day]), 9)))
+        found = {(day, model, suite, config, prev, round(prev_mean, 9), round(mean, 9))
+                 for col, _, _, _, day, model, suite, config, prev, prev_mean, _, _, mean, _, _
+                 in change_rows(con, block) if col == column}
+        assert len(found) == len(expected) > 20
+        assert found == expected
+
+
+def test_a_series_pairs_with_its_own_latest_measured_day_however_far_back(con) -> None:
+    """The day a series pairs with before a block is its own latest day with a successful
+    request measuring the metric: not a later day whose requests all failed, nor one whose
+    requests lack the metric (TTFT), nor the suite's latest day for one of its configs."""
+    def runs(day, config, n, tps=100.0, ttft=0.1, ok=True):
+        # a failed request may still carry a throughput (an error after some tokens)
+        return [{**_run(day, i, tps, ok=ok, config=config), "decode_tps": tps, "ttft_s": ttft,
+                 "measurement_key": f"{day}{config}{i}"} for i in range(n)]
+
+    rows = (runs("2025-09-01", "g1", 3, 100.0, 0.10) + runs("2025-09-02", "g2", 3, 50.0)
+            + runs("2025-09-05", "g1", 3, 110.0, None)  # no TTFT measured that day
+            + runs("2025-09-07", "g1", 3, ok=False)  # every request failed
+            + runs("2025-10-10", "g1", 3, 120.0, 0.12) + runs("2025-10-10", "g2", 3, 55.0))
+    replace_partitions(con, ["2025-09-01", "2025-09-02", "2025-09-05", "2025-09-07",
+                             "2025-10-10"], {"llm_runs": to_arrow("llm_runs", rows)})
+    from chimera_pipeline.lib.facts.changes import change_rows
+
+    paired = {(column, config): (prev, prev_mean) for column, _, _, _, day, _, _, config, prev,
+              prev_mean, *_ in change_rows(con, ["2025-10-10", "2025-10-11"])}
+    assert paired[("decode_tps", "g1")] == ("2025-09-05", 110.0)
+    assert paired[("ttft_s", "g1")] == ("2025-09-01", pytest.approx(0.10))
+    assert paired[("decode_tps", "g2")] == ("2025-09-02", 50.0)
+    assert paired[("decode_tps", "all")] == ("2025-09-05", 110.0)
