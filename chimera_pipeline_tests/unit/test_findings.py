@@ -227,3 +227,15 @@ def test_a_ranking_states_the_ratio_of_its_ends() -> None:
     findings, _ = _texts(facts)
     assert ("In baseline, gemma3:270m decoded fastest at 280.0 tok/s on average and "
             "gemma3:latest slowest at 100.0 tok/s; gemma3:270m was 2.80x faster.") in findings
+
+
+def test_a_family_of_facts_is_its_keys_first_part_in_the_days_order() -> None:
+    """The rules that read one producer's facts read them by the key's first part: no key
+    that only starts with the same letters, nor the bare prefix, and the day's order kept."""
+    from chimera_pipeline.lib.findings.rules import FactIndex
+
+    keys = ["tool.b.x", "toolbox.a", "tool", "inventory.files", "tool.a.y", "llm.tool.z"]
+    index = FactIndex([{"fact_key": k, "fact_id": f"F{i}"} for i, k in enumerate(keys)])
+    assert [f["fact_key"] for f in index.family("tool")] == ["tool.b.x", "tool.a.y"]
+    assert [f["fact_key"] for f in index.family("inventory")] == ["inventory.files"]
+    assert index.family("ratio") == []

@@ -18,25 +18,25 @@ OPENING_LIMIT = 5  # models and tests the opening sentence names before it count
 UNNAMED = "unknown model"
 
 
-def day_models(facts: list[dict]) -> list[str]:
+def day_models(facts: list[dict] | FactIndex) -> list[str]:
     """The models the day measured, in the order their facts rank."""
-    names = [f["subject"] for f in facts
-             if f.get("metric") == "requests" and f.get("context")]
-    names += [f["subject"] for f in facts if f.get("metric") == "best_config"]
+    index = facts if isinstance(facts, FactIndex) else FactIndex(facts)
+    names = [f["subject"] for f in index.where(metric="requests") if f.get("context")]
+    names += [f["subject"] for f in index.where(metric="best_config")]
     # a tool series' subject is the model with its settings and hardware: the model leads
-    names += [f["subject"].split(" (")[0].split(" on ")[0] for f in facts if _tool_result(f)]
+    names += [f["subject"].split(" (")[0].split(" on ")[0] for f in _tool_results(index)]
     return [n for n in dict.fromkeys(names) if n and n != UNNAMED]
 
 
-def _tool_result(fact: dict) -> bool:
-    """A measurement of a benchmark tool (``benchmark_results``), not a count."""
-    return fact["fact_key"].startswith("tool.") and "." in (fact.get("metric") or "")
+def _tool_results(facts: FactIndex) -> list[dict]:
+    """The measurements of benchmark tools (``benchmark_results``), not their counts."""
+    return [f for f in facts.family("tool") if "." in (f.get("metric") or "")]
 
 
-def _opening(day: str, facts: list[dict]) -> str:
+def _opening(day: str, facts: FactIndex) -> str:
     models = day_models(facts)
-    contexts = sorted({f["context"] for f in facts
-                       if (f.get("metric") == "requests" or _tool_result(f)) and f.get("context")})
+    contexts = sorted({f["context"] for f in [*facts.where(metric="requests"),
+                                              *_tool_results(facts)] if f.get("context")})
     if len(contexts) > OPENING_LIMIT:
         contexts = [*contexts[:OPENING_LIMIT], f"{len(contexts) - OPENING_LIMIT} more tests"]
     where = f" ({', '.join(contexts)})" if contexts else ""
@@ -62,7 +62,7 @@ def derive(day: str, facts: list[dict]) -> Findings:
     if len(leading) < SUMMARY_FINDINGS:
         leading += [f.template for f in found if f.kind == "inventory"][
             :SUMMARY_FINDINGS - len(leading)]
-    return Findings(found, recommendations, [_opening(day, facts), *leading])
+    return Findings(found, recommendations, [_opening(day, index), *leading])
 
 
 def finding_rows(day: str, result: Findings, facts: Mapping[str, Mapping]) -> list[dict]:

@@ -39,12 +39,20 @@ class FactIndex:
         self.by_key = {f["fact_key"]: f for f in facts}
         self.by_field: dict[str, dict[object, list[Fact]]] = {
             name: defaultdict(list) for name in self.INDEXED}
+        # by the key's first part (``tool``, ``inventory``...): the rules that look at one
+        # producer's facts read those, not the day's thousands of request statistics
+        self.by_family: dict[str, list[Fact]] = defaultdict(list)
         for fact in facts:
             for name in self.INDEXED:
                 self.by_field[name][fact.get(name)].append(fact)
+            self.by_family[fact["fact_key"].partition(".")[0]].append(fact)
 
     def key(self, key: str) -> Fact | None:
         return self.by_key.get(key)
+
+    def family(self, prefix: str) -> list[Fact]:
+        """The facts whose key starts with ``prefix.``, in the day's order."""
+        return [f for f in self.by_family.get(prefix, ()) if f["fact_key"] != prefix]
 
     def where(self, **wanted: object) -> list[Fact]:
         """The facts with every given field equal, in the day's order."""
@@ -222,9 +230,9 @@ def tool_results(facts: FactIndex) -> Iterator[Finding]:
     """Each benchmark tool's test of the day: its fastest series by the throughput the tool
     reports (with its TTFT when measured), and runs that failed outright."""
     groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
-    for fact in facts.facts:
+    for fact in facts.family("tool"):
         metric, _, stat = (fact.get("metric") or "").partition(".")
-        if (fact["fact_key"].startswith("tool.") and metric in THROUGHPUTS
+        if (metric in THROUGHPUTS
                 and stat in ("mean", "value") and fact.get("value") is not None):
             groups[(fact["context"], metric)].append(fact)
     chosen: dict[str, tuple[str, list[Fact]]] = {}
@@ -265,9 +273,9 @@ def tool_sweeps(facts: FactIndex) -> Iterator[Finding]:
     the throughput-latency frontier the report draws (a tie goes to the lower latency), with
     its latency, and the frontier's other configs."""
     series: dict[str, dict] = {}
-    for fact in facts.facts:
+    for fact in facts.family("tool"):
         key = fact["fact_key"]
-        if not key.startswith("tool.") or not fact.get("context"):
+        if not fact.get("context"):
             continue
         metric, _, stat = (fact.get("metric") or "").partition(".")
         if metric == "status":
@@ -354,9 +362,11 @@ def inventory(facts: FactIndex) -> Iterator[Finding]:
     if files is None:
         return
     kinds = ", ".join(f"{c(f, bare=True)} {f['fact_key'].rsplit('.', 1)[1].upper()}"
-                      for f in facts.facts if f["fact_key"].startswith("inventory.type."))
+                      for f in facts.family("inventory")
+                      if f["fact_key"].startswith("inventory.type."))
     yield Finding("inventory", 20, f"This day has {c(files)} ({c(size)}): {kinds}.")
-    sources = [f for f in facts.facts if f["fact_key"].startswith("inventory.dated_by.")]
+    sources = [f for f in facts.family("inventory")
+               if f["fact_key"].startswith("inventory.dated_by.")]
     if sources:
         dated = _joined([f"from their {SOURCES.get(source, source)} for "
                          f"{c(f, bare=True)}" for f in sources
