@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chimera_pipeline.lib.common.memory import collector_paused
+from chimera_pipeline.lib.common.memory import collector_paused, give_back_memory
 
 
 @pytest.fixture
@@ -50,3 +50,23 @@ def test_staging_facts_leaves_the_collector_on(collector_on, tmp_path: Path) -> 
     replace_partitions(con, ["2025-01-01"], {})  # the tables, empty
     staged = stage_facts(con, ["2025-01-01"], tmp_path)
     assert staged.facts > 0 and gc.isenabled()
+
+
+def test_a_cycle_made_while_the_collector_is_paused_is_freed_by_a_young_collection() -> None:
+    """``stage_facts`` hands a block's memory back with ``give_back_memory(1)``: everything
+    the block allocated is young, so its cycles are freed without a full collection; an
+    older object is not walked again."""
+    import weakref
+
+    class Node:
+        pass
+
+    with collector_paused():
+        for _ in range(3):  # block after block, as stage_facts does
+            node = Node()
+            node.self = node
+            alive = weakref.ref(node)
+            del node
+            assert alive() is not None  # only the collector can free a cycle
+            give_back_memory(1)
+            assert alive() is None

@@ -65,7 +65,8 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
             _stage_block(con, block, measured, number * block_days, params, staging, staged)
             # what a block freed goes back before the next block, and before the caller's
             # load of every block: otherwise each phase's peak comes on top of the ones before
-            give_back_memory()
+            # (the young generations hold all the block allocated: ``collector_paused``)
+            give_back_memory(1)
     return staged
 
 
