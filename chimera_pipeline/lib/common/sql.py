@@ -9,12 +9,15 @@ else in a DuckDB string literal is special (a backslash escapes only in ``E'...'
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 
 
 def sql_literal(value: object) -> str:
     """``value`` as a DuckDB literal: NULL, TRUE/FALSE, a number, or a quoted string."""
+    if type(value) is str:  # most calls: a block's facts quote the same days and models
+        return _quoted(value)
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -24,7 +27,11 @@ def sql_literal(value: object) -> str:
     if isinstance(value, float):
         # repr is the shortest text that reads back as the same double
         return repr(value) if math.isfinite(value) else f"'{value}'::DOUBLE"
-    text = str(value)
+    return _quoted(str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a block's days, models and suites
+def _quoted(text: str) -> str:
     quoted = "'" + text.replace("'", "''") + "'"
     # a NUL cannot pass through a command line (``chimera query``): written as chr(0)
     if "\x00" in text:
