@@ -239,3 +239,15 @@ def test_a_family_of_facts_is_its_keys_first_part_in_the_days_order() -> None:
     assert [f["fact_key"] for f in index.family("tool")] == ["tool.b.x", "tool.a.y"]
     assert [f["fact_key"] for f in index.family("inventory")] == ["inventory.files"]
     assert index.family("ratio") == []
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (1.0, "files", "1 file"), (2.0, "files", "2 files"), (1.0, "requests", "1 request"),
+    (1.0, "bytes", "1 byte"), (1234567.0, "bytes", "1,234,567 bytes"), (1.0, "count", "1"),
+    (1.0, None, "1"), (1.5, "files", "1.50 files"), (12.345, "%", "12.3%"), (2.5, "x", "2.50x"),
+    (123.456, "tok/s", "123.5 tok/s"), (0.01234, "s", "0.012 s"), (1.0, "s", "1.00 s"),
+    (-1.0, "requests", "-1 requests"), (7.0, "", "7.00 ")])
+def test_a_fact_is_displayed_with_its_unit_as_the_report_prints_it(value, unit, shown) -> None:
+    from chimera_pipeline.lib.facts.model import format_value
+
+    assert format_value(value, unit) == shown

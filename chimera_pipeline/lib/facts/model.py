@@ -87,9 +87,16 @@ class FactRecord:
         return metric.split(".", 1)[1] if "." in metric else None
 
 
+_COUNTED = frozenset({"count", "files", "requests", "bytes", None})  # whole numbers as such
+# the unit as written after a number; any other unit follows it after a space
+_SUFFIXES = {None: "", "count": "", "requests": " requests", "files": " files", "%": "%",
+             "bytes": " bytes", "x": "x"}
+_SINGULAR = {"requests": " request", "files": " file", "bytes": " byte"}  # 1 file, not 1 files
+
+
 def format_number(value: float, unit: str | None) -> str:
     """The number as the report prints it, without its unit."""
-    if unit in ("count", "files", "requests", "bytes", None) and float(value).is_integer():
+    if unit in _COUNTED and float(value).is_integer():
         return f"{int(value):,}"
     if unit == "%" or abs(value) >= 100:
         return f"{value:.1f}"
@@ -99,10 +106,13 @@ def format_number(value: float, unit: str | None) -> str:
 
 
 def format_value(value: float, unit: str | None) -> str:
-    suffix = {None: "", "count": "", "requests": " requests", "files": " files", "%": "%",
-              "bytes": " bytes", "x": "x"}.get(unit, f" {unit}")
-    if value == 1 and unit in ("requests", "files", "bytes"):
-        suffix = suffix[:-1]  # 1 file, not 1 files
+    """The number with its unit, as the report prints it (every fact's ``display``)."""
+    if value == 1 and unit in _SINGULAR:
+        suffix = _SINGULAR[unit]
+    else:
+        suffix = _SUFFIXES.get(unit)
+        if suffix is None:
+            suffix = f" {unit}"
     return format_number(value, unit) + suffix
 
 
