@@ -231,3 +231,31 @@ def test_a_series_pairs_with_its_own_latest_measured_day_however_far_back(con) -
     assert paired[("ttft_s", "g1")] == ("2025-09-01", pytest.approx(0.10))
     assert paired[("decode_tps", "g2")] == ("2025-09-02", 50.0)
     assert paired[("decode_tps", "all")] == ("2025-09-05", 110.0)
+
+
+def test_a_block_with_gaps_pairs_each_day_with_the_latest_day_before_it_run_or_not(
+        con) -> None:
+    """A run's days need not be consecutive (unchanged days are left out of it): a day pairs
+    with its series' latest earlier day even when that day is not in the block, and a
+    request written twice on a day under two suites counts once, for the first file read,
+    so the other suite has no request that day and pairs further back."""
+    from chimera_pipeline.lib.facts.changes import change_rows
+
+    rows = [_run("2025-01-05", 1, 100.0), _run("2025-01-10", 2, 200.0),
+            _run("2025-01-20", 3, 300.0)]
+    replace_partitions(con, ["2025-01-05", "2025-01-10", "2025-01-20"],
+                       {"llm_runs": to_arrow("llm_runs", rows)})
+    paired = {(column, day, config): (prev, prev_mean) for column, _, _, _, day, _, _, config,
+              prev, prev_mean, *_ in change_rows(con, ["2025-01-05", "2025-01-20"])}
+    assert paired[("decode_tps", "2025-01-20", "g1")] == ("2025-01-10", 200.0)
+    assert ("decode_tps", "2025-01-05", "g1") not in paired  # nothing before it
+
+    both = [{**_run("2025-02-03", 5, 110.0), "suite": suite, "source_file": source,
+             "measurement_key": "same request"} for suite, source in (("s1", "a"), ("s2", "b"))]
+    rows = [{**_run("2025-02-01", 4, 100.0), "suite": "s2"}, *both,
+            {**_run("2025-02-10", 6, 120.0), "suite": "s2"}]
+    replace_partitions(con, ["2025-02-01", "2025-02-03", "2025-02-10"],
+                       {"llm_runs": to_arrow("llm_runs", rows)})
+    paired = {(suite, config): prev for column, _, _, _, day, _, suite, config, prev, *_
+              in change_rows(con, ["2025-02-10"]) if column == "decode_tps"}
+    assert paired == {("s2", "all"): "2025-02-01", ("s2", "g1"): "2025-02-01"}

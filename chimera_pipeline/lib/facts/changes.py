@@ -31,21 +31,10 @@ from chimera_pipeline.lib.facts.tools import (
 )
 from chimera_pipeline.lib.store.results import first_of_each_run
 
-# the days whose requests the pairing reads: the run's days, and each series' latest day
-# before them (its previous day when its first day of the run comes), found without the
-# de-duplication (a request written twice is on its day either way); the history between
-# does not change any pairing, and is not read again for every block of a backfill
-_NEEDED = """
-prev AS (
-    SELECT max(partition) AS partition FROM llm_runs
-    WHERE partition < $first AND ok AND {c} IS NOT NULL
-    GROUP BY GROUPING SETS ((model, suite), (model, suite, config_name))),
-needed AS (SELECT unnest($days::VARCHAR[]) AS partition UNION SELECT partition FROM prev)"""
-# each needed day's successful requests, each measurement once a day
-_RUNS = first_of_each_run("llm_runs", "partition IN (SELECT partition FROM needed) AND ok")
+# each day's successful requests up to the last day, each measurement once
+_RUNS = first_of_each_run("llm_runs", "partition <= $last AND ok")
 _SQL = """
-WITH {needed},
-runs AS (SELECT * FROM {runs}),
+WITH runs AS (SELECT * FROM {runs}),
 agg AS (
     SELECT partition, coalesce(model, 'unknown model') AS model, suite,
            CASE WHEN GROUPING(config_name) = 1 THEN 'all' ELSE coalesce(config_name, 'default')
@@ -72,10 +61,9 @@ def change_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> Iterator
     """Each (day, model, suite, config, metric) of ``days`` paired with the previous day of
     the same series: ``(column, label, unit, higher_is_better, partition, model, suite,
     config, prev_day, prev_mean, prev_sd, prev_n, mean, sd, n)``."""
-    params = {"days": list(days), "first": min(days)}
+    params = {"days": list(days), "last": max(days)}
     for column, label, unit, higher_is_better in COMPARED:
-        sql = _SQL.format(c=column, in_days=IN_DAYS, runs=_RUNS,
-                          needed=_NEEDED.format(c=column))
+        sql = _SQL.format(c=column, in_days=IN_DAYS, runs=_RUNS)
         for row in con.execute(sql, params).fetchall():
             yield (column, label, unit, higher_is_better, *row)
 
