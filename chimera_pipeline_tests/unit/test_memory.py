@@ -52,6 +52,25 @@ def test_staging_facts_leaves_the_collector_on(collector_on, tmp_path: Path) -> 
     assert staged.facts > 0 and gc.isenabled()
 
 
+def test_each_block_hands_its_memory_back_with_the_collector_paused(
+        collector_on, tmp_path: Path, monkeypatch) -> None:
+    """``stage_facts`` collects after every block, the young generations only, while the
+    collector is still paused (so all the block allocated is young)."""
+    import duckdb
+
+    from chimera_pipeline.lib.findings import build
+    from chimera_pipeline.lib.store.warehouse import replace_partitions
+
+    calls = []
+    monkeypatch.setattr(build, "give_back_memory",
+                        lambda generation=2: calls.append((generation, gc.isenabled())))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    days = ["2025-01-01", "2025-01-02", "2025-01-03"]
+    replace_partitions(con, days, {})
+    build.stage_facts(con, days, tmp_path, block_days=1, judge_ahead=False)
+    assert calls == [(1, False)] * 3
+
+
 def test_a_cycle_made_while_the_collector_is_paused_is_freed_by_a_young_collection() -> None:
     """``stage_facts`` hands a block's memory back with ``give_back_memory(1)``: everything
     the block allocated is young, so its cycles are freed without a full collection; an

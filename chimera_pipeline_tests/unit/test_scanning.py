@@ -229,3 +229,13 @@ def test_scanning_by_path_text_describes_files_as_pathlib_paths_did(tmp_path: Pa
     assert scan_file(f"{tmp_path}/sub.dir/d.JSON", tmp_path).file_type == "json"
     assert scan_file(f"{tmp_path}/sub.dir/..b", tmp_path).file_type == "b"
     assert scan_file(f"{tmp_path}/sub.dir/fifo.csv", tmp_path).scan_error
+
+
+def test_a_path_text_pathlib_would_normalise_reads_the_file_it_names(tmp_path: Path) -> None:
+    """Text the walk never lists (a trailing separator, ``.`` or doubled separators) is read
+    as the file ``pathlib`` names, as before."""
+    (tmp_path / "a.csv").write_text("x,y\n1,2\n")
+    expected = scan_file(tmp_path / "a.csv", tmp_path)
+    for text in (f"{tmp_path}/a.csv/", f"{tmp_path}/./a.csv", f"{tmp_path}//a.csv"):
+        found = scan_file(text, tmp_path)
+        assert found == expected and not found.scan_error

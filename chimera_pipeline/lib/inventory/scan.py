@@ -98,8 +98,9 @@ def scan_file(path: str | Path, root: Path) -> FileRecord:
     """
     name = os.fspath(path)
     rel = _relative(name, str(root))
-    if rel is None:
-        rel = Path(name).relative_to(root).as_posix()
+    if rel is None:  # read, as named, the file pathlib's normalisation names
+        normal = Path(name)
+        rel, name = normal.relative_to(root).as_posix(), str(normal)
     file_type = _suffix_type(rel)
     folder = top_folder(rel)
     try:
@@ -172,8 +173,8 @@ def _scan_files(paths: list[str], root: Path) -> list[FileRecord]:
     workers = min(parse_workers(), len(paths) // (POOL_MIN_FILES // 2))
     if workers <= 1:
         return [scan_file(p, root) for p in paths]
-    # a task per chunk of paths as text: the paths become ``Path`` objects in the workers,
-    # and the root is sent once a chunk, not pickled with every path
+    # a task per chunk of paths as text, the root sent once a chunk, not pickled with every
+    # path
     chunks = [paths[i:i + SCAN_CHUNK] for i in range(0, len(paths), SCAN_CHUNK)]
     with spawn_pool(workers) as pool:
         return [record for scanned in pool.map(_scan_chunk, chunks, [root] * len(chunks))
