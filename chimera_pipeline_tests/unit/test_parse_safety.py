@@ -62,9 +62,9 @@ def test_a_file_growing_while_it_is_hashed_is_busy(tmp_path, monkeypatch) -> Non
     path.write_text("model,tokens_per_second\n")
     real = scanning._hash_and_head
 
-    def hash_while_a_writer_appends(target: Path):
+    def hash_while_a_writer_appends(target: str):
         digest = real(target)
-        with target.open("a") as handle:  # the benchmark tool writes its next row meanwhile
+        with open(target, "a") as handle:  # the benchmark tool writes its next row meanwhile
             handle.write("gemma3,50\n")
         time.sleep(0.01)
         return digest
