@@ -105,7 +105,7 @@ def _measures(stats: tuple[tuple[str, str], ...]) -> list[tuple[str, str, str, i
             for column, label, unit in _METRICS for name, template in stats]
 
 
-def _sources(row: dict, source: str) -> tuple[str, str]:
+def _group_provenance(row: dict, source: str) -> tuple[str, str]:
     """The provenance of a stats row's facts: the day's requests (``source``, each
     measurement once) of the row's model, suite and config, aggregated as ``stats_rows``.
     Returns (the group's WHERE condition, the statistics' query after their expression)."""
@@ -120,6 +120,8 @@ def _sources(row: dict, source: str) -> tuple[str, str]:
 
 
 def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+    """Each stats row (``stats_rows``) as its facts: counts, error rate, the most common
+    error of a suite with failures, and every statistic of each metric, with provenance."""
     measures = _measures(_stats())
     sources: dict[str, str] = {}  # a day's requests, as a FROM item
     for row in stats_rows(con, days):
@@ -127,7 +129,7 @@ def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
         source = sources.get(partition)
         if source is None:
             source = sources[partition] = provenance.runs([partition])
-        group, rest = _sources(row, source)
+        group, rest = _group_provenance(row, source)
         whole = bool(row["whole_suite"])
         model, suite = row["model"], row["suite"]
         scope = f"{model} {suite}" + ("" if whole else f" {row['config']}")
