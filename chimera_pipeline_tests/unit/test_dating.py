@@ -70,16 +70,20 @@ def test_real_corpus_dates_match_file_index(real_corpus, file_index) -> None:
             assert found.source == "mtime", row["path"]
 
 
-@pytest.mark.parametrize("rel", [
-    "runs/2025-03-04/x.csv", "runs//2025-03-04/./x.csv", "/abs/run_20250102_0000/a.md",
-    "2025-03-04/", "a/./b/results_1735689600.json", "20250230/x.csv", "x/20241231_2359/..",
-    "no/date/here.csv", ""])
-def test_a_path_is_dated_as_its_pathlib_components_are(rel: str) -> None:
-    """The path is split as text; the components ``PurePosixPath`` drops or adds hold no
-    stamp, so the date found is the same (the same stamp, from the same component)."""
-    by_parts = None
-    for part in reversed(PurePosixPath(rel).parts):
-        by_parts = date_from_path(part)
-        if by_parts:
-            break
-    assert date_from_path(rel) == by_parts
+@pytest.mark.parametrize(("rel", "day"), [
+    ("runs/20250304/x.csv", "2025-03-04"), ("runs//20250304/./x.csv", "2025-03-04"),
+    ("/abs/run_20250102_0000/a.md", "2025-01-02"), ("20250304/", "2025-03-04"),
+    ("a/./b/results_1735689600.json", "2025-01-01"), ("20250230/x.csv", None),
+    ("x/20241231_2359/..", "2024-12-31"), ("no/date/here.csv", None), ("", None),
+    # the nearest stamp wins: the file's name, then its folders from the nearest up
+    ("20250101/run_20250102_0000/x.csv", "2025-01-02"),
+    ("20250101//run_20250102_0000/./x_20250103.csv", "2025-01-03"),
+    ("20250101/./undated/x.csv", "2025-01-01"), ("run-2025-03-04/x.csv", None)])
+def test_a_path_is_dated_by_its_nearest_stamp_as_its_pathlib_components_are(rel, day) -> None:
+    """The path is split as text; the components ``PurePosixPath`` drops or adds (empty,
+    ``.``, a leading ``/``) hold no stamp, so the stamp found is the one nearest the file."""
+    found = date_from_path(rel)
+    assert (found.date.isoformat() if found else None) == day
+    if found:  # the same stamp from the same component as pathlib's parts give it
+        part = next(p for p in reversed(PurePosixPath(rel).parts) if date_from_path(p))
+        assert found == date_from_path(part)

@@ -251,3 +251,25 @@ def test_a_fact_is_displayed_with_its_unit_as_the_report_prints_it(value, unit, 
     from chimera_pipeline.lib.facts.model import format_value
 
     assert format_value(value, unit) == shown
+
+
+def test_the_opening_names_measured_models_and_tools_but_not_their_counts() -> None:
+    """The opening's models: a model's requests in a suite (not a count without one), a
+    sweep's best config, a tool series' model (its measurements, not its counts)."""
+    from chimera_pipeline.lib.findings import day_models
+
+    facts = [
+        {"fact_key": "llm.a.s.requests", "metric": "requests", "subject": "a", "context": "s"},
+        {"fact_key": "llm.z.requests", "metric": "requests", "subject": "z", "context": None},
+        {"fact_key": "sweep.b.best_config", "metric": "best_config", "subject": "b"},
+        {"fact_key": "tool.t.c.output_tps.mean", "metric": "output_tps.mean",
+         "subject": "c (batch 8) on H100", "context": "t"},
+        {"fact_key": "tool.t.d.requests", "metric": "requests", "subject": "d",
+         "context": None},
+        {"fact_key": "tool.t.e.completed", "metric": "completed", "subject": "e",
+         "context": "t"},
+        {"fact_key": "llm.unknown.s.requests", "metric": "requests",
+         "subject": "unknown model", "context": "s"}]
+    facts = [{**fact, "fact_id": f"F{i}"} for i, fact in enumerate(facts, start=1)]
+    assert day_models(facts) == ["a", "b", "c"]
+    assert derive("2025-10-01", facts).summary[0] == "Measured on 2025-10-01: a, b and c (s, t)."

@@ -80,12 +80,23 @@ def test_a_cycle_made_while_the_collector_is_paused_is_freed_by_a_young_collecti
     class Node:
         pass
 
-    with collector_paused():
-        for _ in range(3):  # block after block, as stage_facts does
-            node = Node()
-            node.self = node
-            alive = weakref.ref(node)
-            del node
-            assert alive() is not None  # only the collector can free a cycle
-            give_back_memory(1)
-            assert alive() is None
+    generations: list[int] = []
+
+    def collected(phase: str, info: dict) -> None:
+        if phase == "start":
+            generations.append(info["generation"])
+
+    gc.callbacks.append(collected)
+    try:
+        with collector_paused():
+            for _ in range(3):  # block after block, as stage_facts does
+                node = Node()
+                node.self = node
+                alive = weakref.ref(node)
+                del node
+                assert alive() is not None  # only the collector can free a cycle
+                give_back_memory(1)
+                assert alive() is None
+    finally:
+        gc.callbacks.remove(collected)
+    assert generations == [1, 1, 1]  # the young generations, not a full collection

@@ -223,9 +223,10 @@ def test_scanning_by_path_text_describes_files_as_pathlib_paths_did(tmp_path: Pa
     (tmp_path / "sub.dir" / "fifo.csv").symlink_to(tmp_path / "missing.csv")
     for name in ("a.csv", "sub.dir/..b", "sub.dir/c.", "sub.dir/d.JSON", "sub.dir/fifo.csv"):
         by_text = scan_file(f"{tmp_path}/{name}", tmp_path)
-        by_path = scan_file(tmp_path / name, tmp_path)
-        assert by_text == by_path
-        assert by_text.path == name
+        assert by_text == scan_file(tmp_path / name, tmp_path)
+        named = (tmp_path / name).relative_to(tmp_path)  # what pathlib said
+        assert (by_text.path, by_text.file_type) == (
+            named.as_posix(), named.suffix.lower().lstrip("."))
     assert scan_file(f"{tmp_path}/sub.dir/d.JSON", tmp_path).file_type == "json"
     assert scan_file(f"{tmp_path}/sub.dir/..b", tmp_path).file_type == "b"
     assert scan_file(f"{tmp_path}/sub.dir/fifo.csv", tmp_path).scan_error
@@ -239,3 +240,12 @@ def test_a_path_text_pathlib_would_normalise_reads_the_file_it_names(tmp_path: P
     for text in (f"{tmp_path}/a.csv/", f"{tmp_path}/./a.csv", f"{tmp_path}//a.csv"):
         found = scan_file(text, tmp_path)
         assert found == expected and not found.scan_error
+
+
+def test_a_file_the_system_cannot_stat_is_recorded_not_raised(tmp_path: Path) -> None:
+    """A listed path the system refuses to stat for another reason than its absence (here a
+    name over the file system's limit) is an unreadable record with the reason; the rest of
+    the scan goes on (``pathlib``'s ``is_symlink`` raised such errors out of the scan)."""
+    record = scan_file(f"{tmp_path}/{'x' * 300}.csv", tmp_path)
+    assert record.scan_status == "unreadable" and record.file_type == "csv"
+    assert "cannot stat" in record.scan_error and "too long" in record.scan_error
