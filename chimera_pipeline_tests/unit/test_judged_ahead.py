@@ -64,13 +64,13 @@ def test_the_stage_judged_ahead_stages_what_one_process_stages(
     from chimera_pipeline.lib.findings import build
 
     collecting: list[bool] = []
-    compute = build.compute_days
+    compute = build.compute_parts
 
     def watched(*args, **kwargs):
         collecting.append(gc.isenabled())
         return compute(*args, **kwargs)
 
-    monkeypatch.setattr(build, "compute_days", watched)
+    monkeypatch.setattr(build, "compute_parts", watched)
     con, days = _warehouse()
     staged = {}
     for ahead in (False, True):

@@ -7,30 +7,38 @@ of a year costs a few queries per producer, not a few per day.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chimera_pipeline.lib.facts.alerts import day_alerts
 from chimera_pipeline.lib.facts.benchmarks import compile_facts, sweep_facts, timing_facts
 from chimera_pipeline.lib.facts.changes import change_facts, tool_change_facts
 from chimera_pipeline.lib.facts.comparisons import ratio_facts
 from chimera_pipeline.lib.facts.inventory import document_facts, inventory_facts, quality_facts
-from chimera_pipeline.lib.facts.llm_stats import llm_facts
-from chimera_pipeline.lib.facts.model import Fact, assign_ids
+from chimera_pipeline.lib.facts.llm_stats import llm_fact_table
+from chimera_pipeline.lib.facts.model import TABLE_ORDER, Fact, facts_of, number
 from chimera_pipeline.lib.facts.tools import tool_facts
+from chimera_pipeline.lib.store.warehouse import to_arrow
 
-PRODUCERS = (inventory_facts, quality_facts, llm_facts, sweep_facts, compile_facts, change_facts,
+# producers of facts as objects, then of facts as a table (most of a busy day's facts: an
+# object each would cost more than computing them)
+PRODUCERS = (inventory_facts, quality_facts, sweep_facts, compile_facts, change_facts,
              timing_facts, document_facts, tool_facts, tool_change_facts)
+TABLE_PRODUCERS = (llm_fact_table,)
 
 
-def compute_days(con: duckdb.DuckDBPyConnection, days: Sequence[str],
-                 alerts: dict | None = None) -> dict[str, list[Fact]]:
-    """Every fact of each of ``days``, each day's numbered F1..Fn in priority order. The
-    changes' verdicts are ``alerts``' (``alerts.day_alerts``), computed here when None."""
+def compute_parts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
+                  alerts: dict | None = None) -> Iterator[tuple[str, list[Fact], pa.Table]]:
+    """Every fact of each of ``days``, numbered F1..Fn in priority order together: per day,
+    the facts made as objects (ordered) and those made as a table (with ``fact_id``, in
+    order). The changes' verdicts are ``alerts``' (``alerts.day_alerts``), computed here
+    when None."""
     days = sorted(set(days))
     if not days:
-        return {}
+        return
     if alerts is None:
         alerts = day_alerts(con, days)
     by_day: dict[str, list[Fact]] = {day: [] for day in days}
@@ -39,7 +47,23 @@ def compute_days(con: duckdb.DuckDBPyConnection, days: Sequence[str],
                  else producer(con, days))
         for day, fact in found:
             by_day[day].append(fact)
-    return {day: assign_ids(facts + ratio_facts(facts)) for day, facts in by_day.items()}
+    table = pa.concat_tables([producer(con, days) for producer in TABLE_PRODUCERS])
+    table = table.take(pc.sort_indices(table, sort_keys=TABLE_ORDER))  # then a day is a slice
+    starts, at = {}, 0
+    for entry in pc.value_counts(table["partition"]).to_pylist():
+        starts[entry["values"]], at = (at, entry["counts"]), at + entry["counts"]
+    for day in days:
+        facts = by_day.pop(day)
+        day_table = table.slice(*starts.get(day, (0, 0)))
+        yield day, *number(facts + ratio_facts(facts, day_table), day_table)
+
+
+def compute_days(con: duckdb.DuckDBPyConnection, days: Sequence[str],
+                 alerts: dict | None = None) -> dict[str, list[Fact]]:
+    """Every fact of each of ``days`` as objects, each day's numbered F1..Fn in priority
+    order (``compute_parts``, the table's facts made objects)."""
+    return {day: sorted(facts + facts_of(table), key=lambda f: int(f.fact_id[1:]))
+            for day, facts, table in compute_parts(con, days, alerts)}
 
 
 def compute_facts(con: duckdb.DuckDBPyConnection, partition: str) -> list[Fact]:
@@ -56,4 +80,15 @@ def fact_rows(partition: str, facts: list[Fact]) -> list[dict]:
              "display": f.display(), "provenance": f.provenance} for f in facts]
 
 
-__all__ = ["Fact", "compute_days", "compute_facts", "fact_rows"]
+def fact_table(rows: list[dict], table: pa.Table) -> pa.Table:
+    """A day's ``facts`` rows: ``rows`` (``fact_rows`` of its facts made as objects), then
+    ``table``'s (those made as a table, numbered with them). Not interleaved in id order:
+    the warehouse keeps no row order (every reader orders by what it needs), and sorting
+    would copy every provenance text once more."""
+    made = to_arrow("facts", rows)
+    if not table.num_rows:
+        return made
+    return pa.concat_tables([made, table.select(made.schema.names).cast(made.schema)])
+
+
+__all__ = ["Fact", "compute_days", "compute_facts", "compute_parts", "fact_rows", "fact_table"]

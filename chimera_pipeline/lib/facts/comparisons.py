@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from chimera_pipeline.lib.facts import provenance
-from chimera_pipeline.lib.facts.model import PRIORITY_MODEL, Fact
+from chimera_pipeline.lib.facts.model import PRIORITY_MODEL, Fact, facts_of
 
 # (category, metric of the ranked facts, what the ratio says, higher is better)
 RANKED = (("performance", "decode_tps.mean", "decode throughput", True),
@@ -28,8 +31,13 @@ def ratio_key(context: str, metric: str) -> str:
     return f"ratio.{context}.{metric.split('.')[0]}"
 
 
-def ratio_facts(facts: list[Fact]) -> list[Fact]:
-    """The ratio facts of one day's facts (computed before ids are assigned)."""
+def ratio_facts(facts: list[Fact], table: pa.Table | None = None) -> list[Fact]:
+    """The ratio facts of one day's facts (computed before ids are assigned): ``facts`` and
+    the day's facts made as a table (``model.number``), of which only the ranked metrics'
+    are made objects."""
+    if table is not None and table.num_rows:
+        ranked = pc.is_in(table["metric"], pa.array(sorted({m for _, m, _, _ in RANKED})))
+        facts = facts + facts_of(table.filter(ranked))
     groups: dict[tuple[str, str, str], list[Fact]] = defaultdict(list)
     for fact in facts:
         if fact.context and fact.value is not None and fact.subject:

@@ -11,6 +11,8 @@ import functools
 from collections.abc import Sequence
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chimera_pipeline.lib.common.sql import equals
 from chimera_pipeline.lib.config import load_settings
@@ -19,12 +21,12 @@ from chimera_pipeline.lib.facts.model import (
     IN_DAYS,
     PRIORITY_CONFIG,
     PRIORITY_MODEL,
-    DayFacts,
-    Fact,
+    format_value,
     shorten,
+    steady,
 )
 from chimera_pipeline.lib.store.results import first_of_each_run, quantiles
-from chimera_pipeline.lib.store.warehouse import fetch_dicts
+from chimera_pipeline.lib.store.schema import arrow_schema
 
 
 def _stats() -> tuple[tuple[str, str], ...]:
@@ -64,33 +66,40 @@ def _select_list() -> str:
     return ", ".join(parts)
 
 
-def stats_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> list[dict]:
-    """One row per day and (model, suite), and per day and (model, suite, config)."""
-    sql = f"""
-        WITH runs AS ({RUNS_SQL})
-        SELECT partition, coalesce(model, 'unknown model') AS model, suite,
-               coalesce(config_name, 'all') AS config, GROUPING(config_name) AS whole_suite,
-               model IS NULL AS unnamed,
-               count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed,
-               {_select_list()}
-        FROM runs
-        GROUP BY GROUPING SETS ((partition, model, suite), (partition, model, suite, config_name))
-        ORDER BY partition, model, suite, config
-    """
-    rows = fetch_dicts(con, sql, {"days": list(days)})
-    top = {(d, m, s): e for d, m, s, e in con.execute(f"""
+def stats_table(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> pa.Table:
+    """One row per day and (model, suite), and per day and (model, suite, config), with the
+    most common error of the day's (model, suite) (a tie goes to the first in sort order);
+    a suite without configs gives the same group twice, and keeps the whole-suite one."""
+    return con.sql(f"""
         WITH runs AS ({RUNS_SQL}),
+        stats AS (
+            SELECT partition, coalesce(model, 'unknown model') AS model, suite,
+                   coalesce(config_name, 'all') AS config, GROUPING(config_name) AS whole_suite,
+                   model IS NULL AS unnamed,
+                   count(*) AS requests, count(*) FILTER (WHERE NOT ok) AS failed,
+                   {_select_list()}
+            FROM runs
+            GROUP BY GROUPING SETS ((partition, model, suite),
+                                    (partition, model, suite, config_name))),
         errors AS (SELECT partition, coalesce(model, 'unknown model') AS model, suite, error,
-                          count(*) AS n FROM runs WHERE NOT ok GROUP BY ALL)
-        SELECT partition, model, suite, error FROM errors
-        QUALIFY row_number() OVER (PARTITION BY partition, model, suite
-                                   ORDER BY n DESC, error) = 1
-        """, {"days": list(days)}).fetchall()}
-    for row in rows:  # the most common error; a tie goes to the first in sort order
-        row["top_error"] = top.get((row["partition"], row["model"], row["suite"]))
-    # a suite without configs gives the same group twice; keep the whole-suite one
-    return [r for r in rows if r["whole_suite"] or r["config"] != "all"]
+                          count(*) AS n FROM runs WHERE NOT ok GROUP BY ALL),
+        top AS (SELECT partition, model, suite, error AS top_error FROM errors
+                QUALIFY row_number() OVER (PARTITION BY partition, model, suite
+                                           ORDER BY n DESC, error) = 1)
+        SELECT stats.*, top.top_error
+        FROM stats LEFT JOIN top USING (partition, model, suite)
+        WHERE whole_suite <> 0 OR config <> 'all'
+        ORDER BY partition, model, suite, config
+    """, params={"days": list(days)}).to_arrow_table()
 
+
+def stats_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> list[dict]:
+    """:func:`stats_table` as dicts."""
+    return stats_table(con, days).to_pylist()
+
+
+# the columns of a fact table before its facts are numbered: the ``facts`` table's but the id
+_FACT_SCHEMA = pa.schema([f for f in arrow_schema("facts") if f.name != "fact_id"])
 
 # the most common error's text, as ``shorten`` writes it: the same expression in every query
 _TOP_ERROR = provenance.shortened("coalesce(nullif(error, ''), 'no error text')")
@@ -105,66 +114,124 @@ def _measures(stats: tuple[tuple[str, str], ...]) -> list[tuple[str, str, str, i
             for column, label, unit in _METRICS for name, template in stats]
 
 
-def _group_provenance(row: dict, source: str) -> tuple[str, str]:
+def _group_provenance(whole: bool, unnamed: bool, model: str, suite: str, config: str,
+                      source: str) -> tuple[str, str]:
     """The provenance of a stats row's facts: the day's requests (``source``, each
-    measurement once) of the row's model, suite and config, aggregated as ``stats_rows``.
+    measurement once) of the row's model, suite and config, aggregated as ``stats_table``.
     Returns (the group's WHERE condition, the statistics' query after their expression)."""
-    whole = bool(row["whole_suite"])
     # the statistics group the model as written (a model named "unknown model" is not the
     # rows without one); the most common error groups it by name
-    named = equals("model", None if row["unnamed"] else row["model"])
-    group = provenance.llm_group(named, row["suite"], None if whole else row["config"])
+    named = equals("model", None if unnamed else model)
+    group = provenance.llm_group(named, suite, None if whole else config)
     # the statistics' queries differ only in their expression: what follows it is written
     # once, not again for each of a row's twenty-odd facts
     return group, provenance.select("", source, group, "ok").removeprefix("SELECT ")
 
 
-def llm_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
-    """Each stats row (``stats_rows``) as its facts: counts, error rate, the most common
-    error of a suite with failures, and every statistic of each metric, with provenance."""
-    measures = _measures(_stats())
-    sources: dict[str, str] = {}  # a day's requests, as a FROM item
-    for row in stats_rows(con, days):
-        partition = row["partition"]
+_GROUP_COLUMNS = ("partition", "model", "suite", "config", "whole_suite", "unnamed", "requests",
+                  "failed", "top_error")
+
+
+class _Columns:
+    """A fact table's columns being filled a fact at a time (the few facts per stats row)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {name: [] for name in _FACT_SCHEMA.names}
+
+    def add(self, partition: str, key: str, label: str, value: float | None, unit: str | None,
+            priority: int, source: str, subject: str, metric: str, context: str | None,
+            text: str | None = None) -> None:
+        value = None if value is None else steady(value)
+        display = (text or "n/a") if value is None else format_value(value, unit)
+        for name, item in (("partition", partition), ("fact_key", key), ("label", label),
+                           ("value", value), ("text_value", text), ("unit", unit),
+                           ("category", "performance"), ("subject", subject),
+                           ("context", context), ("metric", metric), ("priority", priority),
+                           ("display", display), ("provenance", source)):
+            self.columns[name].append(item)
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_pydict(self.columns, schema=_FACT_SCHEMA)
+
+
+def _joined(*parts: pa.ChunkedArray | str) -> pa.ChunkedArray:
+    """The strings of each row joined (a ``str`` is the same for every row)."""
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def llm_fact_table(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> pa.Table:
+    """Each stats row (``stats_table``) as its facts: counts, error rate, the most common
+    error of a suite with failures, and every statistic of each metric, with provenance; in
+    the ``facts`` table's columns but ``fact_id`` (``model.number`` numbers them with the
+    day's other facts).
+
+    A table, not a ``Fact`` each: the statistics are most of a busy day's facts. What a
+    stats row's facts share (key, label and provenance up to the statistic) is written once
+    per row in Python, and each statistic's facts are those columns joined with its own text
+    by Arrow; only the value's rounding (``steady``) and display are Python per fact."""
+    stats = stats_table(con, days)
+    columns = {name: stats[name].to_pylist() for name in _GROUP_COLUMNS}
+    counts, sources = _Columns(), {}  # a day's requests, as a FROM item
+    shared: dict[str, list] = {name: [] for name in ("key", "scope", "subject", "context",
+                                                     "priority", "rest")}
+    for (partition, model, suite, config, whole_suite, unnamed, requests, failed,
+         top_error) in zip(*columns.values(), strict=True):
         source = sources.get(partition)
         if source is None:
             source = sources[partition] = provenance.runs([partition])
-        group, rest = _group_provenance(row, source)
-        whole = bool(row["whole_suite"])
-        model, suite = row["model"], row["suite"]
-        scope = f"{model} {suite}" + ("" if whole else f" {row['config']}")
-        key = f"llm.{model}.{suite}" + ("" if whole else f".{row['config']}")
+        whole = bool(whole_suite)
+        group, rest = _group_provenance(whole, unnamed, model, suite, config, source)
+        scope = f"{model} {suite}" + ("" if whole else f" {config}")
+        key = f"llm.{model}.{suite}" + ("" if whole else f".{config}")
         priority = PRIORITY_MODEL if whole else PRIORITY_CONFIG
-        subject = model if whole else f"{model} {row['config']}"
+        subject = model if whole else f"{model} {config}"
         context = suite if whole else None
-        requests, failed = row["requests"], row["failed"]
-        facts = [
-            Fact(f"{key}.requests", f"{scope}: requests", float(requests), "requests",
-                 "performance", priority, provenance.select("count(*)", source, group),
-                 subject, "requests", context=context),
-            Fact(f"{key}.error_rate", f"{scope}: error rate", 100.0 * failed / requests, "%",
-                 "performance", priority,
-                 provenance.select("100 * count(*) FILTER (WHERE NOT ok) / count(*)", source,
-                                   group),
-                 subject, "error_rate", context=context)]
+        for name, item in (("key", key), ("scope", scope), ("subject", subject),
+                           ("context", context), ("priority", priority), ("rest", rest)):
+            shared[name].append(item)
+        counts.add(partition, f"{key}.requests", f"{scope}: requests", float(requests),
+                   "requests", priority, provenance.select("count(*)", source, group),
+                   subject, "requests", context)
+        counts.add(partition, f"{key}.error_rate", f"{scope}: error rate",
+                   100.0 * failed / requests, "%", priority,
+                   provenance.select("100 * count(*) FILTER (WHERE NOT ok) / count(*)", source,
+                                     group), subject, "error_rate", context)
         if whole and failed:
-            facts.append(Fact(f"{key}.failed", f"{scope}: failed requests", float(failed),
-                              "requests", "performance", priority,
-                              provenance.select("count(*)", source, group, "NOT ok"),
-                              subject, "failed", context=context))
+            counts.add(partition, f"{key}.failed", f"{scope}: failed requests", float(failed),
+                       "requests", priority, provenance.select("count(*)", source, group,
+                                                                "NOT ok"),
+                       subject, "failed", context)
             by_name = provenance.llm_group(provenance.labelled(model), suite)
-            facts.append(Fact(f"{key}.top_error", f"{scope}: most common error", None, None,
-                              "performance", priority,
-                              provenance.select(_TOP_ERROR, source, by_name, "NOT ok",
-                                                tail="GROUP BY error ORDER BY count(*) DESC, "
-                                                     "error LIMIT 1"),
-                              subject, "top_error",
-                              text=shorten(row["top_error"] or "no error text"),
-                              context=context))
-        for metric, label, unit, offset, column, expression in measures:
-            value = row[column]
-            if value is not None:
-                facts.append(Fact(f"{key}.{metric}", f"{scope}: {label}", float(value), unit,
-                                  "performance", priority + offset, f"SELECT {expression}{rest}",
-                                  subject, metric, context=context))
-        yield from ((partition, fact) for fact in facts)
+            counts.add(partition, f"{key}.top_error", f"{scope}: most common error", None,
+                       None, priority,
+                       provenance.select(_TOP_ERROR, source, by_name, "NOT ok",
+                                         tail="GROUP BY error ORDER BY count(*) DESC, "
+                                              "error LIMIT 1"),
+                       subject, "top_error", context,
+                       text=shorten(top_error or "no error text"))
+    groups = pa.table({"partition": stats["partition"],
+                       **{name: pa.array(items, pa.int64() if name == "priority" else
+                                         pa.string()) for name, items in shared.items()}})
+    pieces = [counts.table()]
+    for metric, label, unit, offset, column, expression in _measures(_stats()):
+        measured = pc.is_valid(stats[column])
+        rows, values = groups.filter(measured), stats[column].filter(measured)
+        if not rows.num_rows:
+            continue
+        steadied = [steady(value) for value in values.to_pylist()]
+        pieces.append(pa.table({
+            "partition": rows["partition"],
+            "fact_key": _joined(rows["key"], f".{metric}"),
+            "label": _joined(rows["scope"], f": {label}"),
+            "value": pa.array(steadied, pa.float64()),
+            "text_value": pa.nulls(rows.num_rows, pa.string()),
+            "unit": pa.repeat(pa.scalar(unit, pa.string()), rows.num_rows),
+            "category": pa.repeat(pa.scalar("performance", pa.string()), rows.num_rows),
+            "subject": rows["subject"], "context": rows["context"],
+            "metric": pa.repeat(pa.scalar(metric, pa.string()), rows.num_rows),
+            "priority": pc.add(rows["priority"], offset),
+            "display": pa.array([format_value(value, unit) for value in steadied],
+                                pa.string()),
+            "provenance": _joined(f"SELECT {expression}", rows["rest"]),
+        }).cast(_FACT_SCHEMA))
+    return pa.concat_tables(pieces)

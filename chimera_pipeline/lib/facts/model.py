@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 # A producer gives the facts of several days in one pass: (day, fact) pairs, each day's in
 # the order its report lists them. Its SQL filters with IN_DAYS and the ``$days`` parameter.
 DayFacts = Iterator[tuple[str, "Fact"]]
@@ -45,10 +49,8 @@ class Fact:
     context: str | None = None
 
     def __post_init__(self) -> None:
-        # DuckDB sums in parallel, so the last bits of an average depend on thread timing;
-        # 12 significant digits keep facts identical from run to run.
         if self.value is not None:
-            self.value = float(f"{float(self.value):.12g}")
+            self.value = steady(self.value)
 
     def display(self) -> str:
         """The value as the report prints it (units and sensible rounding)."""
@@ -116,6 +118,12 @@ def format_value(value: float, unit: str | None) -> str:
     return format_number(value, unit) + suffix
 
 
+def steady(value: float) -> float:
+    """A fact's value: DuckDB sums in parallel, so the last bits of an average depend on
+    thread timing; 12 significant digits keep facts identical from run to run."""
+    return float(f"{float(value):.12g}")
+
+
 def shorten(text: str, limit: int = 120) -> str:
     """An error or note as a fact's text: one line, cut at a word before ``limit``."""
     line = " ".join(str(text).split())
@@ -133,3 +141,54 @@ def assign_ids(facts: list[Fact]) -> list[Fact]:
     for i, fact in enumerate(ordered, start=1):
         fact.fact_id = f"F{i}"
     return ordered
+
+
+def _order_key(fact: Fact) -> tuple:
+    return (fact.priority, fact.key, fact.provenance or "", fact.text or "", repr(fact.value))
+
+
+# the order of a table of facts before it is numbered with a day's objects (``number``):
+# ``assign_ids``'s key, less its last parts (a table never holds two facts of one
+# provenance, which is all they tell apart)
+TABLE_ORDER = (("partition", "ascending"), ("priority", "ascending"), ("fact_key", "ascending"),
+               ("provenance", "ascending"))
+
+
+def number(facts: list[Fact], table: pa.Table) -> tuple[list[Fact], pa.Table]:
+    """:func:`assign_ids` over a day's facts made as objects and those made as a table
+    (the ``facts`` columns but ``fact_id``, sorted by ``TABLE_ORDER``) together: the objects
+    ordered and numbered, the table with its ``fact_id`` column (its order is the day's).
+
+    Arrow merges the two by (priority, key), each side's own order breaking ties within it:
+    strings compare as UTF-8 bytes, which is code point order, as Python compares them, and
+    no key is on both sides (a producer writes its facts' keys under its own prefix)."""
+    ordered = assign_ids(facts)
+    if not table.num_rows:
+        return ordered, table.append_column("fact_id", pa.array([], pa.string()))
+    count = len(ordered)
+    keys = pa.table({
+        "priority": pa.concat_arrays([pa.array([f.priority for f in ordered], pa.int64()),
+                                      table["priority"].combine_chunks().cast(pa.int64())]),
+        "key": pa.concat_arrays([pa.array([f.key for f in ordered], pa.string()),
+                                 table["fact_key"].combine_chunks()]),
+        "rank": pa.array(np.arange(count + table.num_rows)),
+    })
+    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names])
+    position = np.empty(keys.num_rows, dtype=np.int64)
+    position[order.to_numpy()] = np.arange(1, keys.num_rows + 1)
+    for fact, at in zip(ordered, position[:count].tolist(), strict=True):
+        fact.fact_id = f"F{at}"
+    return ordered, table.append_column(
+        "fact_id", pa.array([f"F{at}" for at in position[count:].tolist()], pa.string()))
+
+
+def facts_of(table: pa.Table) -> list[Fact]:
+    """A table of facts (``number``'s) as objects, with their ids."""
+    made = []
+    for row in table.to_pylist():
+        fact = Fact(row["fact_key"], row["label"], row["value"], row["unit"], row["category"],
+                    row["priority"], row["provenance"], row["subject"], row["metric"],
+                    text=row["text_value"], context=row["context"])
+        fact.fact_id = row.get("fact_id")
+        made.append(fact)
+    return made

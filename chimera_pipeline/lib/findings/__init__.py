@@ -51,9 +51,9 @@ def _opening(day: str, facts: FactIndex) -> str:
     return f"No LLM model was measured on {day}."
 
 
-def derive(day: str, facts: list[dict]) -> Findings:
+def derive(day: str, facts: list[dict] | FactIndex) -> Findings:
     """Findings (most important first), their recommendations, and the summary sentences."""
-    index = FactIndex(facts)
+    index = facts if isinstance(facts, FactIndex) else FactIndex(facts)
     found = [finding for rule in RULES for finding in rule(index)]
     found.sort(key=lambda f: (-f.score, f.kind, f.template))
     recommendations = list(dict.fromkeys(f.recommendation for f in found if f.recommendation))

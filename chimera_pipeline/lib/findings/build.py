@@ -11,15 +11,17 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from chimera_pipeline.lib.common.memory import collector_paused, give_back_memory
 from chimera_pipeline.lib.common.pools import parse_workers
-from chimera_pipeline.lib.facts import compute_days, fact_rows
+from chimera_pipeline.lib.facts import compute_parts, fact_rows, fact_table
 from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts, measured_history
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings import derive, finding_rows
+from chimera_pipeline.lib.findings.rules import FactIndex
 from chimera_pipeline.lib.store.warehouse import to_arrow
 
 # days per block: each producer runs once per block, and a block's facts (a few thousand
@@ -73,23 +75,26 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
 def _stage_block(con: duckdb.DuckDBPyConnection, block: list[str], measured: Measured,
                  start: int, params: Params, staging: Path, staged: Staged) -> None:
     judged = day_alerts(con, block, params, measured=measured)
-    computed = compute_days(con, block, judged)
     tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
     for day, alerts in judged.items():
         tables["alerts"].append(to_arrow("alerts", alert_rows(day, alerts)))
         regressed = sum(a.verdict == "regression" for a in alerts)
         if regressed:
             staged.regressions[day] = regressed
-    for day in list(computed):
-        rows = fact_rows(day, computed.pop(day))
-        findings = finding_rows(day, derive(day, rows), {f["fact_id"]: f for f in rows})
-        staged.facts += len(rows)
+    for day, facts, made in compute_parts(con, block, judged):
+        rows = fact_rows(day, facts)
+        index = FactIndex(rows, made)
+        findings = finding_rows(day, derive(day, index), index.by_id())
+        staged.facts += len(rows) + made.num_rows
         staged.findings += sum(f["role"] == "finding" for f in findings)
         staged.by_category.update(row["category"] for row in rows)
-        for table, table_rows in (("facts", rows), ("findings", findings)):
-            if table_rows:
-                tables[table].append(to_arrow(table, table_rows))
-        del rows, findings
+        staged.by_category.update({entry["values"]: entry["counts"] for entry in
+                                   pc.value_counts(made["category"]).to_pylist()})
+        if rows or made.num_rows:
+            tables["facts"].append(fact_table(rows, made))
+        if findings:
+            tables["findings"].append(to_arrow("findings", findings))
+        del rows, findings, index, made
     for table, pieces in tables.items():
         if pieces:
             path = staging / f"{table}_{start:06d}.parquet"

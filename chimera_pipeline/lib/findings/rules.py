@@ -10,7 +10,10 @@ then gains and rankings, then data quality, then what the inventory holds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chimera_pipeline.lib.facts.comparisons import ratio_key
 from chimera_pipeline.lib.findings import frontier
@@ -29,13 +32,22 @@ THROUGHPUTS = ("output_tps", "decode_tps", "prefill_tps", "total_tps", "requests
 
 
 class FactIndex:
-    """The day's facts, looked up by key or grouped by (context, metric)."""
+    """The day's facts, looked up by key or grouped by (context, metric).
+
+    The facts are dicts (``fact_rows``) and, optionally, a table of the day's other facts
+    (``facts.compute_parts``: most of a busy day's are request statistics no rule reads):
+    a table's rows become dicts only when a lookup asks for them, and every answer lists
+    the facts of both in the day's order (by id)."""
 
     # the fields rules select by; a busy day has thousands of facts and a dozen lookups
     INDEXED = ("metric", "category")
 
-    def __init__(self, facts: list[Fact]) -> None:
-        self.facts = facts
+    def __init__(self, facts: list[Fact], table: pa.Table | None = None) -> None:
+        self._rows = facts
+        self._table = table if table is not None and table.num_rows else None
+        self._made: dict[int, Fact] = {}  # the table's rows made dicts, by position
+        self._selected: dict[tuple[str, object], list[Fact]] = {}
+        self._table_keys: dict[str, int] | None = None
         self.by_key = {f["fact_key"]: f for f in facts}
         self.by_field: dict[str, dict[object, list[Fact]]] = {
             name: defaultdict(list) for name in self.INDEXED}
@@ -47,20 +59,37 @@ class FactIndex:
                 self.by_field[name][fact.get(name)].append(fact)
             self.by_family[fact["fact_key"].partition(".")[0]].append(fact)
 
+    @property
+    def facts(self) -> list[Fact]:
+        """Every fact of the day, in order."""
+        if self._table is None:
+            return self._rows
+        return _in_order(self._rows, self._rows_at(range(self._table.num_rows)))
+
     def key(self, key: str) -> Fact | None:
-        return self.by_key.get(key)
+        found = self.by_key.get(key)
+        if found is None and self._table is not None:
+            if self._table_keys is None:  # the last of a key, as ``by_key`` keeps it
+                self._table_keys = {k: i for i, k in enumerate(
+                    self._table["fact_key"].to_pylist())}
+            at = self._table_keys.get(key)
+            found = None if at is None else self._rows_at([at])[0]
+        return found
 
     def family(self, prefix: str) -> list[Fact]:
         """The facts whose key starts with ``prefix.``, in the day's order."""
-        return [f for f in self.by_family.get(prefix, ()) if f["fact_key"] != prefix]
+        found = [f for f in self.by_family.get(prefix, ()) if f["fact_key"] != prefix]
+        return _in_order(found, self._select("family", prefix))
 
     def where(self, **wanted: object) -> list[Fact]:
         """The facts with every given field equal, in the day's order."""
-        candidates = self.facts
         for name in self.INDEXED:
             if name in wanted:
-                candidates = self.by_field[name].get(wanted[name], [])
+                candidates = _in_order(self.by_field[name].get(wanted[name], []),
+                                       self._select(name, wanted[name]))
                 break
+        else:
+            candidates = self.facts
         return [f for f in candidates if all(f.get(k) == v for k, v in wanted.items())]
 
     def grouped(self, metric: str, category: str) -> dict[str, list[Fact]]:
@@ -69,6 +98,74 @@ class FactIndex:
             if fact.get("context") and fact.get("value") is not None:
                 groups[fact["context"]].append(fact)
         return dict(sorted(groups.items()))
+
+    def by_id(self) -> Mapping[str, Fact]:
+        """The facts by id, the table's made dicts when asked for (a finding's citations)."""
+        return _ById(self)
+
+    def _select(self, field: str, value: object) -> list[Fact]:
+        """The table's rows whose ``field`` is ``value`` (``family``: whose key starts with
+        ``value.``), made dicts once."""
+        if self._table is None:
+            return []
+        if (field, value) not in self._selected:
+            if field == "family":
+                keys = self._table["fact_key"]
+                mask = pc.and_(pc.starts_with(keys, f"{value}."), pc.not_equal(keys, value))
+            elif value is None:
+                mask = pc.is_null(self._table[field])
+            else:
+                mask = pc.fill_null(pc.equal(self._table[field], value), False)
+            at = pc.indices_nonzero(mask).to_pylist()
+            self._selected[(field, value)] = self._rows_at(at)
+        return self._selected[(field, value)]
+
+    def _rows_at(self, positions: Iterable[int]) -> list[Fact]:
+        wanted = [at for at in positions if at not in self._made]
+        if wanted:
+            rows = self._table.take(pa.array(wanted, pa.int64())).to_pylist()
+            self._made.update(zip(wanted, rows, strict=True))
+        return [self._made[at] for at in positions]
+
+
+class _ById(Mapping):
+    """A day's facts by id: its dicts, then its table's rows made dicts when asked for."""
+
+    def __init__(self, index: FactIndex) -> None:
+        self._index = index
+        self._rows = {f["fact_id"]: f for f in index._rows}
+        self._table_ids: dict[str, int] | None = None
+
+    def __getitem__(self, fact_id: str) -> Fact:
+        found = self._rows.get(fact_id)
+        if found is not None:
+            return found
+        table = self._index._table
+        if table is not None:
+            if self._table_ids is None:
+                self._table_ids = {k: i for i, k in enumerate(table["fact_id"].to_pylist())}
+            at = self._table_ids.get(fact_id)
+            if at is not None:
+                return self._index._rows_at([at])[0]
+        raise KeyError(fact_id)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._rows
+        if self._index._table is not None:
+            yield from self._index._table["fact_id"].to_pylist()
+
+    def __len__(self) -> int:
+        table = self._index._table
+        return len(self._rows) + (table.num_rows if table is not None else 0)
+
+
+def _in_order(first: list[Fact], second: list[Fact]) -> list[Fact]:
+    """Two lists of a day's facts, each in the day's order, as one in that order."""
+    if not second:
+        return first
+    if not first:
+        return second
+    return sorted([*first, *second], key=lambda f: int(f["fact_id"][1:]))
 
 
 def c(fact: Fact, bare: bool = False) -> str:
