@@ -260,3 +260,21 @@ def test_a_block_with_gaps_pairs_each_day_with_the_latest_day_before_it_run_or_n
     paired = {(suite, config): prev for column, _, _, _, day, _, suite, config, prev, *_
               in change_rows(con, ["2025-02-10"]) if column == "decode_tps"}
     assert paired == {("s2", "all"): "2025-02-01", ("s2", "g1"): "2025-02-01"}
+
+
+def test_requests_without_a_model_and_a_model_named_so_are_one_series_of_changes(con) -> None:
+    """The changes pair a series by model name (their provenance reads ``coalesce(model,
+    'unknown model')``): rows without a model and a model named ``unknown model`` on one
+    day are one series, paired with the day before, never with each other on the same day
+    (which of the two came first was the query's accident)."""
+    rows = [_run("2025-10-01", i, 100.0 + i, model=None) for i in range(3)] + [
+        _run("2025-10-02", 10 + i, 90.0 + i, model=model)
+        for i, model in enumerate((None, "unknown model", None, "unknown model"))]
+    replace_partitions(con, ["2025-10-01", "2025-10-02"], {"llm_runs": to_arrow("llm_runs", rows)})
+    for _ in range(5):
+        changes = [f for f in compute_facts(con, "2025-10-02") if f.key.startswith(
+            "change.unknown model.param_tuning.all.decode_tps")]
+        pct = {f.key.rsplit(".", 1)[1]: f for f in changes}
+        assert len(changes) == 3 and pct["previous"].text == "2025-10-01"
+        assert pct["previous"].value == pytest.approx(101.0)
+        assert pct["current"].value == pytest.approx(91.5)

@@ -41,7 +41,10 @@ agg AS (
            END AS config, avg({c} ORDER BY {c}) AS mean,
            stddev_samp({c} ORDER BY {c}) AS sd, count({c}) AS n
     FROM runs WHERE {c} IS NOT NULL
-    GROUP BY GROUPING SETS ((partition, model, suite), (partition, model, suite, config_name))),
+    -- a series is a model by name (``provenance.labelled``): the rows without one and a model
+    -- named so are one series, not two of one name paired with each other on the same day
+    GROUP BY GROUPING SETS ((partition, coalesce(model, 'unknown model'), suite),
+                            (partition, coalesce(model, 'unknown model'), suite, config_name))),
 paired AS (
     SELECT *, lag(partition) OVER w AS prev_day, lag(mean) OVER w AS prev_mean,
            lag(sd) OVER w AS prev_sd, lag(n) OVER w AS prev_n
