@@ -18,6 +18,9 @@ from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
 from chimera_pipeline_tests.support import stepped_requests
 
 DAY = "2025-10-02"
+# the keys of the facts these tests put in a table: the statistics' (as the stage does), and
+# the changes' (which the change rules look up by unit and by key)
+TABLED = ("llm.", "change.")
 # keys that sort differently by UTF-16 units, by case, by prefix, or by a space
 TRICKY = ("a", "a.b", "a b", "a.b.c", "Z", "z", "é", "ä.x", "\U0001f600", "\uff5e", "a\u0301",
           "m:1 all", "m:1.all")
@@ -30,7 +33,7 @@ def _facts(rng: random.Random, count: int) -> list[Fact]:
     made = []
     for i in range(count):
         table = rng.random() < 0.6
-        key = ("llm." if table else rng.choice(("change.", "compile.", "tool."))) + rng.choice(
+        key = rng.choice(TABLED if table else ("compile.", "tool.", "ratio.")) + rng.choice(
             TRICKY)
         value = rng.choice((None, 1.0, 2.5, -3.0, 1e-300, 12.0))
         text = None if table and value is not None else rng.choice((None, "", "t", "é"))
@@ -59,10 +62,10 @@ def test_objects_and_a_table_are_numbered_as_all_objects_would_be() -> None:
         facts = _facts(rng, rng.randrange(0, 40))
         expected = {_identity(f): f.fact_id for f in assign_ids([Fact(**{
             name: getattr(f, name) for name in Fact.__slots__}) for f in facts])}
-        objects = [f for f in facts if not f.key.startswith("llm.")]
+        objects = [f for f in facts if not f.key.startswith(TABLED)]
         rng.shuffle(objects)
         ordered, table = number(objects, _as_table([f for f in facts
-                                                    if f.key.startswith("llm.")]))
+                                                    if f.key.startswith(TABLED)]))
         got = {_identity(f): f.fact_id for f in ordered}
         got.update({(row["fact_key"], row["label"], row["provenance"], row["text_value"],
                      repr(row["value"])): row["fact_id"] for row in table.to_pylist()})
@@ -103,6 +106,9 @@ def _lookups(index: FactIndex, rows: list[dict]) -> list:
     for key in sorted({row["fact_key"] for row in rows}) + ["llm.absent", "llm", ""]:
         found = index.key(key)
         asked.append(found and (found["fact_id"], found["fact_key"]))
+    asked.append(ids(index.where(category="change", unit="%")))
+    for value in (None, "x"):  # a field no fact has reads as None, as dict.get reads it
+        asked.append(ids(index.where(no_such_field=value, category="performance")))
     for family in ("llm", "change", "inventory", "quality", "tool", "ll", "absent"):
         asked.append(ids(index.family(family)))
     for metric, category in (("decode_tps.mean", "performance"), ("mean_ms", "compile")):
@@ -115,21 +121,29 @@ def _lookups(index: FactIndex, rows: list[dict]) -> list:
 
 
 def test_the_findings_read_a_table_of_facts_as_they_read_every_fact_as_a_dict(con) -> None:
+    """A day of failures and duplicate keys, and nights with regressions and improvements
+    (the change rules look up each change's two means by key)."""
     _requests(con)
-    for day, facts in compute_days(con, [DAY]).items():
+    stepped, stepped_days = stepped_requests()
+    computed = [(False, day, facts) for day, facts in compute_days(stepped, stepped_days).items()]
+    changed = 0
+    for requests, day, facts in [(True, DAY, compute_days(con, [DAY])[DAY]), *computed]:
         rows = fact_rows(day, facts)
-        assert {r["fact_key"] for r in rows} >= {"llm.unknown model.param_tuning.requests",
-                                                 "llm.m:1.param_tuning.top_error"}
-        assert sum(r["fact_key"] == "llm.unknown model.param_tuning.requests"
-                   for r in rows) == 2  # the named model and the rows without one
-        as_dicts = [r for r in rows if not r["fact_key"].startswith("llm.")]
-        table = pa.Table.from_pylist([r for r in rows if r["fact_key"].startswith("llm.")],
+        if requests:
+            assert {r["fact_key"] for r in rows} >= {
+                "llm.unknown model.param_tuning.requests", "llm.m:1.param_tuning.top_error"}
+            assert sum(r["fact_key"] == "llm.unknown model.param_tuning.requests"
+                       for r in rows) == 2  # the named model and the rows without one
+        as_dicts = [r for r in rows if not r["fact_key"].startswith(TABLED)]
+        table = pa.Table.from_pylist([r for r in rows if r["fact_key"].startswith(TABLED)],
                                      schema=arrow_schema("facts"))
         whole, split = FactIndex(rows), FactIndex(as_dicts, table)
         assert _lookups(split, rows) == _lookups(whole, rows)
         assert derive(day, split) == derive(day, rows)
         assert finding_rows(day, derive(day, split), split.by_id()) == finding_rows(
             day, derive(day, rows), {r["fact_id"]: r for r in rows})
+        changed += any(f.kind == "change" for f in derive(day, split).findings)
+    assert changed >= 2
 
 
 def _sorted(table: pa.Table) -> pa.Table:

@@ -18,15 +18,16 @@ from chimera_pipeline.lib.common.sql import equals
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.facts import provenance
 from chimera_pipeline.lib.facts.model import (
+    FACT_SCHEMA,
     IN_DAYS,
     PRIORITY_CONFIG,
     PRIORITY_MODEL,
+    FactColumns,
     format_value,
     shorten,
     steady,
 )
 from chimera_pipeline.lib.store.results import first_of_each_run, quantiles
-from chimera_pipeline.lib.store.schema import arrow_schema
 
 
 def _stats() -> tuple[tuple[str, str], ...]:
@@ -93,14 +94,6 @@ def stats_table(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> pa.Table
     """, params={"days": list(days)}).to_arrow_table()
 
 
-def stats_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> list[dict]:
-    """:func:`stats_table` as dicts."""
-    return stats_table(con, days).to_pylist()
-
-
-# the columns of a fact table before its facts are numbered: the ``facts`` table's but the id
-_FACT_SCHEMA = pa.schema([f for f in arrow_schema("facts") if f.name != "fact_id"])
-
 # the most common error's text, as ``shorten`` writes it: the same expression in every query
 _TOP_ERROR = provenance.shortened("coalesce(nullif(error, ''), 'no error text')")
 
@@ -132,28 +125,6 @@ _GROUP_COLUMNS = ("partition", "model", "suite", "config", "whole_suite", "unnam
                   "failed", "top_error")
 
 
-class _Columns:
-    """A fact table's columns being filled a fact at a time (the few facts per stats row)."""
-
-    def __init__(self) -> None:
-        self.columns: dict[str, list] = {name: [] for name in _FACT_SCHEMA.names}
-
-    def add(self, partition: str, key: str, label: str, value: float | None, unit: str | None,
-            priority: int, source: str, subject: str, metric: str, context: str | None,
-            text: str | None = None) -> None:
-        value = None if value is None else steady(value)
-        display = (text or "n/a") if value is None else format_value(value, unit)
-        for name, item in (("partition", partition), ("fact_key", key), ("label", label),
-                           ("value", value), ("text_value", text), ("unit", unit),
-                           ("category", "performance"), ("subject", subject),
-                           ("context", context), ("metric", metric), ("priority", priority),
-                           ("display", display), ("provenance", source)):
-            self.columns[name].append(item)
-
-    def table(self) -> pa.Table:
-        return pa.Table.from_pydict(self.columns, schema=_FACT_SCHEMA)
-
-
 def _joined(*parts: pa.ChunkedArray | str) -> pa.ChunkedArray:
     """The strings of each row joined (a ``str`` is the same for every row)."""
     return pc.binary_join_element_wise(*parts, "")
@@ -171,7 +142,7 @@ def llm_fact_table(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> pa.Ta
     by Arrow; only the value's rounding (``steady``) and display are Python per fact."""
     stats = stats_table(con, days)
     columns = {name: stats[name].to_pylist() for name in _GROUP_COLUMNS}
-    counts, sources = _Columns(), {}  # a day's requests, as a FROM item
+    counts, sources = FactColumns(), {}  # a day's requests, as a FROM item
     shared: dict[str, list] = {name: [] for name in ("key", "scope", "subject", "context",
                                                      "priority", "rest")}
     for (partition, model, suite, config, whole_suite, unnamed, requests, failed,
@@ -190,20 +161,20 @@ def llm_fact_table(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> pa.Ta
                            ("context", context), ("priority", priority), ("rest", rest)):
             shared[name].append(item)
         counts.add(partition, f"{key}.requests", f"{scope}: requests", float(requests),
-                   "requests", priority, provenance.select("count(*)", source, group),
-                   subject, "requests", context)
+                   "requests", "performance", priority,
+                   provenance.select("count(*)", source, group), subject, "requests", context)
         counts.add(partition, f"{key}.error_rate", f"{scope}: error rate",
-                   100.0 * failed / requests, "%", priority,
+                   100.0 * failed / requests, "%", "performance", priority,
                    provenance.select("100 * count(*) FILTER (WHERE NOT ok) / count(*)", source,
                                      group), subject, "error_rate", context)
         if whole and failed:
             counts.add(partition, f"{key}.failed", f"{scope}: failed requests", float(failed),
-                       "requests", priority, provenance.select("count(*)", source, group,
-                                                                "NOT ok"),
-                       subject, "failed", context)
+                       "requests", "performance", priority,
+                       provenance.select("count(*)", source, group, "NOT ok"), subject,
+                       "failed", context)
             by_name = provenance.llm_group(provenance.labelled(model), suite)
             counts.add(partition, f"{key}.top_error", f"{scope}: most common error", None,
-                       None, priority,
+                       None, "performance", priority,
                        provenance.select(_TOP_ERROR, source, by_name, "NOT ok",
                                          tail="GROUP BY error ORDER BY count(*) DESC, "
                                               "error LIMIT 1"),
@@ -233,5 +204,5 @@ def llm_fact_table(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> pa.Ta
             "display": pa.array([format_value(value, unit) for value in steadied],
                                 pa.string()),
             "provenance": _joined(f"SELECT {expression}", rows["rest"]),
-        }).cast(_FACT_SCHEMA))
+        }).cast(FACT_SCHEMA))
     return pa.concat_tables(pieces)

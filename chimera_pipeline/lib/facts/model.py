@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chimera_pipeline.lib.store.schema import arrow_schema
+
 # A producer gives the facts of several days in one pass: (day, fact) pairs, each day's in
 # the order its report lists them. Its SQL filters with IN_DAYS and the ``$days`` parameter.
 DayFacts = Iterator[tuple[str, "Fact"]]
@@ -180,6 +182,33 @@ def number(facts: list[Fact], table: pa.Table) -> tuple[list[Fact], pa.Table]:
         fact.fact_id = f"F{at}"
     return ordered, table.append_column(
         "fact_id", pa.array([f"F{at}" for at in position[count:].tolist()], pa.string()))
+
+
+# a table of facts before they are numbered: the ``facts`` table's columns but the id
+FACT_SCHEMA = pa.schema([f for f in arrow_schema("facts") if f.name != "fact_id"])
+
+
+class FactColumns:
+    """A table of facts filled a fact at a time: what a ``Fact`` would hold (its value made
+    ``steady``, its ``display``), without an object per fact."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {name: [] for name in FACT_SCHEMA.names}
+
+    def add(self, partition: str, key: str, label: str, value: float | None, unit: str | None,
+            category: str, priority: int, source: str, subject: str | None, metric: str,
+            context: str | None, text: str | None = None) -> None:
+        value = None if value is None else steady(value)
+        display = (text or "n/a") if value is None else format_value(value, unit)
+        for name, item in (("partition", partition), ("fact_key", key), ("label", label),
+                           ("value", value), ("text_value", text), ("unit", unit),
+                           ("category", category), ("subject", subject),
+                           ("context", context), ("metric", metric), ("priority", priority),
+                           ("display", display), ("provenance", source)):
+            self.columns[name].append(item)
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_pydict(self.columns, schema=FACT_SCHEMA)
 
 
 def facts_of(table: pa.Table) -> list[Fact]:

@@ -46,7 +46,7 @@ class FactIndex:
         self._rows = facts
         self._table = table if table is not None and table.num_rows else None
         self._made: dict[int, Fact] = {}  # the table's rows made dicts, by position
-        self._selected: dict[tuple[str, object], list[Fact]] = {}
+        self._selected: dict[object, list[Fact]] = {}  # by the question asked
         self._table_keys: dict[str, int] | None = None
         self.by_key = {f["fact_key"]: f for f in facts}
         self.by_field: dict[str, dict[object, list[Fact]]] = {
@@ -79,18 +79,25 @@ class FactIndex:
     def family(self, prefix: str) -> list[Fact]:
         """The facts whose key starts with ``prefix.``, in the day's order."""
         found = [f for f in self.by_family.get(prefix, ()) if f["fact_key"] != prefix]
-        return _in_order(found, self._select("family", prefix))
+        if self._table is None:
+            return found
+        keys = self._table["fact_key"]
+        return _in_order(found, self._matching(
+            ("family", prefix), lambda: pc.and_(pc.starts_with(keys, f"{prefix}."),
+                                                pc.not_equal(keys, prefix))))
 
     def where(self, **wanted: object) -> list[Fact]:
         """The facts with every given field equal, in the day's order."""
+        candidates = self._rows
         for name in self.INDEXED:
             if name in wanted:
-                candidates = _in_order(self.by_field[name].get(wanted[name], []),
-                                       self._select(name, wanted[name]))
+                candidates = self.by_field[name].get(wanted[name], [])
                 break
-        else:
-            candidates = self.facts
-        return [f for f in candidates if all(f.get(k) == v for k, v in wanted.items())]
+        found = [f for f in candidates if all(f.get(k) == v for k, v in wanted.items())]
+        if self._table is None:
+            return found
+        return _in_order(found, self._matching(tuple(sorted(wanted.items(), key=repr)),
+                                               lambda: self._equal(wanted)))
 
     def grouped(self, metric: str, category: str) -> dict[str, list[Fact]]:
         groups: dict[str, list[Fact]] = defaultdict(list)
@@ -103,22 +110,26 @@ class FactIndex:
         """The facts by id, the table's made dicts when asked for (a finding's citations)."""
         return _ById(self)
 
-    def _select(self, field: str, value: object) -> list[Fact]:
-        """The table's rows whose ``field`` is ``value`` (``family``: whose key starts with
-        ``value.``), made dicts once."""
-        if self._table is None:
-            return []
-        if (field, value) not in self._selected:
-            if field == "family":
-                keys = self._table["fact_key"]
-                mask = pc.and_(pc.starts_with(keys, f"{value}."), pc.not_equal(keys, value))
+    def _equal(self, wanted: dict[str, object]) -> pa.ChunkedArray | pa.Array:
+        """Which of the table's rows have every ``wanted`` field equal (a missing column is
+        None, as ``dict.get`` reads a missing key)."""
+        rows = self._table.num_rows
+        mask = pa.repeat(pa.scalar(True), rows)
+        for name, value in wanted.items():
+            if name not in self._table.column_names:
+                same = pa.repeat(pa.scalar(value is None), rows)
             elif value is None:
-                mask = pc.is_null(self._table[field])
+                same = pc.is_null(self._table[name])
             else:
-                mask = pc.fill_null(pc.equal(self._table[field], value), False)
-            at = pc.indices_nonzero(mask).to_pylist()
-            self._selected[(field, value)] = self._rows_at(at)
-        return self._selected[(field, value)]
+                same = pc.fill_null(pc.equal(self._table[name], value), False)
+            mask = pc.and_(mask, same)
+        return mask
+
+    def _matching(self, asked: object, mask) -> list[Fact]:
+        """The table's rows ``mask()`` selects, made dicts once per question ``asked``."""
+        if asked not in self._selected:
+            self._selected[asked] = self._rows_at(pc.indices_nonzero(mask()).to_pylist())
+        return self._selected[asked]
 
     def _rows_at(self, positions: Iterable[int]) -> list[Fact]:
         wanted = [at for at in positions if at not in self._made]
