@@ -109,7 +109,8 @@ def _lookups(index: FactIndex, rows: list[dict]) -> list:
     asked.append(ids(index.where(category="change", unit="%")))
     for value in (None, "x"):  # a field no fact has reads as None, as dict.get reads it
         asked.append(ids(index.where(no_such_field=value, category="performance")))
-    for family in ("llm", "change", "inventory", "quality", "tool", "ll", "absent"):
+    for family in ("llm", "change", "inventory", "quality", "tool", "ll", "absent",
+                   "llm.m:1", "llm.unknown model"):  # a family is a key's first part
         asked.append(ids(index.family(family)))
     for metric, category in (("decode_tps.mean", "performance"), ("mean_ms", "compile")):
         asked.append({k: ids(v) for k, v in index.grouped(metric, category).items()})

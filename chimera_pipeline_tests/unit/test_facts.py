@@ -278,3 +278,48 @@ def test_requests_without_a_model_and_a_model_named_so_are_one_series_of_changes
         assert len(changes) == 3 and pct["previous"].text == "2025-10-01"
         assert pct["previous"].value == pytest.approx(101.0)
         assert pct["current"].value == pytest.approx(91.5)
+
+
+def test_configs_named_as_the_changes_name_them_are_one_series(con) -> None:
+    """Requests without a config and a config named ``default`` are one series (the changes
+    name the first ``default``), and a config named ``all`` is the whole suite's name: each
+    pairs with the day before, never with another series of its name on the same day."""
+    rows = [_run("2025-10-01", i, 100.0 + i, config=None) for i in range(3)] + [
+        _run("2025-10-02", 10 + i, 90.0 + i, config=config)
+        for i, config in enumerate((None, "default", "all", None, "default", "all"))]
+    replace_partitions(con, ["2025-10-01", "2025-10-02"], {"llm_runs": to_arrow("llm_runs", rows)})
+    for _ in range(5):
+        changes = [f for f in compute_facts(con, "2025-10-02") if f.category == "change"
+                   and f.metric == "decode_tps.previous"]
+        assert {f.key: f.text for f in changes} == {
+            "change.m:1.param_tuning.all.decode_tps.previous": "2025-10-01",
+            "change.m:1.param_tuning.default.decode_tps.previous": "2025-10-01"}
+
+
+def test_the_most_common_error_of_requests_without_a_suite(con) -> None:
+    rows = [{**_run("2025-10-02", i, 100.0, ok=i > 1), "suite": None} for i in range(5)]
+    replace_partitions(con, ["2025-10-02"], {"llm_runs": to_arrow("llm_runs", rows)})
+    errors = [f for f in compute_facts(con, "2025-10-02") if f.metric == "top_error"]
+    assert [f.text for f in errors] == ["timed out"]
+
+
+def test_a_ranking_with_a_value_that_is_not_a_number_is_the_same_in_any_order() -> None:
+    """NaN sorts nowhere: kept, the ends of a ranking depended on the facts' order."""
+    import random
+
+    from chimera_pipeline.lib.facts.comparisons import ratio_facts
+    from chimera_pipeline.lib.facts.model import Fact
+
+    def facts() -> list[Fact]:
+        return [Fact(f"llm.{model}.s.decode_tps.mean", f"{model}", value, "tok/s",
+                     "performance", 20, f"SELECT {i}", model, "decode_tps.mean", context="s")
+                for i, (model, value) in enumerate((("a", float("nan")), ("a-b", 40.0),
+                                                    ("c", 20.0)))]
+
+    expected = [(f.key, f.subject, f.value) for f in ratio_facts(facts())]
+    assert expected == [("ratio.s.decode_tps", "a-b vs c", 2.0)]
+    rng = random.Random(2)
+    for _ in range(10):
+        shuffled = facts()
+        rng.shuffle(shuffled)
+        assert [(f.key, f.subject, f.value) for f in ratio_facts(shuffled)] == expected

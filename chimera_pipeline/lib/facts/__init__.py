@@ -49,8 +49,9 @@ def compute_parts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
             by_day[day].append(fact)
     table = pa.concat_tables([producer(con, days) for producer in TABLE_PRODUCERS])
     table = table.take(pc.sort_indices(table, sort_keys=TABLE_ORDER))  # then a day is a slice
-    starts, at = {}, 0
-    for entry in pc.value_counts(table["partition"]).to_pylist():
+    starts, at = {}, 0  # each day's slice, the days in the table's (sorted) order
+    for entry in sorted(pc.value_counts(table["partition"]).to_pylist(),
+                        key=lambda entry: entry["values"]):
         starts[entry["values"]], at = (at, entry["counts"]), at + entry["counts"]
     for day in days:
         facts = by_day.pop(day)

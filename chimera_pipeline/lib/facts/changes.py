@@ -35,16 +35,22 @@ from chimera_pipeline.lib.store.results import first_of_each_run
 _RUNS = first_of_each_run("llm_runs", "partition <= $last AND ok")
 _SQL = """
 WITH runs AS (SELECT * FROM {runs}),
-agg AS (
+-- a series is a model and a config by the names the provenance reads (``_request_change``):
+-- the rows without a model and a model named so are one series, as are the rows without a
+-- config and a config named ``default``; a config named ``all`` is the whole suite's name.
+-- Two series of one name would be paired with each other on the same day.
+named AS (
     SELECT partition, coalesce(model, 'unknown model') AS model, suite,
-           CASE WHEN GROUPING(config_name) = 1 THEN 'all' ELSE coalesce(config_name, 'default')
-           END AS config, avg({c} ORDER BY {c}) AS mean,
-           stddev_samp({c} ORDER BY {c}) AS sd, count({c}) AS n
-    FROM runs WHERE {c} IS NOT NULL
-    -- a series is a model by name (``provenance.labelled``): the rows without one and a model
-    -- named so are one series, not two of one name paired with each other on the same day
-    GROUP BY GROUPING SETS ((partition, coalesce(model, 'unknown model'), suite),
-                            (partition, coalesce(model, 'unknown model'), suite, config_name))),
+           coalesce(config_name, 'default') AS config_label, {c} AS measured
+    FROM runs WHERE {c} IS NOT NULL),
+agg AS (
+    SELECT partition, model, suite,
+           CASE WHEN GROUPING(config_label) = 1 THEN 'all' ELSE config_label END AS config,
+           avg(measured ORDER BY measured) AS mean,
+           stddev_samp(measured ORDER BY measured) AS sd, count(measured) AS n
+    FROM named
+    GROUP BY GROUPING SETS ((partition, model, suite), (partition, model, suite, config_label))
+    HAVING GROUPING(config_label) = 1 OR config_label <> 'all'),
 paired AS (
     SELECT *, lag(partition) OVER w AS prev_day, lag(mean) OVER w AS prev_mean,
            lag(sd) OVER w AS prev_sd, lag(n) OVER w AS prev_n

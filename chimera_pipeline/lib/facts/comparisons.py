@@ -40,7 +40,9 @@ def ratio_facts(facts: list[Fact], table: pa.Table | None = None) -> list[Fact]:
         facts = facts + facts_of(table.filter(ranked))
     groups: dict[tuple[str, str, str], list[Fact]] = defaultdict(list)
     for fact in facts:
-        if fact.context and fact.value is not None and fact.subject:
+        # a value that is not a number ranks nowhere: sorted with it, the ends of a ranking
+        # would depend on the order the facts came in
+        if fact.context and fact.value is not None and fact.value == fact.value and fact.subject:
             groups[(fact.category, fact.metric or "", fact.context)].append(fact)
     out = []
     for category, metric, what, higher_better in RANKED:

@@ -88,7 +88,8 @@ def stats_table(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> pa.Table
                 QUALIFY row_number() OVER (PARTITION BY partition, model, suite
                                            ORDER BY n DESC, error) = 1)
         SELECT stats.*, top.top_error
-        FROM stats LEFT JOIN top USING (partition, model, suite)
+        FROM stats LEFT JOIN top ON stats.partition = top.partition AND stats.model = top.model
+                                 AND stats.suite IS NOT DISTINCT FROM top.suite
         WHERE whole_suite <> 0 OR config <> 'all'
         ORDER BY partition, model, suite, config
     """, params={"days": list(days)}).to_arrow_table()
@@ -185,8 +186,11 @@ def llm_fact_table(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> pa.Ta
                                          pa.string()) for name, items in shared.items()}})
     pieces = [counts.table()]
     for metric, label, unit, offset, column, expression in _measures(_stats()):
-        measured = pc.is_valid(stats[column])
-        rows, values = groups.filter(measured), stats[column].filter(measured)
+        values = stats[column]
+        rows = groups
+        if values.null_count:  # a filter copies every column, the long texts too
+            measured = pc.is_valid(values)
+            rows, values = groups.filter(measured), values.filter(measured)
         if not rows.num_rows:
             continue
         steadied = [steady(value) for value in values.to_pylist()]

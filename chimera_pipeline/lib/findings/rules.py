@@ -79,7 +79,7 @@ class FactIndex:
     def family(self, prefix: str) -> list[Fact]:
         """The facts whose key starts with ``prefix.``, in the day's order."""
         found = [f for f in self.by_family.get(prefix, ()) if f["fact_key"] != prefix]
-        if self._table is None:
+        if self._table is None or "." in prefix:  # a family is a key's first part
             return found
         keys = self._table["fact_key"]
         return _in_order(found, self._matching(
@@ -175,7 +175,7 @@ def _in_order(first: list[Fact], second: list[Fact]) -> list[Fact]:
     if not second:
         return first
     if not first:
-        return second
+        return list(second)  # not the cached list itself: a caller may change its answer
     return sorted([*first, *second], key=lambda f: int(f["fact_id"][1:]))
 
 
