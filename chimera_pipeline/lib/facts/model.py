@@ -56,9 +56,7 @@ class Fact:
 
     def display(self) -> str:
         """The value as the report prints it (units and sensible rounding)."""
-        if self.value is None:
-            return self.text or "n/a"
-        return format_value(self.value, self.unit)
+        return display_of(self.value, self.unit, self.text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +118,11 @@ def format_value(value: float, unit: str | None) -> str:
     return format_number(value, unit) + suffix
 
 
+def display_of(value: float | None, unit: str | None, text: str | None) -> str:
+    """A fact's display: its value with its unit (``format_value``), else its text."""
+    return (text or "n/a") if value is None else format_value(value, unit)
+
+
 def steady(value: float) -> float:
     """A fact's value: DuckDB sums in parallel, so the last bits of an average depend on
     thread timing; 12 significant digits keep facts identical from run to run."""
@@ -143,10 +146,6 @@ def assign_ids(facts: list[Fact]) -> list[Fact]:
     for i, fact in enumerate(ordered, start=1):
         fact.fact_id = f"F{i}"
     return ordered
-
-
-def _order_key(fact: Fact) -> tuple:
-    return (fact.priority, fact.key, fact.provenance or "", fact.text or "", repr(fact.value))
 
 
 # the order of a table of facts before it is numbered with a day's objects (``number``):
@@ -199,7 +198,7 @@ class FactColumns:
             category: str, priority: int, source: str, subject: str | None, metric: str,
             context: str | None, text: str | None = None) -> None:
         value = None if value is None else steady(value)
-        display = (text or "n/a") if value is None else format_value(value, unit)
+        display = display_of(value, unit, text)
         for name, item in (("partition", partition), ("fact_key", key), ("label", label),
                            ("value", value), ("text_value", text), ("unit", unit),
                            ("category", category), ("subject", subject),
