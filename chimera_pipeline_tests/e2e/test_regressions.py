@@ -12,8 +12,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from chimera_pipeline.lib.store.schema import TABLES
 from chimera_pipeline_tests.fake_ollama import FakeOllama
-from chimera_pipeline_tests.support import chimera, open_instance
+from chimera_pipeline_tests.support import chimera, open_instance, table_snapshot
 from chimera_pipeline_tests.webhook import WebhookReceiver
 
 HEADER = ("timestamp,model,prompt_index,prompt_text,ttft_s,tokens_s,load_s,prompt_eval_s,"
@@ -139,6 +140,17 @@ def test_a_night_that_arrives_late_gives_the_alerts_of_all_nights_at_once(tmp_pa
     once = _alert_rows(tmp_path / "once" / "data")
     assert once and once == _alert_rows(tmp_path / "late" / "data")
     assert once == _alert_rows(tmp_path / "parallel" / "data")
+    # and so are the facts and findings, though the late run kept those of the nights it
+    # judged again that read nothing the late night changed (``facts.inputs``)
+    wanted = ("facts", "findings")
+    skipped = tuple(t for t in TABLES if t not in wanted)
+    assert (table_snapshot(tmp_path / "once/data/warehouse.duckdb", exclude=skipped)
+            == table_snapshot(tmp_path / "late/data/warehouse.duckdb", exclude=skipped))
+    with open_instance(tmp_path / "late/data/dagster_home") as instance:
+        kept = [r.asset_materialization.metadata["days_kept"].value for r in
+                instance.fetch_materializations(dg.AssetKey("benchmark_facts"),
+                                                limit=100).records]
+    assert max(kept) > 0, kept
     # the race is timing-dependent, so also check the ordering that removes it: each night
     # parsed in a run of its own, then every night's facts in one run, in day order
     import duckdb

@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.facts.regression import Params
-from chimera_pipeline.lib.findings.build import stage_facts
+from chimera_pipeline.lib.findings.build import stage_facts, write_staged
 from chimera_pipeline.lib.report.notify import pending, record_in, send
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.warehouse import record_stage, replace_partitions
@@ -24,8 +24,8 @@ from chimera_pipeline.lib.store.warehouse import record_stage, replace_partition
     description="Per model/config statistics, best sweep configs, compile results, inventory "
     "counts, data-quality findings and changes against earlier days, the findings and "
     "recommendations ranked from them, and the regressions and improvements beyond the noise "
-    "band (a regressed day is sent to CHIMERA_ALERT_WEBHOOK / _COMMAND when set). Tables: "
-    "facts, findings, alerts.",
+    "band (a regressed day is sent to CHIMERA_ALERT_WEBHOOK / _COMMAND when set); a day whose "
+    "inputs did not change keeps its facts. Tables: facts, findings, alerts, facts_inputs.",
 )
 def benchmark_facts(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource
@@ -40,7 +40,7 @@ def benchmark_facts(
         replace_partitions(con, keys, {})  # creates the tables on a fresh warehouse
         staged = stage_facts(con, keys, Path(staging),
                              params=Params.from_settings(settings))
-        replace_partitions(con, keys, staged.files)
+        write_staged(con, keys, staged)
         record_stage(con, keys, stages.FACTS.label, time.perf_counter() - began, context.run_id)
         todo = pending(con, sorted(staged.regressions), settings)
 
@@ -56,5 +56,5 @@ def benchmark_facts(
         metadata={"facts": staged.facts, "findings": staged.findings,
                   "by_category": dict(sorted(staged.by_category.items())),
                   "regressed_days": len(staged.regressions), "alerts_sent": sent,
-                  "judged_ahead": staged.judged_ahead}
+                  "judged_ahead": staged.judged_ahead, "days_kept": len(staged.kept)}
     )

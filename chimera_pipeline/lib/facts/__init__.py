@@ -17,6 +17,7 @@ from chimera_pipeline.lib.facts.alerts import day_alerts
 from chimera_pipeline.lib.facts.benchmarks import compile_facts, sweep_facts, timing_facts
 from chimera_pipeline.lib.facts.changes import change_facts, tool_change_facts
 from chimera_pipeline.lib.facts.comparisons import ratio_facts
+from chimera_pipeline.lib.facts.inputs import CrossDay, cross_day
 from chimera_pipeline.lib.facts.inventory import document_facts, inventory_facts, quality_facts
 from chimera_pipeline.lib.facts.llm_stats import llm_fact_table
 from chimera_pipeline.lib.facts.model import TABLE_ORDER, Fact, facts_of, number
@@ -31,21 +32,25 @@ TABLE_PRODUCERS = (llm_fact_table,)
 
 
 def compute_parts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
-                  alerts: dict | None = None) -> Iterator[tuple[str, list[Fact], pa.Table]]:
+                  alerts: dict | None = None, cross: CrossDay | None = None
+                  ) -> Iterator[tuple[str, list[Fact], pa.Table]]:
     """Every fact of each of ``days``, numbered F1..Fn in priority order together: per day,
     the facts made as objects (ordered) and those made as a table (with ``fact_id``, in
     order). The changes' verdicts are ``alerts``' (``alerts.day_alerts``), computed here
-    when None."""
+    when None; what the days read of other days is ``cross`` (``inputs.cross_day`` of these
+    days or more), computed here when None."""
     days = sorted(set(days))
     if not days:
         return
     if alerts is None:
         alerts = day_alerts(con, days)
+    cross = cross_day(con, days, alerts) if cross is None else cross.only(days)
+    given = {change_facts: {"alerts": alerts, "rows": cross.pairs},
+             tool_change_facts: {"alerts": alerts, "rows": cross.tool_pairs},
+             tool_facts: {"errors": cross.errors}, inventory_facts: {"latest": cross.latest}}
     by_day: dict[str, list[Fact]] = {day: [] for day in days}
     for producer in PRODUCERS:
-        found = (producer(con, days, alerts) if producer in (change_facts, tool_change_facts)
-                 else producer(con, days))
-        for day, fact in found:
+        for day, fact in producer(con, days, **given.get(producer, {})):
             by_day[day].append(fact)
     table = pa.concat_tables([producer(con, days) for producer in TABLE_PRODUCERS])
     table = table.take(pc.sort_indices(table, sort_keys=TABLE_ORDER))  # then a day is a slice

@@ -82,8 +82,8 @@ def relative_of(previous: float, current: float) -> float | None:
     return 100.0 * (current - previous) / abs(previous) if previous else None
 
 
-def _verdicts(con: duckdb.DuckDBPyConnection, days: Sequence[str], alerts: Alerts | None
-              ) -> dict[tuple[str, str, str], str]:
+def verdicts_of(con: duckdb.DuckDBPyConnection, days: Sequence[str], alerts: Alerts | None
+                ) -> dict[tuple[str, str, str], str]:
     """(day, series, metric) -> regression | improvement: the alerts of ``days`` (computed
     here when the caller has not)."""
     alerts = day_alerts(con, days) if alerts is None else alerts
@@ -105,10 +105,13 @@ def _request_change(day: str, prev_day: str, model: str, suite: str | None, conf
 
 
 def change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
-                 alerts: Alerts | None = None) -> DayFacts:
-    verdicts = _verdicts(con, days, alerts)
+                 alerts: Alerts | None = None, rows: Sequence[tuple] | None = None
+                 ) -> DayFacts:
+    """Each request series' change against its previous night; ``rows``, the days'
+    :func:`change_rows` when the caller has them."""
+    verdicts = verdicts_of(con, days, alerts)
     for (column, label, unit, _higher, partition, model, suite, config, prev_day, pm,
-         _psd, _pn, m, _sd, _n) in change_rows(con, days):
+         _psd, _pn, m, _sd, _n) in (change_rows(con, days) if rows is None else rows):
         relative = relative_of(pm, m)
         if relative is None:
             continue  # no change in % of nothing
@@ -181,11 +184,13 @@ def _tool_change(day: str, prev_day: str, row: dict, metric: str, series: str,
 
 
 def tool_change_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
-                      alerts: Alerts | None = None) -> DayFacts:
-    """Each tool series' change against its previous night, the verdict the alerts'."""
-    verdicts = _verdicts(con, days, alerts)
-    for partition, row, metric, prev_day, pm, _psd, _pn, m, _sd, _n in tool_change_rows(
-            con, days):
+                      alerts: Alerts | None = None, rows: Sequence[tuple] | None = None
+                      ) -> DayFacts:
+    """Each tool series' change against its previous night, the verdict the alerts';
+    ``rows``, the days' :func:`tool_change_rows` when the caller has them."""
+    verdicts = verdicts_of(con, days, alerts)
+    for partition, row, metric, prev_day, pm, _psd, _pn, m, _sd, _n in (
+            tool_change_rows(con, days) if rows is None else rows):
         relative = relative_of(pm, m)
         if relative is None:
             continue

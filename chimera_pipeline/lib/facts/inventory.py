@@ -51,12 +51,20 @@ def _files(day: str, column: str, *conditions: str) -> str:
     return provenance.select(column, "artifact_files", equals("partition", day), *conditions)
 
 
-def inventory_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+def latest_dates(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict:
+    """The latest benchmark date of the warehouse as of each of ``days`` (a day's fact that
+    reads the days before it)."""
+    return dict(con.execute(_LATEST, {**_params(days), "last": max(days)}).fetchall())
+
+
+def inventory_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
+                    latest: dict | None = None) -> DayFacts:
+    """Counts of each day's files; ``latest``, :func:`latest_dates` when the caller has them."""
     totals = {row[0]: row[1:] for row in con.execute(_TOTALS, _params(days)).fetchall()}
     counts: dict[str, list[tuple]] = defaultdict(list)
     for day, column, name, count in con.execute(_COUNTS, _params(days)).fetchall():
         counts[day].append((column, name, count))
-    latest = dict(con.execute(_LATEST, {**_params(days), "last": max(days)}).fetchall())
+    latest = latest_dates(con, days) if latest is None else latest
     for day in days:
         total, size, values, typed = totals.get(day, (0, 0, 0, 0))
         yield day, Fact("inventory.files", "files dated to this day", total, "files",

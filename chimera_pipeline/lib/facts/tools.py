@@ -121,8 +121,8 @@ _TOP_ERRORS = """
 """
 
 
-def _top_errors(con: duckdb.DuckDBPyConnection, days: Sequence[str]
-                ) -> dict[tuple[str, str], str]:
+def top_errors(con: duckdb.DuckDBPyConnection, days: Sequence[str]
+               ) -> dict[tuple[str, str], str]:
     """The most common error of each series' failed requests, where the tool wrote its
     requests (llmperf's individual responses, GuideLLM's request lists...): (day, series
     key) -> error. A tie goes to the first in sort order."""
@@ -132,10 +132,12 @@ def _top_errors(con: duckdb.DuckDBPyConnection, days: Sequence[str]
             for row in con.execute(sql, {"days": list(days)}).fetchall()}
 
 
-def tool_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
+def tool_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str],
+               errors: dict[tuple[str, str], str] | None = None) -> DayFacts:
     """Per series: the headline statistics, the request counts (with the most common error
-    where the requests are on record), and failed runs."""
-    top_errors = _top_errors(con, days)
+    where the requests are on record: ``errors``, :func:`top_errors` when the caller has
+    them), and failed runs."""
+    errors = top_errors(con, days) if errors is None else errors
     rows = con.execute(f"""
         WITH r AS ({RESULTS_SQL.format(where=IN_DAYS)})
         SELECT partition, {_SERIES}, metric, stat, unit, avg(value) AS value,
@@ -163,11 +165,11 @@ def tool_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> DayFacts:
                 f"{key}.{metric}", f"{row['tool']} {label}: {what}", value, unit,
                 "performance", PRIORITY_MODEL + 5, _statistic(row), subject, metric,
                 context=context)
-            if metric == "failed" and value and (partition, key) in top_errors:
+            if metric == "failed" and value and (partition, key) in errors:
                 yield partition, Fact(
                     f"{key}.top_error", f"{row['tool']} {label}: most common error", None,
                     None, "performance", PRIORITY_MODEL + 5, _top_error(row),
-                    subject, "top_error", text=shorten(top_errors[partition, key]),
+                    subject, "top_error", text=shorten(errors[partition, key]),
                     context=context)
             if row["failed_run"] and (partition, key) not in failed_series:
                 failed_series.add((partition, key))

@@ -16,35 +16,53 @@ import pyarrow.parquet as pq
 
 from chimera_pipeline.lib.common.memory import collector_paused, give_back_memory
 from chimera_pipeline.lib.common.pools import parse_workers
+from chimera_pipeline.lib.common.sql import sql_literal
 from chimera_pipeline.lib.facts import compute_parts, fact_rows, fact_table
 from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts, measured_history
+from chimera_pipeline.lib.facts.inputs import cross_day, digests, facts_version, stored
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings import derive, finding_rows
 from chimera_pipeline.lib.findings.rules import FactIndex
-from chimera_pipeline.lib.store.warehouse import to_arrow
+from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
 
 # days per block: each producer runs once per block, and a block's facts (a few thousand
 # per busy day) are what the process holds
 BLOCK_DAYS = 31
+_KEPT_TABLES = ("facts", "findings", "facts_inputs")
 
 
 @dataclass
 class Staged:
     """The staged Parquet files per table, and what they hold."""
 
-    files: dict[str, list[str]] = field(
-        default_factory=lambda: {"facts": [], "findings": [], "alerts": []})
-    facts: int = 0
+    files: dict[str, list[str]] = field(default_factory=lambda: {
+        "facts": [], "findings": [], "alerts": [], "facts_inputs": []})
+    facts: int = 0  # of the days computed
     findings: int = 0
     regressions: dict[str, int] = field(default_factory=dict)  # per day that has any
     by_category: Counter = field(default_factory=Counter)
     judged_ahead: bool = False  # the nights judged by a child process (``facts.ahead``)
+    kept: list[str] = field(default_factory=list)  # days whose stored facts still hold
+
+    def keep(self) -> dict[str, str]:
+        """``replace_partitions``' ``keep``: the kept days' facts, findings and digests stay
+        (their alerts, judged again, are replaced)."""
+        if not self.kept:
+            return {}
+        days = ", ".join(sql_literal(day) for day in self.kept)
+        return dict.fromkeys(_KEPT_TABLES, f"partition IN ({days})")
+
+
+def write_staged(con: duckdb.DuckDBPyConnection, days: Sequence[str], staged: Staged) -> None:
+    """Replace ``days``' facts, findings, alerts and digests with the staged ones, but for
+    the days whose facts were kept; in one transaction."""
+    replace_partitions(con, days, staged.files, keep=staged.keep())
 
 
 def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Path,
                 block_days: int = BLOCK_DAYS, params: Params | None = None,
-                judge_ahead: bool | None = None) -> Staged:
+                judge_ahead: bool | None = None, reuse: bool = True) -> Staged:
     """Compute ``days``' facts and findings block by block into ``staging``. Each day's rows
     become Arrow as soon as its findings are derived: a busy day has thousands of facts,
     and as dicts a block of such days would weigh several times its Arrow form.
@@ -53,8 +71,14 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     judged with it, ``regression.judge``, and a year's tests at once would be held at once),
     the blocks after the first by a child process ahead of the facts when ``judge_ahead`` (by
     default when parse workers may be started: ``pools.parse_workers``) and there are
-    several blocks (``facts.ahead``)."""
+    several blocks (``facts.ahead``).
+
+    A day whose inputs are those its stored facts were computed from (``facts.inputs``)
+    keeps its facts and findings when ``reuse`` (``Staged.kept``; ``write_staged`` leaves
+    them): a night judged again only because an earlier one changed mostly reads nothing
+    that did. Its alerts are judged and staged again whatever."""
     params = params or Params()
+    version = facts_version()
     days, staged = sorted(set(days)), Staged()
     blocks = [days[start:start + block_days] for start in range(0, len(days), block_days)]
     ahead = parse_workers() > 1 if judge_ahead is None else judge_ahead
@@ -64,7 +88,8 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
                                            ahead, staging) as judged:
         staged.judged_ahead = judged.in_child
         for number, (block, measured) in enumerate(zip(blocks, judged.blocks, strict=True)):
-            _stage_block(con, block, measured, number * block_days, params, staging, staged)
+            _stage_block(con, block, measured, number * block_days, params, staging, staged,
+                         version, reuse)
             # what a block freed goes back before the next block, and before the caller's
             # load of every block: otherwise each phase's peak comes on top of the ones before
             # (the young generations hold all the block allocated: ``collector_paused``)
@@ -73,15 +98,25 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
 
 
 def _stage_block(con: duckdb.DuckDBPyConnection, block: list[str], measured: Measured,
-                 start: int, params: Params, staging: Path, staged: Staged) -> None:
+                 start: int, params: Params, staging: Path, staged: Staged, version: str,
+                 reuse: bool) -> None:
+    """Stage a block's days: the facts of those whose digest (``version``'s) is not the one
+    stored, or of every day unless ``reuse``, and the alerts of all."""
     judged = day_alerts(con, block, params, measured=measured)
-    tables: dict[str, list[pa.Table]] = {"facts": [], "findings": [], "alerts": []}
+    tables: dict[str, list[pa.Table]] = {name: [] for name in staged.files}
     for day, alerts in judged.items():
         tables["alerts"].append(to_arrow("alerts", alert_rows(day, alerts)))
         regressed = sum(a.verdict == "regression" for a in alerts)
         if regressed:
             staged.regressions[day] = regressed
-    for day, facts, made in compute_parts(con, block, judged):
+    cross = cross_day(con, block, judged)
+    now = digests(con, block, cross, version)
+    held = stored(con, block) if reuse else {}
+    computed = [day for day in block if held.get(day) != now[day]]
+    staged.kept += [day for day in block if held.get(day) == now[day]]
+    tables["facts_inputs"].append(to_arrow("facts_inputs", [
+        {"partition": day, "digest": now[day]} for day in computed]))
+    for day, facts, made in compute_parts(con, computed, judged, cross):
         rows = fact_rows(day, facts)
         index = FactIndex(rows, made)
         findings = finding_rows(day, derive(day, index), index.by_id())

@@ -219,6 +219,13 @@ TABLES: dict[str, list[Column]] = {
          "against"),
         ("first_night", "VARCHAR", "the first night of the change (the step's start)"),
     ],
+    "facts_inputs": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("digest", "VARCHAR", "digest of what the day's facts were computed from: its rows in "
+         "every measurement table, what it reads of other days (previous nights, verdicts) "
+         "and the code and settings; a run that finds the same digest keeps the day's facts "
+         "and findings (docs/incremental.md#facts-kept)"),
+    ],
     "alert_deliveries": [
         ("partition", "VARCHAR", "the regressed day the notification was about"),
         ("digest", "VARCHAR", "digest of the day's regressions: the same list is sent once"),

@@ -1,0 +1,148 @@
+"""What a day's facts are computed from, as one digest: a day whose digest is the one stored
+with its facts (``facts_inputs``) would be given the same facts and findings again, so the
+facts stage keeps them instead of computing them (``findings.build``).
+
+Why: a night that arrives late, or gains files, is judged again with the nights after it
+(``incremental.staleness.dependents``), and so are those nights' facts; most of them read
+nothing that changed, and their facts are most of such a run's work.
+
+A day's facts read its own rows and four things of other days. The digest covers its own
+rows by a hash of every row the day holds in the inventory and in each measurement table
+(what the facts read, whatever a producer reads tomorrow), and the others by their values as
+the producers are given them (:class:`CrossDay`): each series' previous night (the changes'
+pairs, with that night's statistics), a tool run's most common error (its requests may be
+filed under another day), the latest benchmark date as of the day, and the nights'
+verdicts (judged over the history). Then the code and the settings that turn them into
+facts and findings: any edit to the library, or another setting, computes every day again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from chimera_pipeline.lib.config import Settings, load_settings
+from chimera_pipeline.lib.facts.changes import (
+    Alerts,
+    change_rows,
+    tool_change_rows,
+    verdicts_of,
+)
+from chimera_pipeline.lib.facts.inventory import latest_dates
+from chimera_pipeline.lib.facts.tools import top_errors
+from chimera_pipeline.lib.store.schema import METRIC_TABLES
+
+_LIB = Path(__file__).resolve().parents[1]
+# the settings a day's facts or findings may read; paths, the LLM, deployment and tests' do not
+_SETTING_GROUPS = ("parsing", "operations")
+# every table a day's facts may read its own rows from
+_OWN_TABLES = ("artifact_files", *METRIC_TABLES)
+_DAYS = "partition IN (SELECT unnest($days::VARCHAR[]))"
+
+
+@dataclass
+class CrossDay:
+    """What ``days``' facts read of other days, computed once: the producers are given these
+    (``facts.compute_parts``), and each day's digest is made of them."""
+
+    pairs: list[tuple]  # ``change_rows``: the partition is the fifth value
+    tool_pairs: list[tuple]  # ``tool_change_rows``: the partition is the first
+    errors: dict[tuple[str, str], str]  # ``top_errors``: (day, series key) -> error
+    latest: dict[str, object]  # ``latest_dates``
+    verdicts: dict[tuple[str, str, str], str]  # ``verdicts_of``: (day, series, metric)
+
+    def only(self, days: Sequence[str]) -> CrossDay:
+        """The part of these that ``days`` read."""
+        wanted = set(days)
+        return CrossDay([r for r in self.pairs if r[4] in wanted],
+                        [r for r in self.tool_pairs if r[0] in wanted],
+                        {k: v for k, v in self.errors.items() if k[0] in wanted},
+                        {k: v for k, v in self.latest.items() if k in wanted},
+                        {k: v for k, v in self.verdicts.items() if k[0] in wanted})
+
+
+def cross_day(con: duckdb.DuckDBPyConnection, days: Sequence[str], alerts: Alerts
+              ) -> CrossDay:
+    """What ``days`` read of other days; ``alerts``, their judged alerts (``day_alerts``)."""
+    days = sorted(set(days))
+    if not days:
+        return CrossDay([], [], {}, {}, {})
+    return CrossDay(list(change_rows(con, days)), list(tool_change_rows(con, days)),
+                    top_errors(con, days), latest_dates(con, days),
+                    verdicts_of(con, days, alerts))
+
+
+@functools.cache
+def _code_digest() -> bytes:
+    """The library's code (every module: a fact's text may come from anywhere in it) and
+    the libraries and interpreter that compute with it."""
+    digest = hashlib.sha256(repr((sys.version, duckdb.__version__, pa.__version__)).encode())
+    for file in sorted(_LIB.rglob("*.py")):
+        digest.update(str(file.relative_to(_LIB)).encode() + b"\0" + file.read_bytes())
+    return digest.digest()
+
+
+def facts_version(settings: Settings | None = None) -> str:
+    """Digest of the code and the settings that turn a day's inputs into its facts."""
+    settings = settings or load_settings()
+    chosen = sorted((f.name, repr(getattr(settings, f.name)))
+                    for f in dataclasses.fields(settings)
+                    if f.metadata["declaration"].group in _SETTING_GROUPS)
+    return hashlib.sha256(_code_digest() + repr(chosen).encode()).hexdigest()[:16]
+
+
+def _own_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict[str, list]:
+    """Per day, each table's row count and the sum of its rows' hashes (a sum, not an xor:
+    two equal rows must not cancel out)."""
+    union = " UNION ALL ".join(
+        f"SELECT partition, '{table}' AS name, count(*) AS n, sum(hash(t))::VARCHAR AS h "
+        f"FROM {table} AS t WHERE {_DAYS} GROUP BY partition" for table in _OWN_TABLES)
+    found: dict[str, list] = defaultdict(list)
+    for day, name, count, summed in con.execute(f"{union} ORDER BY ALL",
+                                                {"days": list(days)}).fetchall():
+        found[day].append((name, count, summed))
+    return found
+
+
+def digests(con: duckdb.DuckDBPyConnection, days: Sequence[str], cross: CrossDay,
+            version: str | None = None) -> dict[str, str]:
+    """Each of ``days``' digest: its own rows, what it reads of other days (``cross``,
+    :func:`cross_day` of these days) and the facts' version."""
+    version = version or facts_version()
+    parts: dict[str, dict[str, list]] = {day: defaultdict(list) for day in days}
+    for day, own in _own_rows(con, days).items():
+        parts[day]["own"] = own
+    for row in cross.pairs:
+        parts[row[4]]["pairs"].append(row)
+    for row in cross.tool_pairs:
+        parts[row[0]]["tool_pairs"].append(row)
+    for (day, key), error in cross.errors.items():
+        parts[day]["errors"].append((key, error))
+    for (day, series, metric), verdict in cross.verdicts.items():
+        parts[day]["verdicts"].append((series, metric, verdict))
+    found = {}
+    for day in days:
+        part = parts[day]
+        payload = (version, part["own"], repr(cross.latest.get(day)), part["pairs"],
+                   part["tool_pairs"], sorted(part["errors"]), sorted(part["verdicts"]))
+        found[day] = hashlib.sha256(repr(payload).encode()).hexdigest()
+    return found
+
+
+def stored(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict[str, str]:
+    """The digests the days' facts were computed from, as the warehouse holds them (none
+    in a warehouse written before they were kept, opened read-only)."""
+    try:
+        return dict(con.execute(f"SELECT partition, digest FROM facts_inputs WHERE {_DAYS}",
+                                {"days": list(days)}).fetchall())
+    except duckdb.CatalogException:
+        return {}
