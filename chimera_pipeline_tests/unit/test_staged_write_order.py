@@ -43,3 +43,21 @@ def test_the_setting_comes_back_after_a_write_and_after_a_failed_one(tmp_path, b
     assert con.execute("SELECT count(*) FROM llm_runs").fetchone()[0] == 2000  # rolled back
     other = duckdb.connect(str(tmp_path / "w.duckdb"))  # the database's setting, seen by all
     assert other.execute(ORDER).fetchone()[0] is before
+
+
+@pytest.mark.parametrize("stored", [("F12", "F3"), ("F3", "F12")])
+def test_facts_of_one_key_are_read_in_id_order_whatever_the_storage_order(
+        con, stored: tuple[str, str]) -> None:
+    """Two facts of one key and priority (requests without a model and a model named
+    "unknown model"): the report and the LLM read them in id order, so a reader that keeps
+    the last of a key keeps the same one whichever the load stored first."""
+    from chimera_pipeline.lib.report.data import report_data
+    from chimera_pipeline.lib.store.warehouse import FACT_ORDER, read_rows
+
+    for fact_id in stored:
+        con.execute("INSERT INTO facts (partition, fact_id, fact_key, priority, value) VALUES "
+                    "('2025-10-01', ?, 'llm.unknown model.baseline.requests', 20, ?)",
+                    [fact_id, float(fact_id[1:])])
+    read = read_rows(con, "facts", ["2025-10-01"], order=FACT_ORDER)
+    assert [row["fact_id"] for row in read] == ["F3", "F12"]
+    assert [row["fact_id"] for row in report_data(con, "2025-10-01")["facts"]] == ["F3", "F12"]

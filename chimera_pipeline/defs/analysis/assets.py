@@ -11,6 +11,7 @@ from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.llm.rows import DayFailed, analyse_days, blockwise
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.warehouse import (
+    FACT_ORDER,
     read_rows,
     record_stage,
     replace_partitions,
@@ -45,7 +46,7 @@ def llm_analysis(
     def read_block(days: list[str]) -> tuple[list[dict], list[dict]]:
         # a connection per block, closed before the LLM calls: writers are not held up
         with warehouse.get_connection() as con:
-            return (read_rows(con, "facts", days, order="priority, fact_key"),
+            return (read_rows(con, "facts", days, order=FACT_ORDER),
                     read_rows(con, "findings", days, order="rank"))
 
     try:

@@ -11,7 +11,7 @@ from chimera_pipeline.lib.facts.model import PRIORITY_MODEL
 from chimera_pipeline.lib.report.comparison import comparison_rows, shown_columns
 from chimera_pipeline.lib.report.sweeps import day_sweeps, sweep_tables
 from chimera_pipeline.lib.store import stages
-from chimera_pipeline.lib.store.warehouse import fetch_dicts, read_rows
+from chimera_pipeline.lib.store.warehouse import FACT_ORDER, fetch_dicts, read_rows
 
 
 def report_data(con: duckdb.DuckDBPyConnection, day: str,
@@ -22,7 +22,7 @@ def report_data(con: duckdb.DuckDBPyConnection, day: str,
         percentiles = load_settings().percentiles
     comparison = comparison_rows(con, day, percentiles)
     sweeps = day_sweeps(con, day)
-    facts = read_rows(con, "facts", [day], order="priority, fact_key")
+    facts = read_rows(con, "facts", [day], order=FACT_ORDER)
     by_key = {f["fact_key"]: f for f in facts}
     calls = read_rows(con, "llm_calls", [day], order="started_at")
     analyses = read_rows(con, "llm_analyses", [day], order="call_id")
