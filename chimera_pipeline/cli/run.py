@@ -18,7 +18,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from chimera_pipeline.defs.check_window import DAYS_TAG, PARTITION_TAG, RANGE_END, RANGE_START
+from chimera_pipeline.defs.check_window import (
+    DAYS_TAG,
+    PARTITION_TAG,
+    RANGE_END,
+    RANGE_START,
+    RECOMPUTE_TAG,
+)
 from chimera_pipeline.deployment.profile import run_config_execution
 from chimera_pipeline.deployment.reaper import launcher_tags, reap_dead_runs
 from chimera_pipeline.lib.config import Settings, SettingsError
@@ -55,12 +61,13 @@ def _run_config(in_process: bool) -> dict:
             "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def _tags(block: Block, batch: str) -> dict[str, str]:
+def _tags(block: Block, batch: str, recompute: bool = False) -> dict[str, str]:
     days = {DAYS_TAG: block.days_tag} if block.days_tag else {}
+    forced = {RECOMPUTE_TAG: "true"} if recompute else {}
     if block.first == block.last:
-        return {PARTITION_TAG: block.first.isoformat(), BATCH_TAG: batch}
+        return {PARTITION_TAG: block.first.isoformat(), BATCH_TAG: batch, **forced}
     return {RANGE_START: block.first.isoformat(), RANGE_END: block.last.isoformat(),
-            BATCH_TAG: batch, **days}
+            BATCH_TAG: batch, **days, **forced}
 
 
 def _follow_steps(instance, batch: str, stop: threading.Event) -> None:
@@ -84,7 +91,7 @@ def _follow_steps(instance, batch: str, stop: threading.Event) -> None:
 
 
 def _execute(block: Block, in_process: bool, until: str, snapshot: str | None = None,
-             start: str = stages.INVENTORY.asset) -> tuple[bool, str]:
+             start: str = stages.INVENTORY.asset, recompute: bool = False) -> tuple[bool, str]:
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
@@ -96,7 +103,7 @@ def _execute(block: Block, in_process: bool, until: str, snapshot: str | None = 
         result = dg.execute_job(
             dg.reconstructable(benchmark_job), instance=instance,
             run_config=_run_config(in_process),
-            tags={**_tags(block, batch), **launcher_tags(),
+            tags={**_tags(block, batch, recompute), **launcher_tags(),
                   **({scan_snapshot.TAG: snapshot} if snapshot else {})},
             asset_selection=[dg.AssetKey(k) for k in stages.between(start, until)],
         )
@@ -117,6 +124,7 @@ class _Job:
     until: str
     snapshot: str | None
     start: str = stages.INVENTORY.asset
+    recompute: bool = False  # every day's facts computed again (``--force``)
 
 
 def _run_group(job: _Job) -> bool:
@@ -127,7 +135,8 @@ def _run_group(job: _Job) -> bool:
     i, total = job.i, job.total
     print(f"[{i}/{total}] {label}", flush=True)
     t0 = time.perf_counter()
-    ok, run_id = _execute(job.block, job.in_process, job.until, job.snapshot, job.start)
+    ok, run_id = _execute(job.block, job.in_process, job.until, job.snapshot, job.start,
+                          job.recompute)
     print(f"[{i}/{total}] {label}: {'ok' if ok else 'FAILED'} in "
           f"{time.perf_counter() - t0:.1f}s (run {run_id[:8]})", flush=True)
     return ok
@@ -154,7 +163,7 @@ def _run_blocks(args: argparse.Namespace, settings: Settings, blocks: list[Block
     alerts as one serial run, whatever order the days finished in.
     """
     def job(i: int, block: Block, until: str, start: str = stages.INVENTORY.asset) -> _Job:
-        return _Job(i, len(blocks), block, args.in_process, until, snapshot, start)
+        return _Job(i, len(blocks), block, args.in_process, until, snapshot, start, args.force)
 
     judged = stages.by_asset(args.until).rank >= stages.FACTS.rank
     if args.parallel <= 1 or len(blocks) < 2:
@@ -167,7 +176,7 @@ def _run_blocks(args: argparse.Namespace, settings: Settings, blocks: list[Block
         return outcomes
     stretches = merged_ranges([d for b in blocks for d in b.days], settings.run_merge_gap_days)
     return outcomes + [_run_group(_Job(i, len(stretches), _stretch(days), args.in_process,
-                                       args.until, None, stages.FACTS.asset))
+                                       args.until, None, stages.FACTS.asset, args.force))
                        for i, days in enumerate(stretches, start=1)]
 
 

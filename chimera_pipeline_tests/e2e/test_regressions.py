@@ -37,6 +37,13 @@ def hook():
         yield receiver
 
 
+def _days_kept(home: Path) -> int:
+    """The latest ``benchmark_facts`` materialization's count of days whose facts it kept."""
+    with open_instance(home) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("benchmark_facts"))
+    return event.asset_materialization.metadata["days_kept"].value
+
+
 def _latest_check(home: Path):
     with open_instance(home) as instance:
         record = instance.event_log_storage.get_latest_asset_check_execution_by_key([CHECK])
@@ -77,8 +84,12 @@ def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_p
         assert index[6].startswith("| [2025-10-01](2025-10-01/report.md) | none |")
         assert index[8].startswith("| [2025-10-03](2025-10-03/report.md) | 1 |")
 
+        again = chimera(["run", "--date", "2025-10-03"], env)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert _days_kept(data / "dagster_home") == 1  # nothing it reads changed
         again = chimera(["run", "--force", "--date", "2025-10-03"], env)
         assert again.returncode == 0, again.stdout + again.stderr
+        assert _days_kept(data / "dagster_home") == 0  # --force computes it again
         assert len(hook.received) == 1  # the same regression is not sent twice
 
         _day(root, dt.date(2025, 10, 4), 0.8)  # slower again, and the hook is down

@@ -242,3 +242,34 @@ def test_a_day_whose_own_rows_change_is_computed_again(built, tmp_path: Path) ->
     assert _stage(con, [days[0]], tmp_path).kept == []
     incremental = _snapshot(con, [days[0]])
     assert _recomputed(con, [days[0]], tmp_path) == incremental
+
+
+def test_a_zero_that_turns_negative_is_read(con, tmp_path: Path) -> None:
+    """DuckDB hashes -0.0 as 0.0, and a fact displays the sign: a compile time read again
+    as -0.0 (a delete-then-insert keeps it) computes the day again."""
+    day = "2025-10-01"
+
+    def compiled(seconds: str) -> None:
+        con.execute("DELETE FROM compile_benchmarks")
+        con.execute("INSERT INTO compile_benchmarks (partition, source_file, bench_id, backend, "
+                    f"ok, compile_time_s, mean_ms) VALUES (?, 'c.json', 'b1', 'inductor', true, "
+                    f"'{seconds}'::DOUBLE, 1.5)", [day])
+
+    compiled("0.0")
+    _stage(con, [day], tmp_path, reuse=False)
+    compiled("-0.0")
+    assert _stage(con, [day], tmp_path).kept == []
+    incremental = _snapshot(con, [day])
+    assert any("-0.000" in str(row) for row in incremental["facts"])
+    assert _recomputed(con, [day], tmp_path) == incremental
+
+
+@pytest.mark.parametrize("table", ["facts", "findings"])
+def test_a_day_that_lost_its_rows_is_computed_again(built, tmp_path: Path, table: str) -> None:
+    """A day's facts or findings deleted behind the pipeline's back, its digest left: the
+    digest vouches for rows that are gone, so the day is computed again."""
+    con, days = built
+    before = _snapshot(con, [days[5]])
+    con.execute(f"DELETE FROM {table} WHERE partition = ? AND rowid % 2 = 0", [days[5]])
+    assert days[5] not in _stage(con, days[:10], tmp_path).kept
+    assert _snapshot(con, [days[5]]) == before

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from chimera_pipeline.defs.check_window import RECOMPUTE_TAG
 from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.facts.regression import Params
@@ -38,8 +39,8 @@ def benchmark_facts(
     with warehouse.get_connection() as con, tempfile.TemporaryDirectory(
             prefix="chimera_facts_", dir=data_dir) as staging:
         replace_partitions(con, keys, {})  # creates the tables on a fresh warehouse
-        staged = stage_facts(con, keys, Path(staging),
-                             params=Params.from_settings(settings))
+        staged = stage_facts(con, keys, Path(staging), params=Params.from_settings(settings),
+                             reuse=context.run.tags.get(RECOMPUTE_TAG) != "true")
         write_staged(con, keys, staged)
         record_stage(con, keys, stages.FACTS.label, time.perf_counter() - began, context.run_id)
         todo = pending(con, sorted(staged.regressions), settings)

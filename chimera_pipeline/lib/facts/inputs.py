@@ -39,7 +39,7 @@ from chimera_pipeline.lib.facts.changes import (
 )
 from chimera_pipeline.lib.facts.inventory import latest_dates
 from chimera_pipeline.lib.facts.tools import top_errors
-from chimera_pipeline.lib.store.schema import METRIC_TABLES
+from chimera_pipeline.lib.store.schema import METRIC_TABLES, TABLES
 
 _LIB = Path(__file__).resolve().parents[1]
 # the settings a day's facts or findings may read; paths, the LLM, deployment and tests' do not
@@ -85,7 +85,12 @@ def cross_day(con: duckdb.DuckDBPyConnection, days: Sequence[str], alerts: Alert
 def _code_digest() -> bytes:
     """The library's code (every module: a fact's text may come from anywhere in it) and
     the libraries and interpreter that compute with it."""
-    digest = hashlib.sha256(repr((sys.version, duckdb.__version__, pa.__version__)).encode())
+    import numpy
+    import scipy
+
+    # a sweep's "gain or within noise" is a scipy t-test's
+    digest = hashlib.sha256(repr((sys.version, duckdb.__version__, pa.__version__,
+                                  numpy.__version__, scipy.__version__)).encode())
     for file in sorted(_LIB.rglob("*.py")):
         digest.update(str(file.relative_to(_LIB)).encode() + b"\0" + file.read_bytes())
     return digest.digest()
@@ -100,12 +105,21 @@ def facts_version(settings: Settings | None = None) -> str:
     return hashlib.sha256(_code_digest() + repr(chosen).encode()).hexdigest()[:16]
 
 
+def _row_hash(table: str) -> str:
+    """A row's hash: DuckDB's hash of a double does not tell -0.0 from 0.0 (nor the sign of
+    a NaN), which a fact's display does, so each double's sign bit is hashed with the row."""
+    signs = [f"signbit(t.\"{name}\")" for name, kind, _ in TABLES[table] if kind == "DOUBLE"]
+    return f"hash({', '.join(['t', *signs])})"
+
+
 def _own_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict[str, list]:
     """Per day, each table's row count and the sum of its rows' hashes (a sum, not an xor:
-    two equal rows must not cancel out)."""
+    two equal rows must not cancel out). Two sets of rows of one count and one sum of 64-bit
+    hashes are taken for the same: a chance this digest accepts."""
     union = " UNION ALL ".join(
-        f"SELECT partition, '{table}' AS name, count(*) AS n, sum(hash(t))::VARCHAR AS h "
-        f"FROM {table} AS t WHERE {_DAYS} GROUP BY partition" for table in _OWN_TABLES)
+        f"SELECT partition, '{table}' AS name, count(*) AS n, "
+        f"sum({_row_hash(table)})::VARCHAR AS h FROM {table} AS t WHERE {_DAYS} "
+        "GROUP BY partition" for table in _OWN_TABLES)
     found: dict[str, list] = defaultdict(list)
     for day, name, count, summed in con.execute(f"{union} ORDER BY ALL",
                                                 {"days": list(days)}).fetchall():
@@ -138,11 +152,19 @@ def digests(con: duckdb.DuckDBPyConnection, days: Sequence[str], cross: CrossDay
     return found
 
 
+_STORED = f"""
+    SELECT i.partition, i.digest FROM facts_inputs AS i
+    WHERE i.{_DAYS}
+      AND i.facts = (SELECT count(*) FROM facts AS f WHERE f.partition = i.partition)
+      AND i.findings = (SELECT count(*) FROM findings AS g WHERE g.partition = i.partition)
+"""
+
+
 def stored(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict[str, str]:
-    """The digests the days' facts were computed from, as the warehouse holds them (none
-    in a warehouse written before they were kept, opened read-only)."""
+    """The digests the days' facts were computed from, of the days that still hold the facts
+    and findings written with them (rows lost since are computed again); none in a
+    warehouse written before digests were kept, opened read-only."""
     try:
-        return dict(con.execute(f"SELECT partition, digest FROM facts_inputs WHERE {_DAYS}",
-                                {"days": list(days)}).fetchall())
+        return dict(con.execute(_STORED, {"days": list(days)}).fetchall())
     except duckdb.CatalogException:
         return {}

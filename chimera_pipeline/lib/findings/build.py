@@ -114,12 +114,13 @@ def _stage_block(con: duckdb.DuckDBPyConnection, block: list[str], measured: Mea
     held = stored(con, block) if reuse else {}
     computed = [day for day in block if held.get(day) != now[day]]
     staged.kept += [day for day in block if held.get(day) == now[day]]
-    tables["facts_inputs"].append(to_arrow("facts_inputs", [
-        {"partition": day, "digest": now[day]} for day in computed]))
+    digested = []
     for day, facts, made in compute_parts(con, computed, judged, cross):
         rows = fact_rows(day, facts)
         index = FactIndex(rows, made)
         findings = finding_rows(day, derive(day, index), index.by_id())
+        digested.append({"partition": day, "digest": now[day],
+                         "facts": len(rows) + made.num_rows, "findings": len(findings)})
         staged.facts += len(rows) + made.num_rows
         staged.findings += sum(f["role"] == "finding" for f in findings)
         staged.by_category.update(row["category"] for row in rows)
@@ -130,6 +131,7 @@ def _stage_block(con: duckdb.DuckDBPyConnection, block: list[str], measured: Mea
         if findings:
             tables["findings"].append(to_arrow("findings", findings))
         del rows, findings, index, made
+    tables["facts_inputs"].append(to_arrow("facts_inputs", digested))
     for table, pieces in tables.items():
         if pieces:
             path = staging / f"{table}_{start:06d}.parquet"

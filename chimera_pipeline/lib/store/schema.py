@@ -225,6 +225,9 @@ TABLES: dict[str, list[Column]] = {
          "every measurement table, what it reads of other days (previous nights, verdicts) "
          "and the code and settings; a run that finds the same digest keeps the day's facts "
          "and findings (docs/incremental.md#facts-kept)"),
+        ("facts", "BIGINT", "facts written with it: a day holding another count is computed "
+         "again"),
+        ("findings", "BIGINT", "findings rows written with it"),
     ],
     "alert_deliveries": [
         ("partition", "VARCHAR", "the regressed day the notification was about"),
