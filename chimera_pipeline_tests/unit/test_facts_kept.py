@@ -273,3 +273,23 @@ def test_a_day_that_lost_its_rows_is_computed_again(built, tmp_path: Path, table
     con.execute(f"DELETE FROM {table} WHERE partition = ? AND rowid % 2 = 0", [days[5]])
     assert days[5] not in _stage(con, days[:10], tmp_path).kept
     assert _snapshot(con, [days[5]]) == before
+
+
+def test_every_table_the_facts_query_is_in_the_digest() -> None:
+    """The digest hashes the day's rows of ``inputs.OWN_TABLES`` only: a producer or a rule
+    that starts querying another table must add it there (or the stage's own outputs)."""
+    import re
+
+    from chimera_pipeline.lib.config import PROJECT_ROOT
+    from chimera_pipeline.lib.store.schema import TABLES
+
+    lib = PROJECT_ROOT / "chimera_pipeline" / "lib"
+    code = "\n".join(path.read_text() for folder in ("facts", "findings")
+                     for path in sorted((lib / folder).glob("*.py")) if path.name != "inputs.py")
+    code += (lib / "store" / "results.py").read_text()  # the facts' shared run de-duplication
+    queried = {table for table in TABLES if re.search(
+        rf"\b(?:FROM|JOIN)\s+{table}\b|[\"']{table}[\"']", code)}
+    outputs = {"facts", "findings", "alerts", "facts_inputs"}  # the stage's own: rewritten
+    assert queried - outputs <= set(inputs.OWN_TABLES), queried - outputs - set(
+        inputs.OWN_TABLES)
+    assert {"llm_runs", "benchmark_results", "artifact_files"} <= queried  # the scan works

@@ -7,8 +7,8 @@ Why: a night that arrives late, or gains files, is judged again with the nights 
 nothing that changed, and their facts are most of such a run's work.
 
 A day's facts read its own rows and four things of other days. The digest covers its own
-rows by a hash of every row the day holds in the inventory and in each measurement table
-(what the facts read, whatever a producer reads tomorrow), and the others by their values as
+rows by a hash of every row the day holds in the inventory and in each measurement table the
+facts read (a test fails when their code queries another), and the others by their values as
 the producers are given them (:class:`CrossDay`): each series' previous night (the changes'
 pairs, with that night's statistics), a tool run's most common error (its requests may be
 filed under another day), the latest benchmark date as of the day, and the nights'
@@ -44,8 +44,11 @@ from chimera_pipeline.lib.store.schema import METRIC_TABLES, TABLES
 _LIB = Path(__file__).resolve().parents[1]
 # the settings a day's facts or findings may read; paths, the LLM, deployment and tests' do not
 _SETTING_GROUPS = ("parsing", "operations")
-# every table a day's facts may read its own rows from
-_OWN_TABLES = ("artifact_files", *METRIC_TABLES)
+# every table a day's facts read their own rows from (``test_facts_kept`` finds each table
+# the facts' and findings' code queries among them): ``metric_values`` is not read, and its
+# scan would fill DuckDB's buffers with a year's numbers; a file's numbers there follow
+# from its inventory row (sha256, parser version, the count of values it loaded)
+OWN_TABLES = ("artifact_files", *(t for t in METRIC_TABLES if t != "metric_values"))
 _DAYS = "partition IN (SELECT unnest($days::VARCHAR[]))"
 
 
@@ -119,7 +122,7 @@ def _own_rows(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict[str, 
     union = " UNION ALL ".join(
         f"SELECT partition, '{table}' AS name, count(*) AS n, "
         f"sum({_row_hash(table)})::VARCHAR AS h FROM {table} AS t WHERE {_DAYS} "
-        "GROUP BY partition" for table in _OWN_TABLES)
+        "GROUP BY partition" for table in OWN_TABLES)
     found: dict[str, list] = defaultdict(list)
     for day, name, count, summed in con.execute(f"{union} ORDER BY ALL",
                                                 {"days": list(days)}).fetchall():
