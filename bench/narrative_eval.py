@@ -45,7 +45,7 @@ from chimera_pipeline.lib.config import load_settings  # noqa: E402
 from chimera_pipeline.lib.llm.claims import sentences  # noqa: E402
 from chimera_pipeline.lib.llm.rows import analyse_days, in_memory  # noqa: E402
 from chimera_pipeline.lib.llm.settings import LLMSettings  # noqa: E402
-from chimera_pipeline.lib.store.warehouse import read_rows  # noqa: E402
+from chimera_pipeline.lib.store.warehouse import FACT_ORDER, read_rows  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "original_agent_run" / "metrics.json"
 # the main command's LLM budget (scripts/run_sample.sh)
@@ -169,7 +169,7 @@ def main() -> int:
         con = duckdb.connect(str(data / "warehouse.duckdb"))  # read_rows may add tables
         days = [d for (d,) in con.execute(
             "SELECT DISTINCT partition FROM facts ORDER BY 1").fetchall()]
-        facts = read_rows(con, "facts", days, order="priority, fact_key")
+        facts = read_rows(con, "facts", days, order=FACT_ORDER)
         findings = read_rows(con, "findings", days, order="rank")
         con.close()
         base = LLMSettings.from_config(load_settings())

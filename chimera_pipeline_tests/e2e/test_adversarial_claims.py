@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from chimera_pipeline.lib.llm.claims import Checker, sentences
-from chimera_pipeline.lib.store.warehouse import read_rows
+from chimera_pipeline.lib.store.warehouse import FACT_ORDER, read_rows
 from chimera_pipeline_tests.adversary import (
     PLANTERS,
     Day,
@@ -38,7 +38,7 @@ def _expected_kinds(days: list[Day]) -> set[str]:
 def _days(con: duckdb.DuckDBPyConnection) -> list[Day]:
     days = [d for (d,) in con.execute("SELECT DISTINCT partition FROM findings ORDER BY 1")
             .fetchall()]
-    facts = read_rows(con, "facts", days, order="priority, fact_key")
+    facts = read_rows(con, "facts", days, order=FACT_ORDER)
     findings = read_rows(con, "findings", days, order="rank")
     return [Day(day, [f for f in facts if f["partition"] == day],
                 [f for f in findings if f["partition"] == day]) for day in days]

@@ -185,7 +185,7 @@ def test_another_version_of_the_code_computes_every_day(built, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     con, days = built
     days = days[:10]
-    monkeypatch.setattr(inputs, "_code_digest", lambda: b"another build")
+    monkeypatch.setattr(inputs, "_CODE", b"another build")
     assert _stage(con, days, tmp_path).kept == []
     assert _stage(con, days, tmp_path).kept == days  # and then keeps them under it
 
@@ -297,3 +297,31 @@ def test_every_table_the_facts_query_is_in_the_digest() -> None:
     assert queried - outputs <= set(inputs.OWN_TABLES), queried - outputs - set(
         inputs.OWN_TABLES)
     assert {"llm_runs", "benchmark_results", "artifact_files"} <= queried  # the scan works
+
+
+def test_every_setting_the_facts_read_is_in_the_digest() -> None:
+    """The digest hashes ``inputs.SETTINGS`` only: code of the facts or findings that starts
+    reading another setting must add it there."""
+    import dataclasses
+    import re
+
+    from chimera_pipeline.lib.config import PROJECT_ROOT, Settings
+
+    lib = PROJECT_ROOT / "chimera_pipeline" / "lib"
+    code = "\n".join(path.read_text() for folder in ("facts", "findings")
+                     for path in sorted((lib / folder).glob("*.py")) if path.name != "inputs.py")
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    read = {name for name in re.findall(r"settings(?:\(\))?\.([a-z_]+)", code)} & fields
+    assert read <= set(inputs.SETTINGS), read - set(inputs.SETTINGS)
+    assert {"percentiles", "regression_history"} <= read  # the scan works
+
+
+def test_a_day_with_two_digests_is_computed_again(built, tmp_path: Path) -> None:
+    """A second digest row for a day (none of the stage's writes leaves one): which of them
+    counts would depend on the scan's order, so neither does, and the write leaves one."""
+    con, days = built
+    con.execute("INSERT INTO facts_inputs SELECT * FROM facts_inputs WHERE partition = ?",
+                [days[3]])  # even the same digest twice: the rows are not what was written
+    assert days[3] not in _stage(con, days[:5], tmp_path).kept
+    assert con.execute("SELECT count(*) FROM facts_inputs WHERE partition = ?",
+                       [days[3]]).fetchone()[0] == 1

@@ -13,13 +13,12 @@ the producers are given them (:class:`CrossDay`): each series' previous night (t
 pairs, with that night's statistics), a tool run's most common error (its requests may be
 filed under another day), the latest benchmark date as of the day, and the nights'
 verdicts (judged over the history). Then the code and the settings that turn them into
-facts and findings: any edit to the library, or another setting, computes every day again.
+facts and findings: any edit to the library, or another of those settings, computes every
+day again.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import hashlib
 import sys
 from collections import defaultdict
@@ -42,8 +41,11 @@ from chimera_pipeline.lib.facts.tools import top_errors
 from chimera_pipeline.lib.store.schema import METRIC_TABLES, TABLES
 
 _LIB = Path(__file__).resolve().parents[1]
-# the settings a day's facts or findings may read; paths, the LLM, deployment and tests' do not
-_SETTING_GROUPS = ("parsing", "operations")
+# the settings the facts and findings read (``test_facts_kept`` finds every setting their code
+# reads among them): hashing others (a webhook, a worker count) would make a run launched
+# with another environment, the daemon's or the CLI's, compute every day again
+SETTINGS = ("percentiles", "regression_history", "regression_min_history", "regression_fdr",
+            "regression_min_change", "regression_confirm_z")
 # every table a day's facts read their own rows from (``test_facts_kept`` finds each table
 # the facts' and findings' code queries among them): ``metric_values`` is not read, and its
 # scan would fill DuckDB's buffers with a year's numbers; a file's numbers there follow
@@ -84,10 +86,10 @@ def cross_day(con: duckdb.DuckDBPyConnection, days: Sequence[str], alerts: Alert
                     verdicts_of(con, days, alerts))
 
 
-@functools.cache
 def _code_digest() -> bytes:
     """The library's code (every module: a fact's text may come from anywhere in it) and
-    the libraries and interpreter that compute with it."""
+    the libraries and interpreter that compute with it; read as this module is imported,
+    so a long-lived worker's digest is of the code it runs, not of files updated since."""
     import numpy
     import scipy
 
@@ -99,13 +101,14 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
+_CODE = _code_digest()
+
+
 def facts_version(settings: Settings | None = None) -> str:
     """Digest of the code and the settings that turn a day's inputs into its facts."""
     settings = settings or load_settings()
-    chosen = sorted((f.name, repr(getattr(settings, f.name)))
-                    for f in dataclasses.fields(settings)
-                    if f.metadata["declaration"].group in _SETTING_GROUPS)
-    return hashlib.sha256(_code_digest() + repr(chosen).encode()).hexdigest()[:16]
+    chosen = [(name, repr(getattr(settings, name))) for name in SETTINGS]
+    return hashlib.sha256(_CODE + repr(chosen).encode()).hexdigest()[:16]
 
 
 def _row_hash(table: str) -> str:
@@ -160,6 +163,7 @@ _STORED = f"""
     WHERE i.{_DAYS}
       AND i.facts = (SELECT count(*) FROM facts AS f WHERE f.partition = i.partition)
       AND i.findings = (SELECT count(*) FROM findings AS g WHERE g.partition = i.partition)
+    QUALIFY count(*) OVER (PARTITION BY i.partition) = 1  -- two digests: computed again
 """
 
 

@@ -222,9 +222,9 @@ TABLES: dict[str, list[Column]] = {
     "facts_inputs": [
         ("partition", "VARCHAR", "benchmark date partition"),
         ("digest", "VARCHAR", "digest of what the day's facts were computed from: its rows in "
-         "every measurement table, what it reads of other days (previous nights, verdicts) "
-         "and the code and settings; a run that finds the same digest keeps the day's facts "
-         "and findings (docs/incremental.md#facts-kept)"),
+         "the inventory and the measurement tables the facts read, what it reads of other days "
+         "(previous nights, verdicts) and the code and settings; a run that finds the same "
+         "digest keeps the day's facts and findings (docs/incremental.md#facts-kept)"),
         ("facts", "BIGINT", "facts written with it: a day holding another count is computed "
          "again"),
         ("findings", "BIGINT", "findings rows written with it"),

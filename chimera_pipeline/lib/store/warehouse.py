@@ -325,7 +325,7 @@ def record_stage(con: duckdb.DuckDBPyConnection, partitions: Iterable[str], stag
 # a day's facts in priority order, total: two facts of one key and priority (a model named
 # "unknown model" and the rows without one) come in id order, not in storage order, which
 # the parallel loads do not keep (a reader keeping the last of a key keeps the same one)
-FACT_ORDER = "priority, fact_key, CAST(substr(fact_id, 2) AS BIGINT)"
+FACT_ORDER = "priority, fact_key, TRY_CAST(substr(fact_id, 2) AS BIGINT)"
 
 
 def read_rows(con: duckdb.DuckDBPyConnection, table: str, partitions: Iterable[str],
