@@ -20,15 +20,14 @@ day again.
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from chimera_pipeline.lib.common.code import code_digest
 from chimera_pipeline.lib.config import Settings, load_settings
 from chimera_pipeline.lib.facts.changes import (
     Alerts,
@@ -40,7 +39,6 @@ from chimera_pipeline.lib.facts.inventory import latest_dates
 from chimera_pipeline.lib.facts.tools import top_errors
 from chimera_pipeline.lib.store.schema import METRIC_TABLES, TABLES
 
-_LIB = Path(__file__).resolve().parents[1]
 # the settings the facts and findings read (``test_facts_kept`` finds every setting their code
 # reads among them): hashing others (a webhook, a worker count) would make a run launched
 # with another environment, the daemon's or the CLI's, compute every day again
@@ -94,11 +92,8 @@ def _code_digest() -> bytes:
     import scipy
 
     # a sweep's "gain or within noise" is a scipy t-test's
-    digest = hashlib.sha256(repr((sys.version, duckdb.__version__, pa.__version__,
-                                  numpy.__version__, scipy.__version__)).encode())
-    for file in sorted(_LIB.rglob("*.py")):
-        digest.update(str(file.relative_to(_LIB)).encode() + b"\0" + file.read_bytes())
-    return digest.digest()
+    return code_digest(["."], (duckdb.__version__, pa.__version__, numpy.__version__,
+                               scipy.__version__)).digest()
 
 
 _CODE = _code_digest()

@@ -12,14 +12,12 @@ number someone must remember to bump: any edit to a reader makes every file be r
 from __future__ import annotations
 
 import functools
-import hashlib
-import sys
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_LIB = Path(__file__).resolve().parents[1]
+from chimera_pipeline.lib.common.code import code_digest
+
 # what a file's rows depend on, besides the file itself
 _SOURCES = ("formats", "parsing", "common", "store/schema.py", "store/checks.py",
             "store/warehouse.py", "inventory/kinds.py")
@@ -40,14 +38,9 @@ def parser_version() -> str:
     from chimera_pipeline.lib.config import load_settings
     from chimera_pipeline.lib.parsing.columnar import COLUMNAR_BYTES
 
-    digest = hashlib.sha256()
     # the readers' libraries and the interpreter shape rows too (DuckDB's CSV sniffing, its
     # text of a double in a measurement key)
-    digest.update(repr((sys.version, duckdb.__version__, pa.__version__)).encode())
-    for source in _SOURCES:
-        path = _LIB / source
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(str(file.relative_to(_LIB)).encode() + b"\0" + file.read_bytes())
+    digest = code_digest(_SOURCES, (duckdb.__version__, pa.__version__))
     settings = load_settings()
     # DuckDB's memory limit decides whether a big file reads or fails for want of memory
     digest.update(repr((settings.max_parse_mb, settings.stream_csv_mb, settings.duckdb_memory,
