@@ -26,7 +26,7 @@ EXTS: tuple[str, ...] = defaults()["extensions"]
 # the real corpus's artifact folders: its MANIFEST.md and file_index.csv describe the files
 # (the ground truth tests compare with) and are not themselves artifacts of the seed project
 REAL_CORPUS_ROOTS = "reports,csv_data,artifacts"
-LLM_TABLES = ("llm_calls", "llm_analyses", "report_claims", "stage_timings")
+LLM_TABLES = ("llm_calls", "llm_analyses", "report_claims", "analysis_inputs", "stage_timings")
 
 
 def clean_env(overrides: dict[str, str] | None = None, fast_llm: bool = True

@@ -22,6 +22,7 @@ VOLATILE = {
     "llm_calls": {"call_id", "started_at", "ttft_s", "decode_tps", "prefill_tps", "load_s",
                   "prompt_eval_s", "eval_s", "total_s"},
     "llm_analyses": {"call_id"},
+    "analysis_inputs": {"call_id"},
 }
 VOLATILE_KEYS = {"seconds", "run_id", "call_id", "started_at", "ttft_s", "decode_tps",
                  "prefill_tps", "load_s", "prompt_eval_s", "eval_s", "total_s", "timings"}

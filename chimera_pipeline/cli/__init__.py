@@ -32,9 +32,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--from", dest="date_from", type=_day, help="first day of a backfill")
     parser.add_argument("--to", dest="date_to", type=_day, help="last day of a backfill")
     parser.add_argument("--force", action="store_true",
-                        help="compute every run day's facts again, also those whose inputs "
-                        "did not change; without --date/--from/--to, run every day, not only "
-                        "changed ones")
+                        help="compute every run day's facts and ask the LLM for its narrative "
+                        "again, also where their inputs did not change; without "
+                        "--date/--from/--to, run every day, not only changed ones")
     parser.add_argument("--per-partition", action="store_true",
                         help="one Dagster run per day instead of one per block of days")
     executor = parser.add_mutually_exclusive_group()

@@ -124,7 +124,7 @@ class _Job:
     until: str
     snapshot: str | None
     start: str = stages.INVENTORY.asset
-    recompute: bool = False  # every day's facts computed again (``--force``)
+    recompute: bool = False  # every day's facts and narrative made again (``--force``)
 
 
 def _run_group(job: _Job) -> bool:

@@ -5,8 +5,8 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 EVERYTHING = ("0000-00-00", "9999-99-99", None)
 # the days of its range a planned run works on, when it skips some (``work_keys``)
 DAYS_TAG = "chimera/days"
-# "true": compute every day's facts, also those whose inputs did not change
-# (``chimera run --force``; ``lib/facts/inputs.py``)
+# "true": compute every day's facts and narrative, also those whose inputs did not change
+# (``chimera run --force``; ``lib/facts/inputs.py``, ``lib/llm/inputs.py``)
 RECOMPUTE_TAG = "chimera/recompute"
 
 

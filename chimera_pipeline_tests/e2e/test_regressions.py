@@ -7,6 +7,7 @@ says why; a day that only improved passes and lists the improvement."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -37,10 +38,11 @@ def hook():
         yield receiver
 
 
-def _days_kept(home: Path) -> int:
-    """The latest ``benchmark_facts`` materialization's count of days whose facts it kept."""
+def _days_kept(home: Path, asset: str = "benchmark_facts") -> int:
+    """The asset's latest materialization's count of days whose facts (or narrative) it
+    kept."""
     with open_instance(home) as instance:
-        event = instance.get_latest_materialization_event(dg.AssetKey("benchmark_facts"))
+        event = instance.get_latest_materialization_event(dg.AssetKey(asset))
     return event.asset_materialization.metadata["days_kept"].value
 
 
@@ -84,12 +86,18 @@ def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_p
         assert index[6].startswith("| [2025-10-01](2025-10-01/report.md) | none |")
         assert index[8].startswith("| [2025-10-03](2025-10-03/report.md) | 1 |")
 
+        asked = len(ollama.requests)
         again = chimera(["run", "--date", "2025-10-03"], env)
         assert again.returncode == 0, again.stdout + again.stderr
         assert _days_kept(data / "dagster_home") == 1  # nothing it reads changed
+        # nor what its narrative reads: the model is not asked again
+        assert len(ollama.requests) == asked
+        assert _days_kept(data / "dagster_home", "llm_analysis") == 1
         again = chimera(["run", "--force", "--date", "2025-10-03"], env)
         assert again.returncode == 0, again.stdout + again.stderr
         assert _days_kept(data / "dagster_home") == 0  # --force computes it again
+        assert len(ollama.requests) == asked + 1  # and asks the model again
+        assert _days_kept(data / "dagster_home", "llm_analysis") == 0
         assert len(hook.received) == 1  # the same regression is not sent twice
 
         _day(root, dt.date(2025, 10, 4), 0.8)  # slower again, and the hook is down
@@ -170,3 +178,52 @@ def test_a_night_that_arrives_late_gives_the_alerts_of_all_nights_at_once(tmp_pa
         runs = dict(con.execute("SELECT stage, count(DISTINCT run_id) FROM stage_timings "
                                 "GROUP BY stage").fetchall())
     assert runs == {"ingest": len(factors), "parse": len(factors), "facts": 1}
+
+
+def _narratives(data: Path) -> dict[str, tuple]:
+    """Per narrated day: its call id and the digest its narrative was written from."""
+    import duckdb
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        return {day: (call, digest) for day, call, digest in con.execute(
+            "SELECT a.partition, a.call_id, i.digest FROM llm_analyses AS a "
+            "JOIN analysis_inputs AS i USING (partition, call_id)").fetchall()}
+
+
+def test_a_night_that_arrives_late_asks_the_model_only_for_the_nights_it_changed(
+        tmp_path) -> None:
+    """Whole runs, narratives and reports: the late night judges the nights after it again,
+    and the model is asked only about the late night and the nights whose facts it changed;
+    the others keep the narratives written, and every night's narrative is written from
+    what one run over all the nights would write it from."""
+    factors = [1.0, 1.01, 0.99, 1.0, 1.005, 0.995, 0.8, 0.8, 0.81]
+    late = 2
+    with FakeOllama() as ollama:
+        def env(name: str) -> dict:
+            return {"CHIMERA_ARTIFACT_ROOT": str(tmp_path / name / "artifacts"),
+                    "CHIMERA_DATA_DIR": str(tmp_path / name / "data"),
+                    "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url}
+
+        for i, factor in enumerate(factors):
+            _day(tmp_path / "once" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+            if i != late:
+                _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+        for name in ("once", "late"):
+            result = chimera(["run"], env(name))
+            assert result.returncode == 0, result.stdout + result.stderr
+        before, sent = _narratives(tmp_path / "late" / "data"), len(ollama.requests)
+        _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + late), factors[late])
+        again = chimera(["run"], env("late"))
+        assert again.returncode == 0, again.stdout + again.stderr
+        asked = [re.search(r"\d{4}-\d{2}-\d{2}", r["messages"][-1]["content"]).group()
+                 for r in ollama.requests[sent:]]
+    after = _narratives(tmp_path / "late" / "data")
+    written = sorted(day for day in after if before.get(day) != after[day])
+    assert asked == written and "2025-10-03" in asked  # each asked once, the late night too
+    kept = [day for day in after if before.get(day) == after[day] and day > "2025-10-03"]
+    assert kept and _days_kept(tmp_path / "late/data/dagster_home", "llm_analysis") == len(kept)
+    # what each night's narrative is written from is what one run over all nights gives it
+    once = _narratives(tmp_path / "once" / "data")
+    assert {d: v[1] for d, v in once.items()} == {d: v[1] for d, v in after.items()}
+    for day in kept:  # and its report shows the narrative kept
+        assert (tmp_path / "late/data/reports" / day / "report.md").exists()

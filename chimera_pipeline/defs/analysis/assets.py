@@ -6,8 +6,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from chimera_pipeline.defs.analysis.resources import LLMResource
+from chimera_pipeline.defs.check_window import RECOMPUTE_TAG
 from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
+from chimera_pipeline.lib.llm.inputs import stored
 from chimera_pipeline.lib.llm.rows import DayFailed, analyse_days, blockwise
 from chimera_pipeline.lib.store import stages
 from chimera_pipeline.lib.store.warehouse import (
@@ -35,13 +37,18 @@ GPU_TAGS = {
     retry_policy=dg.RetryPolicy(max_retries=1, delay=1),
     description="The narrative: the LLM (Ollama, or the embedded gemma3 model) words the "
     "day's top findings; a gate publishes only what parses, reads as a summary and states "
-    "numbers the facts back. Tables: llm_calls, llm_analyses, report_claims.",
+    "numbers the facts back; a day whose facts, findings and LLM settings did not change "
+    "keeps its narrative. Tables: llm_calls, llm_analyses, report_claims, analysis_inputs.",
 )
 def llm_analysis(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, llm: LLMResource
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
     keys = work_keys(context)
+    written = {}
+    if context.run.tags.get(RECOMPUTE_TAG) != "true":  # ``chimera run --force`` asks again
+        with warehouse.get_connection() as con:
+            written = stored(con, keys)
 
     def read_block(days: list[str]) -> tuple[list[dict], list[dict]]:
         # a connection per block, closed before the LLM calls: writers are not held up
@@ -51,11 +58,13 @@ def llm_analysis(
 
     try:
         rows = analyse_days(keys, blockwise(keys, read_block), llm.settings(),
-                            load_settings().models_dir, log=context.log.warning)
+                            load_settings().models_dir, log=context.log.warning,
+                            stored=written)
     except DayFailed as exc:
         raise dg.Failure(str(exc), allow_retries=False) from None
     with warehouse.get_connection() as con:
-        replace_partitions(con, keys, {t: to_arrow(t, r) for t, r in rows.tables.items()})
+        replace_partitions(con, keys, {t: to_arrow(t, r) for t, r in rows.tables.items()},
+                           keep=rows.keep())
         record_stage(con, keys, stages.ANALYSIS.label, time.perf_counter() - began,
                      context.run_id)
     return dg.MaterializeResult(metadata=rows.summary())

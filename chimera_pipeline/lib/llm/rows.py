@@ -3,18 +3,22 @@
 it through the gate before anything is published.
 
 Dagster-free, so the whole step can be tested without a run; ``llm_analysis`` hands it a
-reader of facts and findings, calls :func:`analyse_days` and writes what it returns.
+reader of facts and findings, calls :func:`analyse_days` and writes what it returns. A day
+whose facts, findings and narrative settings are those its stored narrative was written from
+is not asked again (``llm.inputs``): its rows stay as they are.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from chimera_pipeline.lib.common.sql import sql_literal
 from chimera_pipeline.lib.llm.gate import GateResult, gate
+from chimera_pipeline.lib.llm.inputs import digest, narrative_version
 from chimera_pipeline.lib.llm.narration import (
     PromptPlan,
     call,
@@ -25,7 +29,7 @@ from chimera_pipeline.lib.llm.narration import (
 from chimera_pipeline.lib.llm.settings import LLMSettings
 from chimera_pipeline.lib.llm.types import LLMError, LLMResult
 
-TABLES = ("llm_calls", "llm_analyses", "report_claims")
+TABLES = ("llm_calls", "llm_analyses", "report_claims", "analysis_inputs")
 
 
 class DayFailed(LLMError):
@@ -43,6 +47,14 @@ class AnalysisRows:
     tables: dict[str, list[dict]] = field(
         default_factory=lambda: {name: [] for name in TABLES})
     verdicts: dict[str, str] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)  # days whose stored narrative still holds
+
+    def keep(self) -> dict[str, str]:
+        """``replace_partitions``' ``keep``: the kept days' rows stay in every table."""
+        if not self.kept:
+            return {}
+        days = ", ".join(sql_literal(day) for day in self.kept)
+        return dict.fromkeys(TABLES, f"partition IN ({days})")
 
     def summary(self) -> dict[str, object]:
         """What the asset's materialization shows."""
@@ -57,10 +69,11 @@ class AnalysisRows:
                 or "every narrative accepted",
                 "quantities_typed": len(claims), "quantities_verified": verified,
                 "quantities_published": sum(1 for c in claims if c["published"]),
-                "grounding_rate": verified / len(claims) if claims else 1.0}
+                "grounding_rate": verified / len(claims) if claims else 1.0,
+                "days_kept": len(self.kept)}
 
     def add_day(self, day: str, plan: PromptPlan, result: LLMResult, sections: dict,
-                note: str, settings: LLMSettings, verdict: GateResult) -> None:
+                note: str, settings: LLMSettings, verdict: GateResult, inputs: str) -> None:
         call_id = uuid.uuid4().hex[:12]
         self.verdicts[day] = verdict.status
         self.tables["llm_calls"].append({
@@ -89,6 +102,9 @@ class AnalysisRows:
              "text": c.text, "value": c.value, "unit": c.unit, "fact_id": c.fact_id,
              "verified": c.verified, "reason": c.reason, "published": published}
             for i, (c, published) in enumerate(verdict.claims, start=1)]
+        self.tables["analysis_inputs"].append({
+            "partition": day, "digest": inputs, "call_id": call_id,
+            "claims": len(verdict.claims)})
 
 
 DayRows = Callable[[str], tuple[list[dict], list[dict]]]  # day -> (its facts, its findings)
@@ -126,16 +142,24 @@ def in_memory(facts: list[dict], findings: list[dict]) -> DayRows:
 
 
 def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, models_dir: Path,
-                 log: Callable[[str], None] = print) -> AnalysisRows:
-    """One LLM call per day that has findings. The backend, its prompt form and the token
-    counter are set up on the first such day (a range without findings loads no model)."""
+                 log: Callable[[str], None] = print,
+                 stored: Mapping[str, str] | None = None) -> AnalysisRows:
+    """One LLM call per day that has findings, but for the days whose digest is the one
+    ``stored`` with their narrative (``llm.inputs.stored``; none: every day is asked). The
+    backend, its prompt form and the token counter are set up on the first day asked (a range
+    without findings, or whose narratives are all kept, loads no model)."""
     rows = AnalysisRows()
     backend = counter = form = None
+    version = narrative_version(settings)
     for day in days:
         day_facts, day_findings = day_rows(day)
         narrated_rows = [f for f in day_findings if f["role"] == "finding"]
         narrated = [f["text"] for f in narrated_rows]
         if not narrated:
+            continue
+        inputs = digest(day_facts, day_findings, version)
+        if stored and stored.get(day) == inputs:
+            rows.kept.append(day)
             continue
         try:
             if backend is None:
@@ -152,5 +176,5 @@ def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, mode
                        settings.mark_unverified, given)
         if verdict.rejected:
             log(f"{day}: narrative rejected: {verdict.rejected}")
-        rows.add_day(day, plan, result, sections, note, settings, verdict)
+        rows.add_day(day, plan, result, sections, note, settings, verdict, inputs)
     return rows

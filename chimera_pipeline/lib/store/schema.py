@@ -278,6 +278,16 @@ TABLES: dict[str, list[Column]] = {
         ("gate", "VARCHAR", "accepted, or rejected: the reason (the report then has no narrative)"),
         ("dropped_json", "VARCHAR", "sentences left out of the narrative, with the reason"),
     ],
+    "analysis_inputs": [
+        ("partition", "VARCHAR", "benchmark date partition"),
+        ("digest", "VARCHAR", "digest of what the day's narrative was written from: its facts "
+         "and findings, the settings that shape the prompt and the answer, and the code; a run "
+         "that finds the same digest keeps the day's narrative (docs/incremental.md"
+         "#narratives-kept)"),
+        ("call_id", "VARCHAR", "the llm_calls and llm_analyses rows written with it"),
+        ("claims", "BIGINT", "report_claims rows written with it: a day holding another "
+         "count is asked again"),
+    ],
     "report_claims": [
         ("partition", "VARCHAR", "benchmark date partition"),
         ("claim_id", "BIGINT", "order of the number in the LLM text"),
