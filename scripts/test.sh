@@ -3,7 +3,8 @@
 # (for the scale-out tests), lint (ruff, the import rules), and run the whole test suite.
 #   bash scripts/test.sh             every test (what .ci/run runs)
 #   bash scripts/test.sh --fast      the unit lane only: lib and the definitions, no pipeline
-#                                    run, no services (about a minute on two cores)
+#                                    run, no services, one pytest-xdist worker per core
+#                                    (under two minutes on two cores)
 # Other arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,6 @@ bash scripts/setup.sh test,embedded,scaleout
 .venv/bin/ruff check .
 .venv/bin/lint-imports --no-logo --no-cache
 if [ "$fast" = 1 ]; then
-  exec .venv/bin/python -m pytest chimera_pipeline_tests/unit "$@"
+  exec .venv/bin/python -m pytest -n auto chimera_pipeline_tests/unit "$@"
 fi
 exec .venv/bin/python -m pytest "$@"
