@@ -83,3 +83,20 @@ def test_the_narrative_evaluation_keeps_inventions_out(real_corpus, tmp_path) ->
     assert adversarial["planted"] > 100 and adversarial["planted_published"] == 0
     assert adversarial["true_published"] == adversarial["true"] > 0
     assert "| ollama-replay |" in result.stdout and "| adversarial |" in result.stdout
+
+
+def test_the_late_night_benchmark_asks_the_model_only_for_what_changed(tmp_path,
+                                                                       real_corpus) -> None:
+    """Five nights of the real corpus's prompt-suite runs through the whole pipeline with the
+    embedded model, one arriving late: the late run asks the model about fewer days than it
+    runs, and keeps the others' narratives (a smoke test of the script: no timing asserted)."""
+    out = tmp_path / "late.json"
+    result = subprocess.run([sys.executable, "bench/late_night.py", str(real_corpus),
+                             "--nights", "5", "--out", str(out)], cwd=PROJECT_ROOT,
+                            env=clean_env(), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["days_narrated"] == 5 and row["files_per_night"] == 10
+    run_days = row["late_run_stages"]["analysis"]["days"]
+    assert row["narratives_kept"] >= 1 and row["late_run_llm_calls"] >= 1
+    assert row["late_run_llm_calls"] + row["narratives_kept"] == run_days
