@@ -180,3 +180,23 @@ def test_a_history_that_cannot_be_saved_leaves_no_file_and_no_child(tmp_path: Pa
             history, _blocks(days), PARAMS, True, tmp_path):
         pass
     assert not _judge_children() and not list(tmp_path.iterdir())
+
+
+def test_a_stage_of_days_that_mostly_keep_their_facts_judges_here(tmp_path, monkeypatch) -> None:
+    """By default the child is started when there are facts to compute while it judges: not
+    for days whose digests are stored (they mostly keep their facts), unless every day is
+    computed; and never without parse workers."""
+    from chimera_pipeline.lib.findings import build
+
+    monkeypatch.setattr(build, "parse_workers", lambda: 2)
+    con, days = stepped_requests()
+    assert build._judge_ahead(con, days, BLOCK_DAYS, reuse=True)  # nothing stored yet
+    build.write_staged(con, days, build.stage_facts(con, days, tmp_path, params=PARAMS,
+                                                    judge_ahead=False, reuse=False))
+    assert not build._judge_ahead(con, days, BLOCK_DAYS, reuse=True)
+    assert build._judge_ahead(con, days, BLOCK_DAYS, reuse=False)  # --force
+    con.execute("DELETE FROM facts_inputs WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
+                [days[:BLOCK_DAYS]])
+    assert build._judge_ahead(con, days, BLOCK_DAYS, reuse=True)  # a block's worth to compute
+    monkeypatch.setattr(build, "parse_workers", lambda: 1)
+    assert not build._judge_ahead(con, days, BLOCK_DAYS, reuse=False)

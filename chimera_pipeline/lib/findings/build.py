@@ -70,8 +70,8 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     The nights are judged a block at a time (a night's verdict does not depend on the days
     judged with it, ``regression.judge``, and a year's tests at once would be held at once),
     the blocks after the first by a child process ahead of the facts when ``judge_ahead`` (by
-    default when parse workers may be started: ``pools.parse_workers``) and there are
-    several blocks (``facts.ahead``).
+    default when parse workers may be started and there are facts to compute meanwhile:
+    ``_judge_ahead``) and there are several blocks (``facts.ahead``).
 
     A day whose inputs are those its stored facts were computed from (``facts.inputs``)
     keeps its facts and findings when ``reuse`` (``Staged.kept``; ``write_staged`` leaves
@@ -81,7 +81,7 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     version = facts_version()
     days, staged = sorted(set(days)), Staged()
     blocks = [days[start:start + block_days] for start in range(0, len(days), block_days)]
-    ahead = parse_workers() > 1 if judge_ahead is None else judge_ahead
+    ahead = _judge_ahead(con, days, block_days, reuse) if judge_ahead is None else judge_ahead
     # collected once a block (``give_back_memory``), not by the collector's passes over
     # every fact the block holds (``collector_paused``)
     with collector_paused(), judged_blocks(measured_history(con, days), blocks, params,
@@ -95,6 +95,18 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
             # (the young generations hold all the block allocated: ``collector_paused``)
             give_back_memory(1)
     return staged
+
+
+def _judge_ahead(con: duckdb.DuckDBPyConnection, days: list[str], block_days: int,
+                 reuse: bool) -> bool:
+    """Whether a child process judges the blocks after the first: when parse workers may be
+    started, and this process has facts to compute while it judges. A day whose digest is
+    stored mostly keeps its facts (a night judged again for an earlier one's sake), and with
+    nothing to overlap the child's start costs more than it saves; so unless there is a
+    block's worth of days without one (or every day is computed), the nights are judged here."""
+    if parse_workers() <= 1:
+        return False
+    return not reuse or len(days) - len(stored(con, days)) >= block_days
 
 
 def _stage_block(con: duckdb.DuckDBPyConnection, block: list[str], measured: Measured,
