@@ -15,6 +15,6 @@ bash scripts/setup.sh test,embedded,scaleout
 .venv/bin/ruff check .
 .venv/bin/lint-imports --no-logo --no-cache
 if [ "$fast" = 1 ]; then
-  exec .venv/bin/python -m pytest -n auto chimera_pipeline_tests/unit "$@"
+  exec .venv/bin/python -m pytest -n auto --dist loadfile chimera_pipeline_tests/unit "$@"
 fi
 exec .venv/bin/python -m pytest "$@"
