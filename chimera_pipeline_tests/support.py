@@ -3,8 +3,10 @@ and where the real corpus's undated files fall."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,6 +70,19 @@ def table_snapshot(warehouse: Path, exclude: tuple[str, ...] = ()) -> dict[str, 
     try:
         return {name: sorted(con.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
                 for name in TABLES if name not in exclude}
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def warehouse_copy(path: Path, folder: Path):
+    """A connection to a copy (in ``folder``) of the warehouse file at ``path``: a test's
+    own, of one built once for its module."""
+    copy = folder / "warehouse.duckdb"
+    shutil.copyfile(path, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        yield con
     finally:
         con.close()
 

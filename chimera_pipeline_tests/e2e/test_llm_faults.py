@@ -37,7 +37,9 @@ def faults(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def _run(faults: dict, server_url: str):
     env = {**faults["env"], "OLLAMA_HOST": server_url}
-    result = chimera(["run", "--date", DAY], env, timeout=300)
+    # --force: the day's narrative from an earlier test would otherwise be kept (its facts
+    # and findings did not change) and the model not asked at all
+    result = chimera(["run", "--force", "--date", DAY], env, timeout=300)
     home = str(faults["base"] / "dagster_home")
     with open_instance(home) as instance:
         run = instance.get_runs(limit=1)[0]

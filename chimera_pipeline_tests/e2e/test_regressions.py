@@ -86,12 +86,12 @@ def test_a_slower_day_fails_the_check_alerts_once_and_shows_in_the_reports(tmp_p
         assert index[6].startswith("| [2025-10-01](2025-10-01/report.md) | none |")
         assert index[8].startswith("| [2025-10-03](2025-10-03/report.md) | 1 |")
 
-        asked = len(ollama.requests)
+        asked, written = len(ollama.requests), _narratives(data)["2025-10-03"]
         again = chimera(["run", "--date", "2025-10-03"], env)
         assert again.returncode == 0, again.stdout + again.stderr
         assert _days_kept(data / "dagster_home") == 1  # nothing it reads changed
-        # nor what its narrative reads: the model is not asked again
-        assert len(ollama.requests) == asked
+        # nor what its narrative reads: the model is not asked again, its narrative stays
+        assert len(ollama.requests) == asked and _narratives(data)["2025-10-03"] == written
         assert _days_kept(data / "dagster_home", "llm_analysis") == 1
         again = chimera(["run", "--force", "--date", "2025-10-03"], env)
         assert again.returncode == 0, again.stdout + again.stderr
@@ -127,32 +127,43 @@ def _alert_rows(data: Path) -> list[tuple]:
                            "evidence FROM alerts ORDER BY ALL").fetchall()
 
 
+# nights steady, then slower from the seventh; the third arrives late in the late-night tests
+NIGHTS = [1.0, 1.01, 0.99, 1.0, 1.005, 0.995, 0.8, 0.8, 0.81]
+LATE = 2
+
+
+def _nights(artifacts: Path, only: int | None = None, but: int | None = None) -> None:
+    """Write ``NIGHTS`` (only night ``only``, or all but night ``but``) from 2025-10-01."""
+    for i, factor in enumerate(NIGHTS):
+        if i != but and only in (None, i):
+            _day(artifacts, dt.date(2025, 10, 1 + i), factor)
+
+
+def _env(folder: Path, ollama_url: str) -> dict:
+    return {"CHIMERA_ARTIFACT_ROOT": str(folder / "artifacts"),
+            "CHIMERA_DATA_DIR": str(folder / "data"),
+            "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama_url}
+
+
 def test_a_night_that_arrives_late_gives_the_alerts_of_all_nights_at_once(tmp_path) -> None:
     """The same nights, one of them arriving a day late: the nights after it are judged
     again (the planner marks them stale), and the alerts equal those of one run over all;
     so do the alerts of one run per night, four at a time (whichever finishes first)."""
-    factors = [1.0, 1.01, 0.99, 1.0, 1.005, 0.995, 0.8, 0.8, 0.81]
-    late = 2
+    late = LATE
     with FakeOllama() as ollama:
         def env(name: str) -> dict:
-            return {"CHIMERA_ARTIFACT_ROOT": str(tmp_path / name / "artifacts"),
-                    "CHIMERA_DATA_DIR": str(tmp_path / name / "data"),
-                    "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url}
+            return _env(tmp_path / name, ollama.url)
 
-        for i, factor in enumerate(factors):
-            _day(tmp_path / "once" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+        _nights(tmp_path / "once" / "artifacts")
         result = chimera(["run", "--until", "benchmark_facts"], env("once"))
         assert result.returncode == 0, result.stdout + result.stderr
-        for i, factor in enumerate(factors):
-            if i != late:
-                _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+        _nights(tmp_path / "late" / "artifacts", but=late)
         first = chimera(["run", "--until", "benchmark_facts"], env("late"))
         assert first.returncode == 0, first.stdout + first.stderr
-        _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + late), factors[late])
+        _nights(tmp_path / "late" / "artifacts", only=late)
         again = chimera(["run", "--until", "benchmark_facts"], env("late"))
         assert again.returncode == 0, again.stdout + again.stderr
-        for i, factor in enumerate(factors):
-            _day(tmp_path / "parallel" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+        _nights(tmp_path / "parallel" / "artifacts")
         parallel = chimera(["run", "--per-partition", "--parallel", "4", "--until",
                             "benchmark_facts"], env("parallel"))
         assert parallel.returncode == 0, parallel.stdout + parallel.stderr
@@ -177,7 +188,7 @@ def test_a_night_that_arrives_late_gives_the_alerts_of_all_nights_at_once(tmp_pa
     with duckdb.connect(str(tmp_path / "parallel/data/warehouse.duckdb"), read_only=True) as con:
         runs = dict(con.execute("SELECT stage, count(DISTINCT run_id) FROM stage_timings "
                                 "GROUP BY stage").fetchall())
-    assert runs == {"ingest": len(factors), "parse": len(factors), "facts": 1}
+    assert runs == {"ingest": len(NIGHTS), "parse": len(NIGHTS), "facts": 1}
 
 
 def _narratives(data: Path) -> dict[str, tuple]:
@@ -196,23 +207,18 @@ def test_a_night_that_arrives_late_asks_the_model_only_for_the_nights_it_changed
     and the model is asked only about the late night and the nights whose facts it changed;
     the others keep the narratives written, and every night's narrative is written from
     what one run over all the nights would write it from."""
-    factors = [1.0, 1.01, 0.99, 1.0, 1.005, 0.995, 0.8, 0.8, 0.81]
-    late = 2
+    late = LATE
     with FakeOllama() as ollama:
         def env(name: str) -> dict:
-            return {"CHIMERA_ARTIFACT_ROOT": str(tmp_path / name / "artifacts"),
-                    "CHIMERA_DATA_DIR": str(tmp_path / name / "data"),
-                    "CHIMERA_LLM_BACKEND": "ollama", "OLLAMA_HOST": ollama.url}
+            return _env(tmp_path / name, ollama.url)
 
-        for i, factor in enumerate(factors):
-            _day(tmp_path / "once" / "artifacts", dt.date(2025, 10, 1 + i), factor)
-            if i != late:
-                _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + i), factor)
+        _nights(tmp_path / "once" / "artifacts")
+        _nights(tmp_path / "late" / "artifacts", but=late)
         for name in ("once", "late"):
             result = chimera(["run"], env(name))
             assert result.returncode == 0, result.stdout + result.stderr
         before, sent = _narratives(tmp_path / "late" / "data"), len(ollama.requests)
-        _day(tmp_path / "late" / "artifacts", dt.date(2025, 10, 1 + late), factors[late])
+        _nights(tmp_path / "late" / "artifacts", only=late)
         again = chimera(["run"], env("late"))
         assert again.returncode == 0, again.stdout + again.stderr
         asked = [re.search(r"\d{4}-\d{2}-\d{2}", r["messages"][-1]["content"]).group()

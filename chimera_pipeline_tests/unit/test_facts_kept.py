@@ -7,7 +7,6 @@ recomputed ones."""
 from __future__ import annotations
 
 import itertools
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -17,7 +16,7 @@ from chimera_pipeline.lib.facts import inputs
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings.build import Staged, stage_facts, write_staged
 from chimera_pipeline.lib.store.warehouse import replace_partitions, to_arrow
-from chimera_pipeline_tests.support import stepped_requests
+from chimera_pipeline_tests.support import stepped_requests, warehouse_copy
 
 PARAMS = Params(history=10, min_history=4)
 TABLES = ("facts", "findings", "alerts", "facts_inputs")
@@ -68,11 +67,8 @@ def built_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str
 def built(built_once, tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """A copy of ``built_once`` of the test's own."""
     path, days = built_once
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(path, copy)
-    con = duckdb.connect(str(copy))
-    yield con, days
-    con.close()
+    with warehouse_copy(path, tmp_path) as con:
+        yield con, days
 
 
 def test_an_unchanged_day_keeps_its_rows(built, tmp_path: Path) -> None:

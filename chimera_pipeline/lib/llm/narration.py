@@ -80,13 +80,16 @@ def choose_backend(settings: LLMSettings, models_dir: Path):
 
 
 def token_counter(settings: LLMSettings, models_dir: Path):
-    """Exact counts with the gemma3 tokenizer when available, else 1 token per 3 chars."""
+    """Exact counts with the gemma3 tokenizer when available, else 1 token per 3 chars;
+    and which of them, as words (the counts size the context and trim the findings, so a
+    narrative is written from them: ``llm.inputs``)."""
     try:
-        path = str(settings.embedded_model_path or default_model_path(models_dir))
-        count_tokens(path, "probe")
+        path = Path(settings.embedded_model_path or default_model_path(models_dir))
+        count_tokens(str(path), "probe")
+        kind = f"tokenizer of {path.name} ({path.stat().st_size} bytes)"
     except (LLMError, ImportError, ValueError, OSError):
-        return lambda text: math.ceil(len(text) / 3)
-    return lambda text: count_tokens(path, text)
+        return (lambda text: math.ceil(len(text) / 3)), "3 characters a token"
+    return (lambda text: count_tokens(str(path), text)), kind
 
 
 def plan_prompt(day: str, findings: list[str], settings: LLMSettings, count,

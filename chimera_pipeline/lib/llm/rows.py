@@ -2,8 +2,8 @@
 ``report_claims``: one call per day, the model narrating the day's top findings, every word of
 it through the gate before anything is published.
 
-Dagster-free, so the whole step can be tested without a run; ``llm_analysis`` hands it a
-reader of facts and findings, calls :func:`analyse_days` and writes what it returns. A day
+Dagster-free, so the whole step can be tested without a run (``llm.step`` reads and writes
+the warehouse around :func:`analyse_days`). A day
 whose facts, findings and narrative settings are those its stored narrative was written from
 is not asked again (``llm.inputs``): its rows stay as they are.
 """
@@ -33,11 +33,12 @@ TABLES = ("llm_calls", "llm_analyses", "report_claims", "analysis_inputs")
 
 
 class DayFailed(LLMError):
-    """The LLM call for one day failed for good; the message names the day and the fix."""
+    """The LLM call for one day failed for good; the message names the day and the fix.
+    ``done``: the rows of the days before it, finished (``llm.step`` writes them)."""
 
-    def __init__(self, day: str, error: LLMError) -> None:
+    def __init__(self, day: str, error: LLMError, done: AnalysisRows | None = None) -> None:
         super().__init__(f"llm_analysis for {day}: {error}")
-        self.day = day
+        self.day, self.done = day, done
 
 
 @dataclass
@@ -48,6 +49,7 @@ class AnalysisRows:
         default_factory=lambda: {name: [] for name in TABLES})
     verdicts: dict[str, str] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)  # days whose stored narrative still holds
+    days: list[str] = field(default_factory=list)  # every day finished, asked, kept or silent
 
     def keep(self) -> dict[str, str]:
         """``replace_partitions``' ``keep``: the kept days' rows stay in every table."""
@@ -141,35 +143,46 @@ def in_memory(facts: list[dict], findings: list[dict]) -> DayRows:
                         [f for f in findings if f["partition"] == day])
 
 
+def _resolved(backend, counted: str) -> tuple[str, ...]:
+    """What the step resolved its settings to: the backend (``auto``'s choice), its model
+    (an Ollama tag, or the GGUF's file name and size) and the token counter."""
+    path = getattr(backend, "model_path", None)
+    size = path.stat().st_size if path is not None and path.exists() else None
+    return backend.name, backend.model, repr(size), counted
+
+
 def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, models_dir: Path,
                  log: Callable[[str], None] = print,
                  stored: Mapping[str, str] | None = None) -> AnalysisRows:
     """One LLM call per day that has findings, but for the days whose digest is the one
     ``stored`` with their narrative (``llm.inputs.stored``; none: every day is asked). The
-    backend, its prompt form and the token counter are set up on the first day asked (a range
-    without findings, or whose narratives are all kept, loads no model)."""
+    backend and the token counter are set up on the first day with findings (the digest
+    holds what they resolved to: ``auto``'s choice, the model, the counter), the prompt form
+    on the first day asked (a range without findings loads no model)."""
     rows = AnalysisRows()
-    backend = counter = form = None
-    version = narrative_version(settings)
+    backend = counter = form = version = None
     for day in days:
         day_facts, day_findings = day_rows(day)
         narrated_rows = [f for f in day_findings if f["role"] == "finding"]
         narrated = [f["text"] for f in narrated_rows]
         if not narrated:
-            continue
-        inputs = digest(day_facts, day_findings, version)
-        if stored and stored.get(day) == inputs:
-            rows.kept.append(day)
+            rows.days.append(day)
             continue
         try:
             if backend is None:
                 backend = choose_backend(settings, models_dir)
-                form = backend.prompt_format()
-            counter = counter or token_counter(settings, models_dir)
+                counter, counted = token_counter(settings, models_dir)
+                version = narrative_version(settings, _resolved(backend, counted))
+            inputs = digest(day_facts, day_findings, version)
+            if stored and stored.get(day) == inputs:
+                rows.kept.append(day)
+                rows.days.append(day)
+                continue
+            form = form or backend.prompt_format()
             plan = plan_prompt(day, narrated, settings, counter, form)
             result, sections, note = call(backend, plan, settings, log=log)
         except LLMError as exc:
-            raise DayFailed(day, exc) from None
+            raise DayFailed(day, exc, rows) from None
         given = {fact_id for row in narrated_rows[:len(plan.included)]
                  for fact_id in (row["fact_ids"] or "").split(",") if fact_id}
         verdict = gate(sections, note, plan.sent, day_facts, settings.language,
@@ -177,4 +190,5 @@ def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, mode
         if verdict.rejected:
             log(f"{day}: narrative rejected: {verdict.rejected}")
         rows.add_day(day, plan, result, sections, note, settings, verdict, inputs)
+        rows.days.append(day)
     return rows
