@@ -190,13 +190,27 @@ def test_a_stage_of_days_that_mostly_keep_their_facts_judges_here(tmp_path, monk
 
     monkeypatch.setattr(build, "parse_workers", lambda: 2)
     con, days = stepped_requests()
-    assert build._judge_ahead(con, days, BLOCK_DAYS, reuse=True)  # nothing stored yet
-    build.write_staged(con, days, build.stage_facts(con, days, tmp_path, params=PARAMS,
-                                                    judge_ahead=False, reuse=False))
-    assert not build._judge_ahead(con, days, BLOCK_DAYS, reuse=True)
-    assert build._judge_ahead(con, days, BLOCK_DAYS, reuse=False)  # --force
-    con.execute("DELETE FROM facts_inputs WHERE partition IN (SELECT unnest(?::VARCHAR[]))",
-                [days[:BLOCK_DAYS]])
-    assert build._judge_ahead(con, days, BLOCK_DAYS, reuse=True)  # a block's worth to compute
+    version = build.facts_version()
+
+    def stage(reuse: bool = True) -> bool:
+        """Whether the stage, left to choose, judged ahead."""
+        folder = tmp_path / f"stage{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        staged = build.stage_facts(con, days, folder, block_days=BLOCK_DAYS, params=PARAMS,
+                                   reuse=reuse)
+        build.write_staged(con, days, staged)
+        return staged.judged_ahead
+
+    assert stage()  # nothing stored yet
+    assert not stage()  # every digest stored: kept, nothing to overlap
+    assert stage(reuse=False)  # --force
+    missing = "DELETE FROM facts_inputs WHERE partition IN (SELECT unnest(?::VARCHAR[]))"
+    con.execute(missing, [days[:BLOCK_DAYS - 1]])
+    assert not build._judge_ahead(con, days, BLOCK_DAYS, True, version)  # under a block
+    con.execute(missing, [days[:BLOCK_DAYS]])
+    assert build._judge_ahead(con, days, BLOCK_DAYS, True, version)  # a block's worth
+    stage()
+    # digests of another version of the code (an upgrade): every day is computed
+    assert build._judge_ahead(con, days, BLOCK_DAYS, True, "another version")
     monkeypatch.setattr(build, "parse_workers", lambda: 1)
-    assert not build._judge_ahead(con, days, BLOCK_DAYS, reuse=False)
+    assert not build._judge_ahead(con, days, BLOCK_DAYS, False, version)

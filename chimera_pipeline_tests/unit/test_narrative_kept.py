@@ -247,8 +247,30 @@ def test_another_version_of_the_code_asks_every_day_again(warehouse, server, tmp
 
 def test_every_setting_is_either_hashed_or_only_reaches_the_model() -> None:
     fields = {f.name for f in dataclasses.fields(LLMSettings)}
-    assert set(inputs.ANSWER_SETTINGS) | set(inputs.TRANSPORT) == fields
-    assert not set(inputs.ANSWER_SETTINGS) & set(inputs.TRANSPORT)
+    lists = (inputs.ANSWER_SETTINGS, inputs.RESOLVED, inputs.TRANSPORT)
+    assert set().union(*lists) == fields and sum(map(len, lists)) == len(fields)
+
+
+def test_the_model_file_is_known_by_its_name_and_size(tmp_path: Path) -> None:
+    """Hashed as what it resolves to: the same GGUF elsewhere keeps the narratives, another
+    file under the same name does not, nor another token counter."""
+    from chimera_pipeline.lib.llm.embedded_backend import EmbeddedBackend
+
+    settings = dataclasses.replace(LLMSettings.from_config(load_settings({})),
+                                   backend="embedded")
+    files = {}
+    for folder, body in (("a", b"gguf"), ("b", b"gguf"), ("c", b"other")):
+        files[folder] = tmp_path / folder / "gemma3.gguf"
+        files[folder].parent.mkdir()
+        files[folder].write_bytes(body)
+
+    def version(folder: str, counted: str = "3 characters a token") -> str:
+        backend = EmbeddedBackend(files[folder], seed=1)
+        return inputs.narrative_version(dataclasses.replace(
+            settings, embedded_model_path=files[folder]), llm_rows._resolved(backend, counted))
+
+    assert version("a") == version("b") != version("c")
+    assert version("a") != version("a", "tokenizer of gemma3.gguf (4 bytes)")
 
 
 def _module(name: str) -> set[Path]:

@@ -157,8 +157,9 @@ class Settings:
     parse_workers: int | None = setting(
         None, "int", "processes that hash a first scan (2,000+ new files) and parse "
         "`benchmark_metrics`' chunks of 500 files (2,500+ files); above 1, a backfill of more "
-        "than one block of 31 days also has its nights judged by a process of their own, "
-        "ahead of the facts; 1 keeps everything in the calling process", "parsing",
+        "than one block of 31 days with a block's worth of facts to compute also has its "
+        "nights judged by a process of their own, ahead of the facts; 1 keeps everything in "
+        "the calling process", "parsing",
         minimum=1, shown="CPUs available")
     percentiles: tuple[str, ...] = setting(
         ("p50", "p90", "p95", "p99"), "list", "the percentiles computed from per-request "

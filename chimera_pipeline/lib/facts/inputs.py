@@ -162,6 +162,16 @@ _STORED = f"""
 """
 
 
+def current_digests(con: duckdb.DuckDBPyConnection, days: Sequence[str], version: str) -> int:
+    """How many of ``days`` hold a digest of this facts ``version`` (after an upgrade, none)."""
+    try:
+        return con.execute(f"SELECT count(DISTINCT partition) FROM facts_inputs WHERE {_DAYS} "
+                           "AND version = $version", {"days": list(days), "version": version}
+                           ).fetchone()[0]
+    except duckdb.CatalogException:
+        return 0
+
+
 def stored(con: duckdb.DuckDBPyConnection, days: Sequence[str]) -> dict[str, str]:
     """The digests the days' facts were computed from, of the days that still hold the facts
     and findings written with them (rows lost since are computed again); none in a

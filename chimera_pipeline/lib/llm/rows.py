@@ -156,9 +156,11 @@ def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, mode
                  stored: Mapping[str, str] | None = None) -> AnalysisRows:
     """One LLM call per day that has findings, but for the days whose digest is the one
     ``stored`` with their narrative (``llm.inputs.stored``; none: every day is asked). The
-    backend and the token counter are set up on the first day with findings (the digest
-    holds what they resolved to: ``auto``'s choice, the model, the counter), the prompt form
-    on the first day asked (a range without findings loads no model)."""
+    backend and the token counter are set up on the first day with findings, also when every
+    day will be kept: the digest holds what they resolve to (``auto``'s choice, which probes
+    Ollama; the model; the tokenizer, loaded), and with no backend to resolve the step fails
+    as it would asking. The prompt form is read on the first day asked; a range without
+    findings loads nothing."""
     rows = AnalysisRows()
     backend = counter = form = version = None
     for day in days:

@@ -1,6 +1,6 @@
 """The LLM step over the warehouse, Dagster-free: what ``llm_analysis`` runs and the tests
 run the same way. It reads and writes; what a narrative is made of is ``rows`` and the
-modules it imports (``llm.inputs`` hashes those, not this one).
+modules it imports (this module is hashed with the rest of ``lib/llm`` all the same).
 """
 
 from __future__ import annotations

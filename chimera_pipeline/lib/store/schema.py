@@ -228,6 +228,8 @@ TABLES: dict[str, list[Column]] = {
         ("facts", "BIGINT", "facts written with it: a day holding another count is computed "
          "again"),
         ("findings", "BIGINT", "findings rows written with it"),
+        ("version", "VARCHAR", "the facts' version (code and settings) in the digest: a stage "
+         "whose days' digests are of another version computes them all"),
     ],
     "alert_deliveries": [
         ("partition", "VARCHAR", "the regressed day the notification was about"),
@@ -281,7 +283,8 @@ TABLES: dict[str, list[Column]] = {
     "analysis_inputs": [
         ("partition", "VARCHAR", "benchmark date partition"),
         ("digest", "VARCHAR", "digest of what the day's narrative was written from: its facts "
-         "and findings, the settings that shape the prompt and the answer, and the code; a run "
+         "and findings, the settings that shape the prompt and the answer, what the step "
+         "resolved them to (auto's backend, the model, the token counter), and the code; a run "
          "that finds the same digest keeps the day's narrative (docs/incremental.md"
          "#narratives-kept)"),
         ("call_id", "VARCHAR", "the llm_calls and llm_analyses rows written with it"),
