@@ -195,8 +195,10 @@ def _llm_run(cluster, kill) -> tuple[subprocess.CompletedProcess, float]:
     fake.hang_s, fake.script = 30.0, ["hang"]
     arrivals = len(fake.arrivals)
     began = time.monotonic()
+    # --force: the day's narrative, written by an earlier test from the same facts, would be
+    # kept and the model never asked
     process = subprocess.Popen(
-        [sys.executable, "-m", "chimera_pipeline.cli", "run", "--date", DAYS[0]],
+        [sys.executable, "-m", "chimera_pipeline.cli", "run", "--force", "--date", DAYS[0]],
         env=cluster["full_env"], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 180
