@@ -3,9 +3,9 @@
 it through the gate before anything is published.
 
 Dagster-free, so the whole step can be tested without a run (``llm.step`` reads and writes
-the warehouse around :func:`analyse_days`). A day
-whose facts, findings and narrative settings are those its stored narrative was written from
-is not asked again (``llm.inputs``): its rows stay as they are.
+the warehouse around :func:`analyse_days`). A day whose facts, findings and narrative settings
+are those its stored narrative was written from is not asked again (``llm.inputs``): its rows
+stay as they are.
 """
 
 from __future__ import annotations
