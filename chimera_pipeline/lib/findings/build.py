@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from chimera_pipeline.lib.common.memory import collector_paused, give_back_memory
 from chimera_pipeline.lib.common.pools import parse_workers
-from chimera_pipeline.lib.common.sql import sql_literal
+from chimera_pipeline.lib.common.sql import in_list
 from chimera_pipeline.lib.facts import compute_parts, fact_rows, fact_table
 from chimera_pipeline.lib.facts.ahead import Measured, judged_blocks
 from chimera_pipeline.lib.facts.alerts import alert_rows, day_alerts, measured_history
@@ -56,8 +56,7 @@ class Staged:
         (their alerts, judged again, are replaced)."""
         if not self.kept:
             return {}
-        days = ", ".join(sql_literal(day) for day in self.kept)
-        return dict.fromkeys(_KEPT_TABLES, f"partition IN ({days})")
+        return dict.fromkeys(_KEPT_TABLES, in_list("partition", self.kept))
 
 
 def write_staged(con: duckdb.DuckDBPyConnection, days: Sequence[str], staged: Staged) -> None:

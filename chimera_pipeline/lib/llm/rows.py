@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from chimera_pipeline.lib.common.sql import sql_literal
+from chimera_pipeline.lib.common.sql import in_list
 from chimera_pipeline.lib.llm.gate import GateResult, gate
 from chimera_pipeline.lib.llm.inputs import digest, narrative_version
 from chimera_pipeline.lib.llm.narration import (
@@ -55,8 +55,7 @@ class AnalysisRows:
         """``replace_partitions``' ``keep``: the kept days' rows stay in every table."""
         if not self.kept:
             return {}
-        days = ", ".join(sql_literal(day) for day in self.kept)
-        return dict.fromkeys(TABLES, f"partition IN ({days})")
+        return dict.fromkeys(TABLES, in_list("partition", self.kept))
 
     def summary(self) -> dict[str, object]:
         """What the asset's materialization shows."""
