@@ -235,6 +235,19 @@ def test_a_day_that_fails_keeps_the_days_before_it_written(warehouse, server) ->
     assert len(server.requests) == sent
 
 
+def test_a_model_file_llama_cpp_cannot_load_fails_the_day_it_was_asked_for(
+        warehouse, server, tmp_path: Path) -> None:
+    """A GGUF that is not one (truncated, another file): llama.cpp's own ValueError becomes
+    the step's DayFailed, naming the day, and the days before it are written."""
+    con, days = warehouse
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    embedded = dataclasses.replace(_settings(server), backend="embedded",
+                                   embedded_model_path=broken)
+    with pytest.raises(DayFailed, match=_narrated(con)[0]):
+        _step(con, days, embedded, reuse=False)
+
+
 def test_another_version_of_the_code_asks_every_day_again(warehouse, server, tmp_path: Path,
                                                           monkeypatch) -> None:
     con, days = warehouse

@@ -184,6 +184,8 @@ def analyse_days(days: list[str], day_rows: DayRows, settings: LLMSettings, mode
             result, sections, note = call(backend, plan, settings, log=log)
         except LLMError as exc:
             raise DayFailed(day, exc, rows) from None
+        except (OSError, ValueError) as exc:  # llama.cpp's own, a model file it cannot load
+            raise DayFailed(day, LLMError(f"{type(exc).__name__}: {exc}"), rows) from exc
         given = {fact_id for row in narrated_rows[:len(plan.included)]
                  for fact_id in (row["fact_ids"] or "").split(",") if fact_id}
         verdict = gate(sections, note, plan.sent, day_facts, settings.language,
